@@ -1,0 +1,229 @@
+//! The command line: every subcommand, its options and its help text with examples.
+//! Each common option can also come from the environment as `PISHKHAN_<FLAG>`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::core::jalali::JalaliDate;
+
+const ABOUT: &str = "The TVTO exam-registration desk of a government counter office \
+(دفتر پیشخوان خدمات دولت): validated registrations, exact receipts, exam-date slips, \
+a ledger and the monthly fee report.";
+
+const EXAMPLES: &str = "\
+Examples:
+  pishkhan fee --stage all --date 1402/10/26          the letter's tariff table, total 71,796 toman
+  pishkhan fee --stage registration --cluster 60000   what one applicant pays at registration
+  pishkhan check                                      check tariffs.toml and calendar.toml
+  pishkhan completions bash > /etc/bash_completion.d/pishkhan
+
+Exit codes: 0 all rows accepted; 1 some rows rejected (the rest were processed);
+2 usage or configuration error (nothing processed).";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pishkhan",
+    version,
+    about = ABOUT,
+    after_help = EXAMPLES,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Tariff schedules (the approved fees)
+    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_TARIFFS",
+          default_value = "tariffs.toml", help_heading = "Common options")]
+    pub tariffs: PathBuf,
+
+    /// Exam calendar (programs, stages and their windows)
+    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_CALENDAR",
+          default_value = "calendar.toml", help_heading = "Common options")]
+    pub calendar: PathBuf,
+
+    /// The ledger: SQLite database, the system of record
+    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_LEDGER",
+          default_value = "pishkhan.sqlite", help_heading = "Common options")]
+    pub ledger: PathBuf,
+
+    /// Service date, Jalali, Persian or Latin digits [default: today in Iran]
+    #[arg(long, global = true, value_name = "YYYY/MM/DD", env = "PISHKHAN_DATE",
+          value_parser = parse_date, help_heading = "Common options")]
+    pub date: Option<JalaliDate>,
+
+    /// Output format [default: table on a terminal, csv otherwise]
+    #[arg(long, global = true, value_enum, env = "PISHKHAN_FORMAT",
+          help_heading = "Common options")]
+    pub format: Option<Format>,
+
+    /// The office's identity: a TOML file with name, code, address, phone
+    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_CONFIG",
+          help_heading = "Office")]
+    pub config: Option<PathBuf>,
+
+    /// Office name (overrides the config file)
+    #[arg(long, global = true, value_name = "NAME", env = "PISHKHAN_OFFICE_NAME",
+          help_heading = "Office")]
+    pub office_name: Option<String>,
+
+    /// Office code (overrides the config file)
+    #[arg(long, global = true, value_name = "CODE", env = "PISHKHAN_OFFICE_CODE",
+          help_heading = "Office")]
+    pub office_code: Option<String>,
+
+    /// Office address (overrides the config file)
+    #[arg(long, global = true, value_name = "TEXT", env = "PISHKHAN_OFFICE_ADDRESS",
+          help_heading = "Office")]
+    pub office_address: Option<String>,
+
+    /// Office phone (overrides the config file)
+    #[arg(long, global = true, value_name = "PHONE", env = "PISHKHAN_OFFICE_PHONE",
+          help_heading = "Office")]
+    pub office_phone: Option<String>,
+}
+
+fn parse_date(s: &str) -> Result<JalaliDate, String> {
+    JalaliDate::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Pdf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register the day's applicants from a CSV sheet: validate, price, record, print receipts
+    #[command(after_help = "\
+Examples:
+  pishkhan register examples/applicants.csv --out receipts/
+  pishkhan register - --format json < today.csv
+
+Not available yet: arrives with the registration issue (#4).")]
+    Register(Pending),
+
+    /// Price services without recording anything: the approved tariff
+    #[command(after_help = "\
+Examples:
+  pishkhan fee --stage all --date 1402/10/26
+      the letter's table: lines 1–7, total 71,796 toman
+  pishkhan fee --stage registration --cluster 90000 --date 1402/10/26 --format csv
+      lines 1–4 (48,479) plus the 90,000 exam fee for TVTO: 138,479
+  pishkhan fee --stage certificate --count 3 --rial
+      lines 6–7 and the certificate fee for three applicants, in rial
+
+The certificate fee is TVTO money paid only after a final pass: it never appears in
+the registration stage.")]
+    Fee(FeeArgs),
+
+    /// Issue exam-date slips (entry cards) for registered applicants and charge line 5
+    #[command(after_help = "\
+Examples:
+  pishkhan card --date 1402/11/24 --out slips/ --sms sms.csv
+
+Not available yet: arrives with the card and certify issue (#5).")]
+    Card(Pending),
+
+    /// Collect the certificate fee from applicants who finally passed
+    #[command(after_help = "\
+Examples:
+  pishkhan certify results.csv --out receipts/
+
+Not available yet: arrives with the card and certify issue (#5).")]
+    Certify(Pending),
+
+    /// The monthly fee report: office revenue and TVTO money apart
+    #[command(after_help = "\
+Examples:
+  pishkhan report --month 1402/11 --format pdf > report.pdf
+
+Not available yet: arrives with the report issue (#6).")]
+    Report(Pending),
+
+    /// Check tariffs.toml, calendar.toml and the office config; change nothing
+    #[command(after_help = "\
+Examples:
+  pishkhan check
+  pishkhan check --tariffs next-year.toml --format json
+
+Lists every problem with its file and key. Exit 0 when there is no error (warnings
+do not fail), 2 otherwise.")]
+    Check(CheckArgs),
+
+    /// Print a shell completion script
+    #[command(after_help = "\
+Examples:
+  pishkhan completions bash > ~/.local/share/bash-completion/completions/pishkhan
+  pishkhan completions zsh  > ~/.zfunc/_pishkhan
+  pishkhan completions fish > ~/.config/fish/completions/pishkhan.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Arguments of a command whose issue has not landed yet: taken whole, so that the
+/// command can say it is not available instead of failing on an unknown flag.
+#[derive(Debug, Args)]
+pub struct Pending {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    Registration,
+    Card,
+    Certificate,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct FeeArgs {
+    /// Which stage's services to price
+    #[arg(long, value_enum, default_value = "all", env = "PISHKHAN_STAGE")]
+    pub stage: StageArg,
+
+    /// The trade's exam cluster: its exam fee (60000, 90000), code or name
+    #[arg(long, value_name = "CLUSTER", env = "PISHKHAN_CLUSTER")]
+    pub cluster: Option<String>,
+
+    /// Number of applicants
+    #[arg(long, value_name = "N", default_value_t = 1, env = "PISHKHAN_COUNT",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub count: u64,
+
+    /// Show amounts in rial instead of toman (1 toman = 10 rial)
+    #[arg(long, env = "PISHKHAN_RIAL")]
+    pub rial: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also check an applicant sheet (arrives with the registration issue, #4)
+    #[arg(long, value_name = "CSV")]
+    pub applicants: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

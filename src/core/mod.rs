@@ -1,0 +1,11 @@
+//! The pure domain: dates, money, tariffs, the exam calendar, the office's identity.
+//! Nothing here reads files, the clock (except `JalaliDate::today_in_iran`) or writes
+//! output: callers hand in text and get values and problems back.
+
+pub mod calendar;
+pub mod jalali;
+pub mod money;
+pub mod office;
+pub mod problem;
+pub mod tariff;
+pub mod text;

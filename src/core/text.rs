@@ -1,0 +1,118 @@
+//! Text helpers shared by the core: Persian (۰–۹) and Arabic-Indic (٠–٩) digits in,
+//! ASCII for parsing; Persian digits with the Arabic thousands separator out; a folded
+//! form of names for matching what people type against what files say.
+
+/// U+066C ARABIC THOUSANDS SEPARATOR, what Persian typesetting uses between groups.
+pub const FA_THOUSANDS: char = '\u{066C}';
+
+/// Maps one Persian or Arabic-Indic digit to its ASCII digit; other chars unchanged.
+pub fn ascii_digit(c: char) -> char {
+    match c {
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        _ => c,
+    }
+}
+
+/// Replaces Persian and Arabic-Indic digits with ASCII ones.
+pub fn to_ascii_digits(s: &str) -> String {
+    s.chars().map(ascii_digit).collect()
+}
+
+/// Replaces ASCII digits with Persian ones.
+pub fn to_persian_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Bidi controls that sneak in when Persian text is copied around (LRM, RLM, ALM,
+/// embeddings, isolates); they carry no meaning in a date or an amount.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Groups the decimal digits of `n` by thousands with `sep`: 71796 → "71,796".
+pub fn group_thousands(n: i64, sep: char) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Persian digits with the Persian thousands separator: 71796 → "۷۱٬۷۹۶".
+pub fn fa_grouped(n: i64) -> String {
+    to_persian_digits(&group_thousands(n, FA_THOUSANDS))
+}
+
+/// Folds a name for matching: ASCII digits, Arabic ي ى ك as Persian ی ک, lowercase,
+/// bidi marks dropped, ZWNJ and runs of spaces as one space, trimmed, and the
+/// thousands separators `,` `٬` dropped so that "60,000" matches "60000".
+pub fn fold_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = match ascii_digit(c) {
+            'ي' | 'ى' => 'ی',
+            'ك' => 'ک',
+            '\u{200C}' => ' ',
+            c => c,
+        };
+        if is_bidi_control(c) || c == ',' || c == FA_THOUSANDS {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_names_for_matching() {
+        assert_eq!(fold_key("  خوشه  ۶۰٬۰۰۰ "), "خوشه 60000");
+        assert_eq!(fold_key("صنايع\u{200C}دستي"), "صنایع دستی");
+        assert_eq!(fold_key("Cluster 60,000"), "cluster 60000");
+        assert_eq!(fold_key("كارت"), "کارت");
+    }
+
+    #[test]
+    fn converts_both_digit_families() {
+        assert_eq!(to_ascii_digits("۱۴۰۲/۱۱/۲۶"), "1402/11/26");
+        assert_eq!(to_ascii_digits("١٤٠٢/١١/٢٦"), "1402/11/26");
+        assert_eq!(to_ascii_digits("a۰٩z"), "a09z");
+        assert_eq!(to_persian_digits("1402/11/26"), "۱۴۰۲/۱۱/۲۶");
+    }
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group_thousands(0, ','), "0");
+        assert_eq!(group_thousands(999, ','), "999");
+        assert_eq!(group_thousands(1000, ','), "1,000");
+        assert_eq!(group_thousands(71796, ','), "71,796");
+        assert_eq!(group_thousands(100_000_000, ','), "100,000,000");
+        assert_eq!(group_thousands(-48479, ','), "-48,479");
+        assert_eq!(fa_grouped(24899), "۲۴٬۸۹۹");
+    }
+}
