@@ -41,18 +41,36 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// Tariff schedules (the approved fees)
-    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_TARIFFS",
-          default_value = "tariffs.toml", help_heading = "Common options")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "PISHKHAN_TARIFFS",
+        default_value = "tariffs.toml",
+        help_heading = "Common options"
+    )]
     pub tariffs: PathBuf,
 
     /// Exam calendar (programs, stages and their windows)
-    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_CALENDAR",
-          default_value = "calendar.toml", help_heading = "Common options")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "PISHKHAN_CALENDAR",
+        default_value = "calendar.toml",
+        help_heading = "Common options"
+    )]
     pub calendar: PathBuf,
 
     /// The ledger: SQLite database, the system of record
-    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_LEDGER",
-          default_value = "pishkhan.sqlite", help_heading = "Common options")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "PISHKHAN_LEDGER",
+        default_value = "pishkhan.sqlite",
+        help_heading = "Common options"
+    )]
     pub ledger: PathBuf,
 
     /// Service date, Jalali, Persian or Latin digits [default: today in Iran]
@@ -61,33 +79,63 @@ pub struct Common {
     pub date: Option<JalaliDate>,
 
     /// Output format [default: table on a terminal, csv otherwise]
-    #[arg(long, global = true, value_enum, env = "PISHKHAN_FORMAT",
-          help_heading = "Common options")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "PISHKHAN_FORMAT",
+        help_heading = "Common options"
+    )]
     pub format: Option<Format>,
 
     /// The office's identity: a TOML file with name, code, address, phone
-    #[arg(long, global = true, value_name = "FILE", env = "PISHKHAN_CONFIG",
-          help_heading = "Office")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "PISHKHAN_CONFIG",
+        help_heading = "Office"
+    )]
     pub config: Option<PathBuf>,
 
     /// Office name (overrides the config file)
-    #[arg(long, global = true, value_name = "NAME", env = "PISHKHAN_OFFICE_NAME",
-          help_heading = "Office")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "PISHKHAN_OFFICE_NAME",
+        help_heading = "Office"
+    )]
     pub office_name: Option<String>,
 
     /// Office code (overrides the config file)
-    #[arg(long, global = true, value_name = "CODE", env = "PISHKHAN_OFFICE_CODE",
-          help_heading = "Office")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "CODE",
+        env = "PISHKHAN_OFFICE_CODE",
+        help_heading = "Office"
+    )]
     pub office_code: Option<String>,
 
     /// Office address (overrides the config file)
-    #[arg(long, global = true, value_name = "TEXT", env = "PISHKHAN_OFFICE_ADDRESS",
-          help_heading = "Office")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TEXT",
+        env = "PISHKHAN_OFFICE_ADDRESS",
+        help_heading = "Office"
+    )]
     pub office_address: Option<String>,
 
     /// Office phone (overrides the config file)
-    #[arg(long, global = true, value_name = "PHONE", env = "PISHKHAN_OFFICE_PHONE",
-          help_heading = "Office")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PHONE",
+        env = "PISHKHAN_OFFICE_PHONE",
+        help_heading = "Office"
+    )]
     pub office_phone: Option<String>,
 }
 

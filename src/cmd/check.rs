@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{EXIT_USAGE, emit, output_format, problem_lines, read_text};
+use super::{EXIT_USAGE, emit, office_overrides, output_format, problem_lines, read_text};
 use crate::cli::{CheckArgs, Common, Format};
 use crate::core::calendar::Calendar;
 use crate::core::money::Unit;
@@ -23,7 +23,11 @@ struct FileReport {
     problems: Vec<Problem>,
 }
 
-fn parse_file<T>(path: &Path, what: &str, parse: fn(&str) -> (Option<T>, Vec<Problem>)) -> (Option<T>, Vec<Problem>) {
+fn parse_file<T>(
+    path: &Path,
+    what: &str,
+    parse: fn(&str) -> (Option<T>, Vec<Problem>),
+) -> (Option<T>, Vec<Problem>) {
     match read_text(what, path) {
         Ok(text) => parse(&text),
         Err(e) => (None, vec![Problem::error("", format!("{e:#}"))]),
@@ -53,26 +57,49 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
     let calendar_ok = !problems.iter().any(Problem::is_error);
     reports.push(FileReport {
         file: common.calendar.clone(),
-        summary: calendar.as_ref().filter(|_| calendar_ok).map(calendar_summary),
+        summary: calendar
+            .as_ref()
+            .filter(|_| calendar_ok)
+            .map(calendar_summary),
         problems,
     });
 
-    if let Some(path) = &common.config {
-        let (office, problems) = parse_file(path, "office config", Office::parse);
+    // The office identity as commands will see it: the config file under the flags
+    // and environment variables that override it.
+    let overrides = office_overrides(common);
+    if common.config.is_some() || overrides != Office::default() {
+        let (base, mut problems) = match &common.config {
+            Some(path) => parse_file(path, "office config", Office::parse),
+            None => (Some(Office::default()), Vec::new()),
+        };
+        let office = base.map(|b| b.overridden_by(overrides));
+        if let Some(o) = &office {
+            problems.extend(o.problems());
+        }
         reports.push(FileReport {
-            file: path.clone(),
+            file: common
+                .config
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("(office flags)")),
             summary: office.map(|o| {
+                let field = |v: Option<String>| v.unwrap_or_else(|| "-".into());
                 format!(
-                    "office {} ({})",
-                    o.name.unwrap_or_default(),
-                    o.code.unwrap_or_default()
+                    "office name {}, code {}, address {}, phone {}",
+                    field(o.name),
+                    field(o.code),
+                    field(o.address),
+                    field(o.phone)
                 )
             }),
             problems,
         });
     }
 
-    let errors = reports.iter().flat_map(|r| &r.problems).filter(|p| p.is_error()).count();
+    let errors = reports
+        .iter()
+        .flat_map(|r| &r.problems)
+        .filter(|p| p.is_error())
+        .count();
     let warnings = reports.iter().flat_map(|r| &r.problems).count() - errors;
     let text = match output_format(common) {
         Format::Json => {
@@ -148,28 +175,35 @@ fn calendar_summary(c: &Calendar) -> String {
     parts.join("; ")
 }
 
-/// Every day on which the calendar has the office charge something must be priced
-/// by a tariff schedule.
+/// Every day on which the calendar has the office charge something should be priced
+/// by a tariff schedule. A day that is not cannot be charged (the commands refuse it
+/// with a clear message), so this is a warning, not an error.
 fn cross_check(t: &Tariffs, c: &Calendar) -> Vec<Problem> {
     let mut out = Vec::new();
     for p in &c.programs {
         for s in &p.stages {
-            let key = format!("program \"{}\" stage {}", p.code, s.number);
-            let days = [
-                ("portal_registration", s.portal_registration.first),
-                ("portal_registration", s.portal_registration.last),
-                ("entry_card", s.entry_card.first),
-                ("entry_card", s.entry_card.last),
-            ];
-            for (field, day) in days {
-                if let Some(day) = day
-                    && let Err(e) = t.schedule_on(day)
-                {
-                    out.push(Problem::error(format!("{key} {field}"), e.to_string()));
+            for (field, w) in [
+                ("portal_registration", &s.portal_registration),
+                ("entry_card", &s.entry_card),
+            ] {
+                let (Some(first), Some(last)) = (w.first, w.last) else {
+                    continue;
+                };
+                let unpriced: Vec<_> = (0..=first.days_until(last))
+                    .filter_map(|n| first.add_days(n))
+                    .filter(|d| t.schedule_on(*d).is_err())
+                    .collect();
+                if let (Some(a), Some(b)) = (unpriced.first(), unpriced.last()) {
+                    out.push(Problem::warning(
+                        format!("program \"{}\" stage {} {field}", p.code, s.number),
+                        format!(
+                            "{} day(s) of the window {w}, {a}–{b}, fall under no tariff schedule: nothing can be charged on them",
+                            unpriced.len()
+                        ),
+                    ));
                 }
             }
         }
     }
-    out.dedup();
     out
 }

@@ -176,17 +176,43 @@ impl View<'_> {
         }
         for (code, fa, en, amount) in self.totals() {
             w.write_record([
-                "", code, fa, en, "", "total", "", "", &amount.plain(u), u.name_en(),
+                "",
+                code,
+                fa,
+                en,
+                "",
+                "total",
+                "",
+                "",
+                &amount.plain(u),
+                u.name_en(),
             ])?;
         }
         Ok(String::from_utf8(w.into_inner()?)?)
     }
 
-    fn totals(&self) -> [(&'static str, &'static str, &'static str, crate::core::money::Money); 3] {
+    fn totals(
+        &self,
+    ) -> [(
+        &'static str,
+        &'static str,
+        &'static str,
+        crate::core::money::Money,
+    ); 3] {
         let q = self.quote;
         [
-            ("office_total", "جمع سهم دفتر", "Office total", q.office_total),
-            ("tvto_total", "وجوه سازمان فنی و حرفه‌ای (جدا از سهم دفتر)", "TVTO money (apart)", q.tvto_total),
+            (
+                "office_total",
+                "جمع سهم دفتر",
+                "Office total",
+                q.office_total,
+            ),
+            (
+                "tvto_total",
+                "وجوه سازمان فنی و حرفه‌ای (جدا از سهم دفتر)",
+                "TVTO money (apart)",
+                q.tvto_total,
+            ),
             ("grand_total", "جمع کل", "Grand total", q.grand_total),
         ]
     }
@@ -241,7 +267,10 @@ impl View<'_> {
             ]);
         }
         out.push_str(&t.render());
-        out.push_str(&format!("به حروف: {}\n", self.quote.grand_total.words_fa(u)));
+        out.push_str(&format!(
+            "به حروف: {}\n",
+            self.quote.grand_total.words_fa(u)
+        ));
         out
     }
 }

@@ -72,10 +72,19 @@ pub fn output_format(common: &Common) -> Format {
 
 /// Reads a configuration file as UTF-8 (a BOM is allowed).
 pub fn read_text(what: &str, path: &Path) -> Result<String> {
-    let bytes = fs::read(path).with_context(|| format!("cannot read the {what} file {}", path.display()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| anyhow!("the {what} file {} is not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))?;
-    Ok(text.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(text))
+    let bytes = fs::read(path)
+        .with_context(|| format!("cannot read the {what} file {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "the {what} file {} is not UTF-8 (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(text
+        .strip_prefix('\u{FEFF}')
+        .map(str::to_string)
+        .unwrap_or(text))
 }
 
 /// Problems of one file as lines `FILE: severity: key: message`.
@@ -120,12 +129,17 @@ pub fn load_office(common: &Common) -> Result<Office> {
         Some(path) => load("office config", path, Office::parse)?,
         None => Office::default(),
     };
-    Ok(base.overridden_by(Office {
+    Ok(base.overridden_by(office_overrides(common)))
+}
+
+/// The office fields given as flags or environment variables.
+pub fn office_overrides(common: &Common) -> Office {
+    Office {
         name: common.office_name.clone(),
         code: common.office_code.clone(),
         address: common.office_address.clone(),
         phone: common.office_phone.clone(),
-    }))
+    }
 }
 
 /// Writes to stdout; a closed pipe (`pishkhan … | head`) is not an error.

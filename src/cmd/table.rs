@@ -80,7 +80,7 @@ mod tests {
         t.row(vec!["۱".into(), "ثبت\u{200C}نام".into(), "۳٬۹۰۰".into()]);
         let text = t.render();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], " مبلغ     خدمت  ردیف");
+        assert_eq!(lines[0], " مبلغ    خدمت  ردیف");
         assert_eq!(lines[2], "۳٬۹۰۰  ثبت\u{200C}نام     ۱");
     }
 }

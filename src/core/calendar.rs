@@ -145,8 +145,20 @@ impl Calendar {
 
 fn check_stage(key: &str, rs: RawStage, problems: &mut Vec<Problem>) -> Option<ExamStage> {
     let before = problems.iter().filter(|p| p.is_error()).count();
-    let paper = window(key, "paper_registration", &rs.paper_registration, false, problems);
-    let portal = window(key, "portal_registration", &rs.portal_registration, true, problems);
+    let paper = window(
+        key,
+        "paper_registration",
+        &rs.paper_registration,
+        false,
+        problems,
+    );
+    let portal = window(
+        key,
+        "portal_registration",
+        &rs.portal_registration,
+        true,
+        problems,
+    );
     let card = window(key, "entry_card", &rs.entry_card, true, problems);
     let exam = JalaliDate::parse(&rs.written_exam)
         .map_err(|e| problems.push(Problem::error(format!("{key} written_exam"), e.to_string())))
@@ -250,7 +262,10 @@ fn window(
     let first = from.or_else(|| after.and_then(|d| d.add_days(1)));
     let last = until.or_else(|| before.and_then(|d| d.add_days(-1)));
     if (after.is_some() && first.is_none()) || (before.is_some() && last.is_none()) {
-        problems.push(Problem::error(&wkey, "bound at the edge of the supported years"));
+        problems.push(Problem::error(
+            &wkey,
+            "bound at the edge of the supported years",
+        ));
         return None;
     }
     let w = Window { first, last };
@@ -259,7 +274,9 @@ fn window(
     {
         problems.push(Problem::error(
             &wkey,
-            format!("bounds out of order: the window would run from {f} to {l}, which holds no day"),
+            format!(
+                "bounds out of order: the window would run from {f} to {l}, which holds no day"
+            ),
         ));
         return None;
     }
@@ -367,7 +384,10 @@ mod tests {
         let p = &problems[0];
         assert!(!p.is_error());
         assert_eq!(p.key, "program \"hcb\" stage 4 portal_registration");
-        assert!(p.message.contains("1401/10/25–1402/11/10 spans 381 days"), "{p}");
+        assert!(
+            p.message.contains("1401/10/25–1402/11/10 spans 381 days"),
+            "{p}"
+        );
     }
 
     #[test]
@@ -384,12 +404,18 @@ mod tests {
                 "before portal registration closes on 1402/11/10",
             ),
             (
-                ("written_exam = \"1402/11/26\"", "written_exam = \"1402/11/20\""),
+                (
+                    "written_exam = \"1402/11/26\"",
+                    "written_exam = \"1402/11/20\"",
+                ),
                 "written_exam",
                 "before the entry-card window",
             ),
             (
-                ("written_exam = \"1402/11/26\"", "written_exam = \"1402/11/31\""),
+                (
+                    "written_exam = \"1402/11/26\"",
+                    "written_exam = \"1402/11/31\"",
+                ),
                 "written_exam",
                 "Bahman has 30 days",
             ),

@@ -484,8 +484,15 @@ mod tests {
         assert!(msg("1402/11/00").contains("no day 0"));
         assert!(msg("1042/11/26").contains("year 1042 is outside 1300–1500"));
         for bad in [
-            "", "1402", "1402/11", "02/11/26", "1402/11/26/1", "1402/x/26", "1402//26",
-            "14021126", "1402/111/2",
+            "",
+            "1402",
+            "1402/11",
+            "02/11/26",
+            "1402/11/26/1",
+            "1402/x/26",
+            "1402//26",
+            "14021126",
+            "1402/111/2",
         ] {
             assert!(
                 matches!(JalaliDate::parse(bad), Err(DateError::Syntax { .. })),
@@ -550,7 +557,10 @@ mod tests {
             }
             date = next;
         }
-        assert_eq!(date, JalaliDate::new(1500, 12, month_length(1500, 12)).unwrap());
+        assert_eq!(
+            date,
+            JalaliDate::new(1500, 12, month_length(1500, 12)).unwrap()
+        );
         let leaps = (1300..=1500).filter(|y| is_leap_year(*y)).count();
         assert_eq!(count, 201 * 365 + leaps);
     }

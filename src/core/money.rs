@@ -119,11 +119,7 @@ impl Money {
         match self.split(unit) {
             (whole, None) => format!("{} {}", number_to_words_fa(whole), unit.name_fa()),
             // A fraction of a toman is said in rials, as people do.
-            _ => format!(
-                "{} {}",
-                number_to_words_fa(self.rial),
-                Unit::Rial.name_fa()
-            ),
+            _ => format!("{} {}", number_to_words_fa(self.rial), Unit::Rial.name_fa()),
         }
     }
 
@@ -146,7 +142,9 @@ impl fmt::Display for Money {
 impl Sum for Money {
     /// Panics on overflow past 10^15 rial, which validated inputs cannot reach.
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        iter.fold(Money::ZERO, |a, b| a.checked_add(b).expect("money overflow"))
+        iter.fold(Money::ZERO, |a, b| {
+            a.checked_add(b).expect("money overflow")
+        })
     }
 }
 
@@ -173,10 +171,28 @@ const ONES: [&str; 20] = [
     "نوزده",
 ];
 const TENS: [&str; 10] = [
-    "", "", "بیست", "سی", "چهل", "پنجاه", "شصت", "هفتاد", "هشتاد", "نود",
+    "",
+    "",
+    "بیست",
+    "سی",
+    "چهل",
+    "پنجاه",
+    "شصت",
+    "هفتاد",
+    "هشتاد",
+    "نود",
 ];
 const HUNDREDS: [&str; 10] = [
-    "", "صد", "دویست", "سیصد", "چهارصد", "پانصد", "ششصد", "هفتصد", "هشتصد", "نهصد",
+    "",
+    "صد",
+    "دویست",
+    "سیصد",
+    "چهارصد",
+    "پانصد",
+    "ششصد",
+    "هفتصد",
+    "هشتصد",
+    "نهصد",
 ];
 const SCALES: [&str; 6] = ["", "هزار", "میلیون", "میلیارد", "تریلیون", "کوادریلیون"];
 
@@ -296,7 +312,10 @@ mod tests {
         assert_eq!(m.plain(Unit::Toman), "7179.5");
         assert_eq!(m.grouped(Unit::Toman), "7,179.5");
         assert_eq!(m.grouped_fa(Unit::Toman), "۷٬۱۷۹٫۵");
-        assert_eq!(m.words_fa(Unit::Toman), "هفتاد و یک هزار و هفتصد و نود و پنج ریال");
+        assert_eq!(
+            m.words_fa(Unit::Toman),
+            "هفتاد و یک هزار و هفتصد و نود و پنج ریال"
+        );
     }
 
     #[test]
@@ -308,6 +327,11 @@ mod tests {
         assert!(Money::from_toman(-1).is_err());
         assert!(Money::from_toman(i64::MAX / 5).is_err());
         assert!(toman(1).checked_mul(u64::MAX).is_err());
-        assert!(Money::from_rial(MAX_RIAL).unwrap().checked_add(toman(1)).is_err());
+        assert!(
+            Money::from_rial(MAX_RIAL)
+                .unwrap()
+                .checked_add(toman(1))
+                .is_err()
+        );
     }
 }

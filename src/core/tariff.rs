@@ -723,10 +723,22 @@ mod tests {
     fn shipped_schedule_is_the_letters() {
         let t = shipped();
         let s = t.schedule_on(date("1402/10/26")).unwrap();
-        let prices: Vec<(u32, i64)> = s.lines.iter().map(|l| (l.row, l.price.rial() / 10)).collect();
+        let prices: Vec<(u32, i64)> = s
+            .lines
+            .iter()
+            .map(|l| (l.row, l.price.rial() / 10))
+            .collect();
         assert_eq!(
             prices,
-            vec![(1, 3900), (2, 4680), (3, 24899), (4, 15000), (5, 2800), (6, 15000), (7, 5517)]
+            vec![
+                (1, 3900),
+                (2, 4680),
+                (3, 24899),
+                (4, 15000),
+                (5, 2800),
+                (6, 15000),
+                (7, 5517)
+            ]
         );
         assert_eq!(s.office_lines_total(), toman(71_796));
         assert_eq!(s.declared_total, Some(toman(71_796)));
@@ -742,7 +754,9 @@ mod tests {
         let s = t.schedule_on(date("1402/10/26")).unwrap();
         for fee in ["60000", "90000"] {
             let c = s.find_cluster(fee).unwrap();
-            let q = s.quote(Selection::One(Stage::Registration), Some(c), 1).unwrap();
+            let q = s
+                .quote(Selection::One(Stage::Registration), Some(c), 1)
+                .unwrap();
             let rows: Vec<Option<u32>> = q.lines.iter().map(|l| l.row).collect();
             assert_eq!(rows, vec![Some(1), Some(2), Some(3), Some(4), None]);
             assert_eq!(q.office_total, toman(48_479));
@@ -750,7 +764,9 @@ mod tests {
             assert!(q.lines.iter().all(|l| l.code != "certificate-fee"));
         }
         let c90 = s.find_cluster("90,000").unwrap();
-        let q = s.quote(Selection::One(Stage::Registration), Some(c90), 1).unwrap();
+        let q = s
+            .quote(Selection::One(Stage::Registration), Some(c90), 1)
+            .unwrap();
         assert_eq!(q.grand_total, toman(138_479));
     }
 
@@ -772,7 +788,9 @@ mod tests {
     fn certificate_and_card_quotes() {
         let t = shipped();
         let s = t.schedule_on(date("1402/11/30")).unwrap();
-        let q = s.quote(Selection::One(Stage::Certificate), None, 3).unwrap();
+        let q = s
+            .quote(Selection::One(Stage::Certificate), None, 3)
+            .unwrap();
         assert_eq!(q.office_total, toman(3 * (15_000 + 5_517)));
         assert_eq!(q.tvto_total, toman(300_000));
         let q = s.quote(Selection::One(Stage::Card), None, 5).unwrap();
@@ -784,7 +802,11 @@ mod tests {
         let t = shipped();
         let s = &t.schedules[0];
         for q in ["60000", "60,000", "۶۰٬۰۰۰", "٦٠٠٠٠", "60000 toman", "c60"] {
-            assert_eq!(s.find_cluster(q).map(|c| c.code.as_str()), Some("c60"), "{q}");
+            assert_eq!(
+                s.find_cluster(q).map(|c| c.code.as_str()),
+                Some("c60"),
+                "{q}"
+            );
         }
         assert_eq!(s.find_cluster(&s.clusters[1].name_fa).unwrap().code, "c90");
         assert!(s.find_cluster("70000").is_none());
@@ -795,7 +817,10 @@ mod tests {
     fn a_date_before_every_schedule_is_an_error() {
         let t = shipped();
         let err = t.schedule_on(date("1401/01/01")).unwrap_err().to_string();
-        assert!(err.contains("no tariff schedule was in force on 1401/01/01"), "{err}");
+        assert!(
+            err.contains("no tariff schedule was in force on 1401/01/01"),
+            "{err}"
+        );
         assert!(err.contains("1402/10/11"), "{err}");
     }
 
@@ -805,7 +830,10 @@ mod tests {
             .nth(1)
             .unwrap()
             .replace("id = \"qom-1402\"", "id = \"qom-1403\"")
-            .replace("in_force_from = \"1402/10/11\"", &format!("in_force_from = \"{second_from}\""))
+            .replace(
+                "in_force_from = \"1402/10/11\"",
+                &format!("in_force_from = \"{second_from}\""),
+            )
             .replace("toman = 24899", "toman = 29899")
             .replace("declared_total = 71796", "declared_total = 76796");
         let first = SHIPPED.replace(
@@ -824,7 +852,9 @@ mod tests {
         assert_eq!(t.schedule_on(date("1402/12/29")).unwrap().id, "qom-1402");
         assert_eq!(t.schedule_on(date("1403/01/01")).unwrap().id, "qom-1403");
         let s = t.schedule_on(date("1403/05/01")).unwrap();
-        let q = s.quote(Selection::One(Stage::Registration), None, 1).unwrap();
+        let q = s
+            .quote(Selection::One(Stage::Registration), None, 1)
+            .unwrap();
         assert_eq!(q.office_total, toman(53_479));
     }
 
@@ -840,7 +870,11 @@ mod tests {
         );
         let (t, problems) = Tariffs::parse(&with_second_schedule("1402/12/20", "1403/01/01"));
         let t = t.expect("a gap is only a warning");
-        assert!(problems.iter().any(|p| !p.is_error() && p.message.contains("gap")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| !p.is_error() && p.message.contains("gap"))
+        );
         let err = t.schedule_on(date("1402/12/25")).unwrap_err().to_string();
         assert!(err.contains("ended on 1402/12/20"), "{err}");
     }
@@ -859,10 +893,31 @@ mod tests {
                 .iter()
                 .any(|p| p.is_error() && p.key == key && p.message.contains(text))
         };
-        assert!(has("schedule \"qom-1402\" line \"authenticate\" toman", "must be positive, found 0"), "{problems:#?}");
-        assert!(has("schedule \"qom-1402\" line \"exam-slip\" stage", "unknown stage \"entry\""), "{problems:#?}");
-        assert!(has("schedule \"qom-1402\" line \"authenticate\"", "duplicate code"), "{problems:#?}");
-        assert!(has("schedule \"qom-1402\" approval[1] date", "Azar has 30 days"), "{problems:#?}");
+        assert!(
+            has(
+                "schedule \"qom-1402\" line \"authenticate\" toman",
+                "must be positive, found 0"
+            ),
+            "{problems:#?}"
+        );
+        assert!(
+            has(
+                "schedule \"qom-1402\" line \"exam-slip\" stage",
+                "unknown stage \"entry\""
+            ),
+            "{problems:#?}"
+        );
+        assert!(
+            has(
+                "schedule \"qom-1402\" line \"authenticate\"",
+                "duplicate code"
+            ),
+            "{problems:#?}"
+        );
+        assert!(
+            has("schedule \"qom-1402\" approval[1] date", "Azar has 30 days"),
+            "{problems:#?}"
+        );
     }
 
     #[test]
@@ -872,7 +927,10 @@ mod tests {
         assert!(t.is_none());
         let p = problems.iter().find(|p| p.is_error()).unwrap();
         assert_eq!(p.key, "schedule \"qom-1402\" declared_total");
-        assert!(p.message.contains("71,797") && p.message.contains("71,796"), "{p}");
+        assert!(
+            p.message.contains("71,797") && p.message.contains("71,796"),
+            "{p}"
+        );
     }
 
     #[test]
