@@ -1,0 +1,230 @@
+//! Layout on a page: aligned and wrapped text in a box, and tables whose first
+//! column is on the right (or left, for left-to-right tables).
+
+use super::font::FontId;
+use super::pdf::{Color, Page};
+use super::shape::{Dir, Line, shape_line, wrap};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Style {
+    pub font: FontId,
+    pub size: f32,
+    pub color: Color,
+}
+
+impl Style {
+    pub fn regular(size: f32) -> Style {
+        Style {
+            font: FontId::Regular,
+            size,
+            color: Color::BLACK,
+        }
+    }
+
+    pub fn bold(size: f32) -> Style {
+        Style {
+            font: FontId::Bold,
+            size,
+            color: Color::BLACK,
+        }
+    }
+
+    pub fn color(self, color: Color) -> Style {
+        Style { color, ..self }
+    }
+
+    /// Distance between baselines.
+    pub fn line_height(&self) -> f32 {
+        self.size * 1.55
+    }
+
+    /// From the top of a line box to its baseline.
+    fn ascent(&self) -> f32 {
+        self.size * 1.12
+    }
+}
+
+/// A horizontal band of the page: from `x` to `x + w`, starting at `top`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Area {
+    pub x: f32,
+    pub top: f32,
+    pub w: f32,
+}
+
+impl Area {
+    pub fn new(x: f32, top: f32, w: f32) -> Area {
+        Area { x, top, w }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Right,
+    Left,
+    Center,
+}
+
+impl Page {
+    fn place(&mut self, line: &Line, x: f32, w: f32, top: f32, style: Style, align: Align) {
+        let lw = line.width(style.size);
+        let left = match align {
+            Align::Right => x + w - lw,
+            Align::Left => x,
+            Align::Center => x + (w - lw) / 2.0,
+        };
+        self.draw_line(line, left, top + style.ascent(), style.size, style.color);
+    }
+
+    /// One line of text in `area`, not wrapped. Returns the height used.
+    pub fn text(&mut self, area: Area, style: Style, align: Align, dir: Dir, text: &str) -> f32 {
+        let line = shape_line(style.font, text, dir);
+        self.place(&line, area.x, area.w, area.top, style, align);
+        style.line_height()
+    }
+
+    /// Text wrapped to the width of `area`. Returns the height used.
+    pub fn paragraph(
+        &mut self,
+        area: Area,
+        style: Style,
+        align: Align,
+        dir: Dir,
+        text: &str,
+    ) -> f32 {
+        let lines = wrap(style.font, style.size, text, area.w, dir);
+        for (i, line) in lines.iter().enumerate() {
+            let top = area.top + i as f32 * style.line_height();
+            self.place(line, area.x, area.w, top, style, align);
+        }
+        lines.len() as f32 * style.line_height()
+    }
+
+    /// Draws a table with its reading-start edge at `x` (the right edge for an RTL
+    /// table, the left for LTR), top at `top`. Returns the height used.
+    pub fn table(&mut self, x: f32, top: f32, table: &Table) -> f32 {
+        let pad = table.padding;
+        let mut y = top;
+        for row in &table.rows {
+            // Lay out every cell first: the row is as tall as its tallest cell.
+            let mut cells = Vec::new();
+            let mut col = 0;
+            for cell in &row.cells {
+                let span = cell.span.max(1).min(table.widths.len() - col);
+                let w: f32 = table.widths[col..col + span].iter().sum();
+                let offset: f32 = table.widths[..col].iter().sum();
+                let left = match table.dir {
+                    Dir::Rtl => x - offset - w,
+                    Dir::Ltr => x + offset,
+                };
+                let lines = wrap(
+                    cell.style.font,
+                    cell.style.size,
+                    &cell.text,
+                    w - 2.0 * pad,
+                    cell.dir,
+                );
+                let h = lines.len() as f32 * cell.style.line_height();
+                cells.push((left, w, lines, cell, h));
+                col += span;
+            }
+            let row_h = cells.iter().map(|c| c.4).fold(0.0, f32::max) + 2.0 * pad;
+            for (left, w, lines, cell, h) in &cells {
+                if let Some(fill) = row.fill {
+                    self.rect(*left, y, *w, row_h, Some(fill), None);
+                }
+                if let Some(stroke) = table.border {
+                    self.rect(*left, y, *w, row_h, None, Some((0.5, stroke)));
+                }
+                // Vertically centred in the row.
+                let mut line_top = y + (row_h - h) / 2.0;
+                for line in lines {
+                    self.place(
+                        line,
+                        left + pad,
+                        w - 2.0 * pad,
+                        line_top,
+                        cell.style,
+                        cell.align,
+                    );
+                    line_top += cell.style.line_height();
+                }
+            }
+            y += row_h;
+        }
+        y - top
+    }
+}
+
+pub struct Cell {
+    pub text: String,
+    pub style: Style,
+    pub align: Align,
+    pub dir: Dir,
+    /// How many columns the cell covers.
+    pub span: usize,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>, style: Style, align: Align) -> Cell {
+        Cell {
+            text: text.into(),
+            style,
+            align,
+            dir: Dir::Rtl,
+            span: 1,
+        }
+    }
+
+    pub fn span(self, span: usize) -> Cell {
+        Cell { span, ..self }
+    }
+
+    pub fn ltr(self) -> Cell {
+        Cell {
+            dir: Dir::Ltr,
+            ..self
+        }
+    }
+}
+
+pub struct Row {
+    pub cells: Vec<Cell>,
+    pub fill: Option<Color>,
+}
+
+pub struct Table {
+    /// Column widths in reading order: the first is the rightmost in an RTL table.
+    pub widths: Vec<f32>,
+    pub rows: Vec<Row>,
+    pub dir: Dir,
+    pub padding: f32,
+    pub border: Option<Color>,
+}
+
+impl Table {
+    pub fn new(widths: Vec<f32>) -> Table {
+        Table {
+            widths,
+            rows: Vec::new(),
+            dir: Dir::Rtl,
+            padding: 3.0,
+            border: Some(Color::RULE),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(Row { cells, fill: None });
+    }
+
+    pub fn shaded_row(&mut self, cells: Vec<Cell>, fill: Color) {
+        self.rows.push(Row {
+            cells,
+            fill: Some(fill),
+        });
+    }
+
+    pub fn width(&self) -> f32 {
+        self.widths.iter().sum()
+    }
+}

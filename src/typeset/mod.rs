@@ -1,0 +1,23 @@
+//! A small Persian typesetting engine: shaping (rustybuzz), bidi (unicode-bidi),
+//! wrapping, alignment and tables, written to PDF with subset fonts (pdf-writer,
+//! subsetter). It knows nothing of applicants or receipts.
+//!
+//! ```no_run
+//! use pishkhan::typeset::{Align, Area, Dir, Document, Page, PageSize, Style};
+//! let mut page = Page::new(PageSize::A5);
+//! let area = Area::new(20.0, 20.0, page.width() - 40.0);
+//! page.text(area, Style::bold(14.0), Align::Right, Dir::Rtl, "رسید پرداخت");
+//! let mut doc = Document::new("رسید");
+//! doc.push(page);
+//! let pdf: Vec<u8> = doc.finish();
+//! ```
+
+mod font;
+mod layout;
+mod pdf;
+mod shape;
+
+pub use font::FontId;
+pub use layout::{Align, Area, Cell, Row, Style, Table};
+pub use pdf::{Color, Document, Page, PageSize};
+pub use shape::{Dir, Line, measure, shape_line, wrap};

@@ -1,0 +1,520 @@
+//! Pages record what is drawn; `Document::finish` writes the PDF.
+//!
+//! Fonts are written as CID fonts (Type0 / CIDFontType2, Identity-H) holding a subset
+//! of the glyphs the document uses, with a ToUnicode map from each glyph to the text
+//! it stands for, so copy and paste and `pdftotext` give back the real characters.
+//! Nothing comes from the clock: the same pages give the same bytes.
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+
+use super::font::FontId;
+use super::shape::Line;
+
+/// Paper sizes, in points (1/72 inch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PageSize {
+    A5,
+    A4,
+    /// 80 mm thermal roll: fixed width, height grows with the content.
+    Roll80,
+}
+
+const MM: f32 = 72.0 / 25.4;
+
+impl PageSize {
+    pub fn width(self) -> f32 {
+        match self {
+            PageSize::A5 => 148.0 * MM,
+            PageSize::A4 => 210.0 * MM,
+            PageSize::Roll80 => 80.0 * MM,
+        }
+    }
+
+    /// The fixed height, or `None` for a roll.
+    pub fn height(self) -> Option<f32> {
+        match self {
+            PageSize::A5 => Some(210.0 * MM),
+            PageSize::A4 => Some(297.0 * MM),
+            PageSize::Roll80 => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Color(pub f32, pub f32, pub f32);
+
+impl Color {
+    pub const BLACK: Color = Color(0.0, 0.0, 0.0);
+    pub const GRAY: Color = Color(0.45, 0.45, 0.45);
+    pub const LIGHT: Color = Color(0.92, 0.92, 0.92);
+    pub const RULE: Color = Color(0.6, 0.6, 0.6);
+}
+
+/// A glyph placed on the page: x and baseline y in points from the top-left corner.
+struct Placed {
+    gid: u16,
+    x: f32,
+    y: f32,
+}
+
+enum Op {
+    Text {
+        font: FontId,
+        size: f32,
+        color: Color,
+        glyphs: Vec<Placed>,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Option<Color>,
+        stroke: Option<(f32, Color)>,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        color: Color,
+    },
+}
+
+/// One page, drawn in points from the top-left corner, y growing downwards.
+pub struct Page {
+    size: PageSize,
+    height: f32,
+    ops: Vec<Op>,
+    /// Each glyph used, with the text it stands for (first seen wins).
+    used: [BTreeMap<u16, String>; 2],
+}
+
+impl Page {
+    pub fn new(size: PageSize) -> Page {
+        Page {
+            size,
+            height: size.height().unwrap_or(0.0),
+            ops: Vec::new(),
+            used: [BTreeMap::new(), BTreeMap::new()],
+        }
+    }
+
+    pub fn size(&self) -> PageSize {
+        self.size
+    }
+
+    pub fn width(&self) -> f32 {
+        self.size.width()
+    }
+
+    /// The page height: fixed for cut sheets; for a roll, whatever was last set.
+    pub fn height(&self) -> f32 {
+        self.height
+    }
+
+    /// Sets the height of a roll page (ignored on cut sheets).
+    pub fn set_roll_height(&mut self, h: f32) {
+        if self.size.height().is_none() {
+            self.height = h;
+        }
+    }
+
+    /// Draws a shaped line with its left end at `x` and its baseline at `y`.
+    pub fn draw_line(&mut self, line: &Line, x: f32, y: f32, size: f32, color: Color) {
+        let font = line.font.get();
+        let scale = font.scale(size);
+        let used = &mut self.used[line.font.index()];
+        let mut glyphs = Vec::new();
+        let mut pen = 0i32;
+        for run in &line.runs {
+            for g in &run.glyphs {
+                if !used.contains_key(&g.gid) || !g.text.is_empty() {
+                    let text = &run.text[g.text.start as usize..g.text.end as usize];
+                    let entry = used.entry(g.gid).or_default();
+                    if entry.is_empty() {
+                        *entry = text.to_string();
+                    }
+                }
+                glyphs.push(Placed {
+                    gid: g.gid,
+                    x: x + (pen + g.dx) as f32 * scale,
+                    y: y - g.dy as f32 * scale,
+                });
+                pen += g.advance;
+            }
+        }
+        if !glyphs.is_empty() {
+            self.ops.push(Op::Text {
+                font: line.font,
+                size,
+                color,
+                glyphs,
+            });
+        }
+    }
+
+    pub fn rect(
+        &mut self,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Option<Color>,
+        stroke: Option<(f32, Color)>,
+    ) {
+        self.ops.push(Op::Rect {
+            x,
+            y,
+            w,
+            h,
+            fill,
+            stroke,
+        });
+    }
+
+    pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Color) {
+        self.ops.push(Op::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color,
+        });
+    }
+
+    /// Every glyph drawn, as (font, gid, left x, baseline y, advance) in points: for tests
+    /// that check nothing is drawn outside its box.
+    pub fn glyph_boxes(&self) -> Vec<(FontId, u16, f32, f32, f32)> {
+        let mut out = Vec::new();
+        for op in &self.ops {
+            if let Op::Text {
+                font, size, glyphs, ..
+            } = op
+            {
+                let f = font.get();
+                for g in glyphs {
+                    out.push((*font, g.gid, g.x, g.y, f.advance(g.gid) * f.scale(*size)));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A PDF document: pages that share one subset of each font.
+pub struct Document {
+    title: String,
+    pages: Vec<Page>,
+}
+
+impl Document {
+    pub fn new(title: &str) -> Document {
+        Document {
+            title: title.to_string(),
+            pages: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, page: Page) {
+        self.pages.push(page);
+    }
+
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Writes the PDF.
+    pub fn finish(self) -> Vec<u8> {
+        let mut alloc = Ref::new(1);
+        let mut next = || alloc.bump();
+        let catalog_id = next();
+        let tree_id = next();
+        let info_id = next();
+
+        // Glyphs used per font across all pages, with their text.
+        let mut used: [BTreeMap<u16, String>; 2] = [BTreeMap::new(), BTreeMap::new()];
+        for page in &self.pages {
+            for (all, mine) in used.iter_mut().zip(&page.used) {
+                for (gid, text) in mine {
+                    let e = all.entry(*gid).or_default();
+                    if e.is_empty() {
+                        e.clone_from(text);
+                    }
+                }
+            }
+        }
+
+        let mut pdf = Pdf::new();
+        let mut fonts: Vec<(FontId, Ref, EmbeddedFont)> = Vec::new();
+        for id in FontId::ALL {
+            if used[id.index()].is_empty() {
+                continue;
+            }
+            let type0 = next();
+            let embedded = write_font(&mut pdf, &mut next, type0, id, &used[id.index()]);
+            fonts.push((id, type0, embedded));
+        }
+
+        let mut page_ids = Vec::new();
+        for page in &self.pages {
+            let page_id = next();
+            let content_id = next();
+            page_ids.push(page_id);
+            let content = page_content(page, &fonts);
+            let compressed = deflate(&content);
+            pdf.stream(content_id, &compressed)
+                .filter(Filter::FlateDecode);
+            let mut p = pdf.page(page_id);
+            p.media_box(Rect::new(0.0, 0.0, page.width(), page.height()));
+            p.parent(tree_id);
+            p.contents(content_id);
+            let mut res = p.resources();
+            let mut font_dict = res.fonts();
+            for (id, type0, _) in &fonts {
+                font_dict.pair(font_name(*id), *type0);
+            }
+            font_dict.finish();
+            res.finish();
+            p.finish();
+        }
+        pdf.pages(tree_id)
+            .kids(page_ids.iter().copied())
+            .count(page_ids.len() as i32);
+        pdf.catalog(catalog_id).pages(tree_id);
+        pdf.document_info(info_id)
+            .title(TextStr(&self.title))
+            .producer(TextStr(concat!("pishkhan ", env!("CARGO_PKG_VERSION"))));
+
+        // A document id from the content, not the clock: same input, same bytes.
+        let mut h = DefaultHasher::new();
+        self.title.hash(&mut h);
+        for page in &self.pages {
+            page_content(page, &fonts).hash(&mut h);
+        }
+        let a = Hasher::finish(&h).to_be_bytes();
+        a.hash(&mut h);
+        let b = Hasher::finish(&h).to_be_bytes();
+        let id: Vec<u8> = a.iter().chain(&b).copied().collect();
+        pdf.set_file_id((id.clone(), id));
+        pdf.finish()
+    }
+}
+
+fn font_name(id: FontId) -> Name<'static> {
+    match id {
+        FontId::Regular => Name(b"F1"),
+        FontId::Bold => Name(b"F2"),
+    }
+}
+
+/// What the content stream needs of an embedded font: original glyph id → CID.
+struct EmbeddedFont {
+    cids: BTreeMap<u16, u16>,
+}
+
+fn write_font(
+    pdf: &mut Pdf,
+    next: &mut impl FnMut() -> Ref,
+    type0: Ref,
+    id: FontId,
+    used: &BTreeMap<u16, String>,
+) -> EmbeddedFont {
+    let font = id.get();
+    let cid_id = next();
+    let descriptor_id = next();
+    let file_id = next();
+    let cmap_id = next();
+
+    let mut remapper = subsetter::GlyphRemapper::new();
+    for gid in used.keys() {
+        remapper.remap(*gid);
+    }
+    let cids: BTreeMap<u16, u16> = used
+        .keys()
+        .map(|g| (*g, remapper.get(*g).expect("remapped above")))
+        .collect();
+    let subset = subsetter::subset(font.data, 0, &remapper).expect("the embedded font subsets");
+
+    // Subset tag: six capitals from the glyph set, as PDF readers expect (`sub yes`).
+    let mut h = DefaultHasher::new();
+    used.keys().collect::<Vec<_>>().hash(&mut h);
+    let mut n = Hasher::finish(&h);
+    let tag: String = (0..6)
+        .map(|_| {
+            let c = (b'A' + (n % 26) as u8) as char;
+            n /= 26;
+            c
+        })
+        .collect();
+    let base = format!("{tag}+{}", font.postscript_name);
+
+    pdf.type0_font(type0)
+        .base_font(Name(base.as_bytes()))
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid_id)
+        .to_unicode(cmap_id);
+
+    let scale = 1000.0 / font.units_per_em;
+    let mut cid = pdf.cid_font(cid_id);
+    cid.subtype(CidFontType::Type2)
+        .base_font(Name(base.as_bytes()))
+        .system_info(SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"Identity"),
+            supplement: 0,
+        })
+        .font_descriptor(descriptor_id)
+        .default_width(0.0)
+        .cid_to_gid_map_predefined(Name(b"Identity"));
+    {
+        let mut w = cid.widths();
+        for (gid, new) in &cids {
+            w.consecutive(*new, [font.advance(*gid) * scale]);
+        }
+    }
+    cid.finish();
+
+    let [x0, y0, x1, y1] = font.bbox.map(|v| v * scale);
+    pdf.font_descriptor(descriptor_id)
+        .name(Name(base.as_bytes()))
+        .flags(FontFlags::NON_SYMBOLIC)
+        .bbox(Rect::new(x0, y0, x1, y1))
+        .italic_angle(0.0)
+        .ascent(font.ascender * scale)
+        .descent(font.descender * scale)
+        .cap_height(font.cap_height * scale)
+        .stem_v(if font.weight >= 700 { 140.0 } else { 80.0 })
+        .weight(font.weight)
+        .font_file2(file_id);
+
+    let compressed = deflate(&subset);
+    pdf.stream(file_id, &compressed)
+        .filter(Filter::FlateDecode)
+        .pair(Name(b"Length1"), subset.len() as i32);
+
+    let mut cmap = UnicodeCmap::new(
+        Name(b"Custom"),
+        SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"UCS"),
+            supplement: 0,
+        },
+    );
+    for (gid, text) in used {
+        if !text.is_empty() {
+            cmap.pair_with_multiple(cids[gid], text.chars());
+        }
+    }
+    let cmap_data = cmap.finish();
+    pdf.stream(cmap_id, &cmap_data);
+    EmbeddedFont { cids }
+}
+
+fn page_content(page: &Page, fonts: &[(FontId, Ref, EmbeddedFont)]) -> Vec<u8> {
+    let h = page.height();
+    let mut c = Content::new();
+    for op in &page.ops {
+        match op {
+            Op::Rect {
+                x,
+                y,
+                w,
+                h: rh,
+                fill,
+                stroke,
+            } => {
+                c.save_state();
+                if let Some(Color(r, g, b)) = fill {
+                    c.set_fill_rgb(*r, *g, *b);
+                }
+                if let Some((width, Color(r, g, b))) = stroke {
+                    c.set_stroke_rgb(*r, *g, *b);
+                    c.set_line_width(*width);
+                }
+                c.rect(*x, h - y - rh, *w, *rh);
+                match (fill, stroke) {
+                    (Some(_), Some(_)) => c.fill_nonzero_and_stroke(),
+                    (Some(_), None) => c.fill_nonzero(),
+                    _ => c.stroke(),
+                };
+                c.restore_state();
+            }
+            Op::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+                color: Color(r, g, b),
+            } => {
+                c.save_state();
+                c.set_stroke_rgb(*r, *g, *b);
+                c.set_line_width(*width);
+                c.move_to(*x1, h - y1);
+                c.line_to(*x2, h - y2);
+                c.stroke();
+                c.restore_state();
+            }
+            Op::Text {
+                font,
+                size,
+                color: Color(r, g, b),
+                glyphs,
+            } => {
+                let Some((_, _, emb)) = fonts.iter().find(|(id, _, _)| id == font) else {
+                    continue;
+                };
+                let f = font.get();
+                let scale = f.scale(*size);
+                c.begin_text();
+                c.set_fill_rgb(*r, *g, *b);
+                c.set_font(font_name(*font), *size);
+                // One text-matrix move per baseline change; between glyphs, a TJ
+                // adjustment moves from where the width table puts the next glyph to
+                // where shaping put it.
+                let mut i = 0;
+                while i < glyphs.len() {
+                    let y = glyphs[i].y;
+                    c.set_text_matrix([1.0, 0.0, 0.0, 1.0, glyphs[i].x, h - y]);
+                    let mut tj = c.show_positioned();
+                    let mut items = tj.items();
+                    let mut expected = glyphs[i].x;
+                    let mut bytes = Vec::new();
+                    while i < glyphs.len() && glyphs[i].y == y {
+                        let g = &glyphs[i];
+                        let adjust = (expected - g.x) * 1000.0 / size;
+                        if adjust.abs() > 0.01 {
+                            if !bytes.is_empty() {
+                                items.show(Str(&bytes));
+                                bytes.clear();
+                            }
+                            items.adjust(adjust);
+                        }
+                        let cid = emb.cids[&g.gid];
+                        bytes.extend_from_slice(&cid.to_be_bytes());
+                        expected = g.x + f.advance(g.gid) * scale;
+                        i += 1;
+                    }
+                    if !bytes.is_empty() {
+                        items.show(Str(&bytes));
+                    }
+                    items.finish();
+                    tj.finish();
+                }
+                c.end_text();
+            }
+        }
+    }
+    c.finish().into_vec()
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+}

@@ -1,0 +1,257 @@
+//! Shaping: text in logical order to positioned glyphs in visual order.
+//!
+//! Each line goes through the Unicode bidi algorithm (`unicode-bidi`) to find its
+//! directional runs in visual order; each run is shaped by `rustybuzz` (HarfBuzz) in
+//! its own direction, which picks the joined contextual forms, mirrors brackets in
+//! right-to-left runs and applies kerning. Shaped runs are cached: receipts repeat
+//! the same labels thousands of times.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::rc::Rc;
+use std::str::FromStr;
+
+use rustybuzz::{Direction, Language, UnicodeBuffer};
+use unicode_bidi::{Level, ParagraphBidiInfo};
+
+use super::font::FontId;
+
+/// The base direction of a paragraph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dir {
+    Rtl,
+    Ltr,
+}
+
+/// One glyph of a shaped run, in font units.
+#[derive(Clone, Debug)]
+pub struct Glyph {
+    pub gid: u16,
+    pub advance: i32,
+    pub dx: i32,
+    pub dy: i32,
+    /// The logical text this glyph stands for (empty for the 2nd+ glyph of a cluster).
+    pub text: Range<u32>,
+}
+
+/// A run shaped in one direction; glyphs in visual (left-to-right) order.
+pub struct Run {
+    pub text: String,
+    pub glyphs: Vec<Glyph>,
+    pub width: i32,
+}
+
+/// A line ready to draw: its runs in visual order.
+pub struct Line {
+    pub font: FontId,
+    /// The line's text in logical order.
+    pub text: String,
+    pub runs: Vec<Rc<Run>>,
+    /// Width in font units.
+    pub units: i32,
+}
+
+impl Line {
+    /// Width in points at `size`.
+    pub fn width(&self, size: f32) -> f32 {
+        self.units as f32 * self.font.get().scale(size)
+    }
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<(FontId, bool, String), Rc<Run>>> = RefCell::new(HashMap::new());
+}
+const CACHE_LIMIT: usize = 20_000;
+
+fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
+    let key = (font, rtl, text.to_string());
+    if let Some(run) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return run;
+    }
+    let mut buf = UnicodeBuffer::new();
+    buf.push_str(text);
+    buf.set_direction(if rtl {
+        Direction::RightToLeft
+    } else {
+        Direction::LeftToRight
+    });
+    if rtl {
+        buf.set_language(Language::from_str("fa").expect("valid language tag"));
+    }
+    // Keep the font's own glyph for ZWNJ (instead of the space glyph HarfBuzz hides it
+    // behind), so that the ToUnicode map gives it back as U+200C, not a space.
+    buf.set_flags(rustybuzz::BufferFlags::PRESERVE_DEFAULT_IGNORABLES);
+    buf.guess_segment_properties();
+    let out = rustybuzz::shape(&font.get().face, &[], buf);
+    let infos = out.glyph_infos();
+    let positions = out.glyph_positions();
+    // Cluster values are byte offsets; a cluster's text runs to the next larger one.
+    let mut starts: Vec<u32> = infos.iter().map(|i| i.cluster).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let end_of = |c: u32| {
+        let i = starts.partition_point(|&s| s <= c);
+        starts.get(i).copied().unwrap_or(text.len() as u32)
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut glyphs: Vec<Glyph> = infos
+        .iter()
+        .zip(positions)
+        .map(|(info, pos)| Glyph {
+            gid: info.glyph_id as u16,
+            advance: pos.x_advance,
+            dx: pos.x_offset,
+            dy: pos.y_offset,
+            text: info.cluster..end_of(info.cluster),
+        })
+        .collect();
+    // The first glyph of a cluster in logical order carries its text.
+    let logical: Vec<usize> = if rtl {
+        (0..glyphs.len()).rev().collect()
+    } else {
+        (0..glyphs.len()).collect()
+    };
+    for i in logical {
+        if !seen.insert(glyphs[i].text.start) {
+            glyphs[i].text = glyphs[i].text.start..glyphs[i].text.start;
+        }
+    }
+    let width = glyphs.iter().map(|g| g.advance).sum();
+    let run = Rc::new(Run {
+        text: text.to_string(),
+        glyphs,
+        width,
+    });
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(key, run.clone());
+    });
+    run
+}
+
+/// Shapes one line (no line breaks inside) with base direction `dir`.
+pub fn shape_line(font: FontId, text: &str, dir: Dir) -> Line {
+    let level = match dir {
+        Dir::Rtl => Level::rtl(),
+        Dir::Ltr => Level::ltr(),
+    };
+    let bidi = ParagraphBidiInfo::new(text, Some(level));
+    let runs: Vec<Rc<Run>> = if !bidi.has_rtl() {
+        vec![shape_run(font, text, false)]
+    } else {
+        let (levels, runs) = bidi.visual_runs(0..text.len());
+        runs.into_iter()
+            .filter(|r| !r.is_empty())
+            .map(|r| shape_run(font, &text[r.clone()], levels[r.start].is_rtl()))
+            .collect()
+    };
+    let units = runs.iter().map(|r| r.width).sum();
+    Line {
+        font,
+        text: text.to_string(),
+        runs,
+        units,
+    }
+}
+
+/// Width of `text` on one line, in points.
+pub fn measure(font: FontId, size: f32, text: &str, dir: Dir) -> f32 {
+    shape_line(font, text, dir).width(size)
+}
+
+/// Breaks `text` into lines no wider than `max_width` points: at spaces (never at a
+/// ZWNJ, which joins a word), and inside a word only when the word alone is too wide.
+/// Explicit newlines start a new line.
+pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        let mut current = String::new();
+        for word in para.split(' ').filter(|w| !w.is_empty()) {
+            let candidate = if current.is_empty() {
+                word.to_string()
+            } else {
+                format!("{current} {word}")
+            };
+            if measure(font, size, &candidate, dir) <= max_width {
+                current = candidate;
+                continue;
+            }
+            if !current.is_empty() {
+                lines.push(shape_line(font, &current, dir));
+                current.clear();
+            }
+            if measure(font, size, word, dir) <= max_width {
+                current = word.to_string();
+                continue;
+            }
+            // A word wider than the line: break it between characters.
+            for ch in word.chars() {
+                let mut candidate = current.clone();
+                candidate.push(ch);
+                if !current.is_empty() && measure(font, size, &candidate, dir) > max_width {
+                    lines.push(shape_line(font, &current, dir));
+                    current = ch.to_string();
+                } else {
+                    current = candidate;
+                }
+            }
+        }
+        lines.push(shape_line(font, &current, dir));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gids(line: &Line) -> Vec<u16> {
+        line.runs
+            .iter()
+            .flat_map(|r| r.glyphs.iter().map(|g| g.gid))
+            .collect()
+    }
+
+    #[test]
+    fn persian_letters_join() {
+        // The same letter takes different glyphs in isolated and joined positions.
+        let isolated = gids(&shape_line(FontId::Regular, "ب", Dir::Rtl));
+        let joined = gids(&shape_line(FontId::Regular, "ببب", Dir::Rtl));
+        assert_eq!(joined.len(), 3);
+        assert!(!joined.contains(&isolated[0]), "{isolated:?} {joined:?}");
+        assert_ne!(joined[0], joined[1]);
+    }
+
+    #[test]
+    fn mixed_line_runs_in_visual_order() {
+        let line = shape_line(FontId::Regular, "کد ملی: 0012345679 — شماره", Dir::Rtl);
+        let texts: Vec<&str> = line.runs.iter().map(|r| r.text.as_str()).collect();
+        // Visual order, left to right: the last logical Persian word comes first.
+        assert!(texts.first().unwrap().contains("شماره"), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("0012345679")), "{texts:?}");
+        assert!(texts.last().unwrap().contains("کد ملی"), "{texts:?}");
+    }
+
+    #[test]
+    fn wraps_at_spaces_and_keeps_zwnj_words_whole() {
+        let text = "آزمون‌های صنایع‌دستی، فرش و نانوایان در دفتر پیشخوان خدمات دولت";
+        let width = measure(FontId::Regular, 10.0, "آزمون‌های صنایع‌دستی،", Dir::Rtl) + 1.0;
+        let lines = wrap(FontId::Regular, 10.0, text, width, Dir::Rtl);
+        assert!(lines.len() > 2);
+        for l in &lines {
+            assert!(l.width(10.0) <= width + 0.01);
+            let t: String = l.runs.iter().map(|r| r.text.as_str()).collect();
+            assert!(
+                !t.starts_with('\u{200C}') && !t.ends_with('\u{200C}'),
+                "{t:?}"
+            );
+        }
+        let long = "ب".repeat(80);
+        let lines = wrap(FontId::Regular, 10.0, &long, 100.0, Dir::Rtl);
+        assert!(lines.len() > 1 && lines.iter().all(|l| l.width(10.0) <= 100.01));
+    }
+}

@@ -1,0 +1,191 @@
+//! The typesetting engine through what a PDF reader sees: poppler's pdftotext,
+//! pdffonts and qpdf (installed by scripts/test).
+
+use std::path::Path;
+use std::process::Command;
+
+use pishkhan::typeset::{Align, Area, Cell, Dir, Document, FontId, Page, PageSize, Style, Table};
+
+pub const FIVE_LINES: [&str; 5] = [
+    "رسید پرداخت — دفتر پیشخوان خدمات دولت",
+    "ثبت نام + چاپ برگ: ۲۴٬۸۹۹ تومان",
+    "کد ملی: 0012345679 — شماره همراه ۰۹۱۲۳۴۵۶۷۸۹",
+    "آزمون صنایع‌دستی، فرش و نانوایان (مرحله ۴) — تاریخ آزمون کتبی: ۱۴۰۲/۱۱/۲۶",
+    "Payment of exam fee (60,000 toman) — پرداخت هزینه آزمون",
+];
+
+fn five_line_pdf() -> Vec<u8> {
+    let mut page = Page::new(PageSize::A4);
+    let w = page.width() - 80.0;
+    let mut y = 60.0;
+    for line in FIVE_LINES {
+        y += page.text(
+            40.0,
+            y,
+            w,
+            Style::regular(13.0),
+            Align::Right,
+            Dir::Rtl,
+            line,
+        ) + 8.0;
+    }
+    let mut doc = Document::new("five lines");
+    doc.push(page);
+    doc.finish()
+}
+
+fn tool(name: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(name)
+        .args(args)
+        .arg(pdf)
+        .args(if name == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{name} is needed (scripts/test installs poppler-utils and qpdf): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// The words, numbers and Latin words of a line: whitespace-separated, with the
+/// punctuation around them trimmed (ZWNJ inside a word is kept).
+///
+/// Why not punctuation: pdftotext rebuilds logical order from the glyphs' positions
+/// with its own simplified bidi pass, which files a neutral mark standing between a
+/// number and a Persian word (`برگ: ۲۴٬۸۹۹`) with the number's run, whatever the PDF
+/// does; words, numbers and their order come back exactly.
+fn tokens(line: &str) -> Vec<&str> {
+    line.split_whitespace()
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// pdftotext's text with the bidi embedding controls it wraps runs in removed.
+fn pdftotext(pdf: &Path) -> String {
+    tool("pdftotext", &["-layout", "-enc", "UTF-8"], pdf)
+        .chars()
+        .filter(|c| !('\u{202A}'..='\u{202E}').contains(c))
+        .collect()
+}
+
+#[test]
+fn five_lines_come_back_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), "five.pdf", &five_line_pdf());
+    let text = pdftotext(&pdf);
+    for line in FIVE_LINES {
+        for token in tokens(line) {
+            assert!(
+                text.contains(token),
+                "token {token:?} missing from:\n{text}"
+            );
+        }
+    }
+    for number in [
+        "0012345679",
+        "۰۹۱۲۳۴۵۶۷۸۹",
+        "۲۴٬۸۹۹",
+        "۱۴۰۲/۱۱/۲۶",
+        "60,000",
+    ] {
+        assert!(text.contains(number), "{number} in {text}");
+    }
+    assert!(text.contains("صنایع\u{200C}دستی"), "ZWNJ kept: {text}");
+    let bad = |c: char| ('\u{FB50}'..='\u{FEFF}').contains(&c) || c == '\u{FFFD}';
+    assert!(
+        !text.chars().any(bad),
+        "presentation forms or U+FFFD in {text}"
+    );
+    let first = text.lines().find(|l| l.contains("رسید")).unwrap();
+    assert_eq!(
+        tokens(first),
+        tokens(FIVE_LINES[0]),
+        "logical order: {first}"
+    );
+}
+
+#[test]
+fn fonts_are_embedded_subsets_and_the_file_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), "five.pdf", &five_line_pdf());
+    let fonts = tool("pdffonts", &[], &pdf);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{fonts}");
+    for row in rows {
+        let name = row.split_whitespace().next().unwrap();
+        assert!(
+            name.len() > 7 && name.as_bytes()[6] == b'+',
+            "subset tag: {row}"
+        );
+        assert!(row.contains(" yes yes "), "embedded and subset: {row}");
+    }
+    tool("qpdf", &["--check"], &pdf);
+}
+
+#[test]
+fn same_input_same_bytes() {
+    assert_eq!(five_line_pdf(), five_line_pdf());
+}
+
+#[test]
+fn long_text_wraps_inside_its_cell() {
+    let name = "محمدحسین عبدالرحیم‌زاده اصفهانی نژاد فرزند غلامرضا از قم";
+    assert!(name.chars().count() >= 55);
+    let long = format!("{name} و خانواده");
+    let mut page = Page::new(PageSize::A5);
+    let right = page.width() - 30.0;
+    // The name is set in Regular, its neighbours in Bold, to tell their glyphs apart.
+    let (name_style, other) = (Style::regular(10.0), Style::bold(10.0));
+    let mut t = Table::new(vec![30.0, 120.0, 60.0, 80.0]);
+    t.row(vec![
+        Cell::new("۱", other, Align::Center),
+        Cell::new(long, name_style, Align::Right),
+        Cell::new("0012345679", other, Align::Center).ltr(),
+        Cell::new("۲۴٬۸۹۹", other, Align::Left),
+    ]);
+    let h = page.table(right, 50.0, &t);
+    assert!(
+        h > 3.0 * name_style.line_height(),
+        "the name wrapped onto several lines: {h}"
+    );
+    let (cell_left, cell_right) = (right - 30.0 - 120.0, right - 30.0);
+    let boxes = page.glyph_boxes();
+    let name_glyphs: Vec<_> = boxes.iter().filter(|b| b.0 == FontId::Regular).collect();
+    assert!(name_glyphs.len() > 50);
+    for (_, _, x, _, adv) in &name_glyphs {
+        assert!(
+            *x >= cell_left && x + adv <= cell_right + 0.01,
+            "glyph at {x}+{adv} leaves [{cell_left}, {cell_right}]"
+        );
+    }
+    // And the neighbours stay out of the name's cell.
+    for (_, _, x, _, adv) in boxes.iter().filter(|b| b.0 == FontId::Bold) {
+        assert!(
+            x + adv <= cell_left + 0.01 || *x >= cell_right - 0.01,
+            "neighbour glyph at {x}"
+        );
+    }
+}
+
+/// Writes the five-line sample where a person can look at it (`cargo test -- --ignored`
+/// is not used: the file is written by a normal test run into the target dir).
+#[test]
+fn five_lines_sample_for_eyes() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("five-lines.pdf");
+    std::fs::write(&out, five_line_pdf()).unwrap();
+}
