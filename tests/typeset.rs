@@ -20,9 +20,7 @@ fn five_line_pdf() -> Vec<u8> {
     let mut y = 60.0;
     for line in FIVE_LINES {
         y += page.text(
-            40.0,
-            y,
-            w,
+            Area::new(40.0, y, w),
             Style::regular(13.0),
             Align::Right,
             Dir::Rtl,
