@@ -6,4 +6,5 @@
 pub mod cli;
 pub mod cmd;
 pub mod core;
+pub mod docs;
 pub mod typeset;

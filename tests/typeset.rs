@@ -6,6 +6,9 @@ use std::process::Command;
 
 use pishkhan::typeset::{Align, Area, Cell, Dir, Document, FontId, Page, PageSize, Style, Table};
 
+/// A line with lam-alef ligatures (one glyph for «لا»), which must come back in order.
+const LIGATURES: &str = "برگ اعلام زمان آزمون — پلاک ۸، سلام";
+
 pub const FIVE_LINES: [&str; 5] = [
     "رسید پرداخت — دفتر پیشخوان خدمات دولت",
     "ثبت نام + چاپ برگ: ۲۴٬۸۹۹ تومان",
@@ -18,7 +21,7 @@ fn five_line_pdf() -> Vec<u8> {
     let mut page = Page::new(PageSize::A4);
     let w = page.width() - 80.0;
     let mut y = 60.0;
-    for line in FIVE_LINES {
+    for line in FIVE_LINES.iter().chain([&LIGATURES]) {
         y += page.text(
             Area::new(40.0, y, w),
             Style::regular(13.0),
@@ -104,6 +107,9 @@ fn five_lines_come_back_intact() {
         assert!(text.contains(number), "{number} in {text}");
     }
     assert!(text.contains("صنایع\u{200C}دستی"), "ZWNJ kept: {text}");
+    for word in tokens(LIGATURES) {
+        assert!(text.contains(word), "ligature word {word:?} in {text}");
+    }
     let bad = |c: char| ('\u{FB50}'..='\u{FEFF}').contains(&c) || c == '\u{FFFD}';
     assert!(
         !text.chars().any(bad),

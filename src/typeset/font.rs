@@ -41,13 +41,22 @@ pub struct Font {
     pub descender: f32,
     pub cap_height: f32,
     pub bbox: [f32; 4],
+    /// hmtx advances by glyph id, read once: the PDF writer asks for every glyph.
+    advances: Vec<u16>,
 }
 
 impl Font {
     fn load(data: &'static [u8], postscript_name: &'static str, weight: u16) -> Font {
         let face = Face::from_slice(data, 0).expect("the embedded font parses");
         let bb = face.global_bounding_box();
+        let advances = (0..face.number_of_glyphs())
+            .map(|g| {
+                face.glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(g))
+                    .unwrap_or(0)
+            })
+            .collect();
         Font {
+            advances,
             data,
             postscript_name,
             weight,
@@ -62,11 +71,7 @@ impl Font {
 
     /// The glyph's advance in font units, as the PDF's width table gives it.
     pub fn advance(&self, gid: u16) -> f32 {
-        f32::from(
-            self.face
-                .glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(gid))
-                .unwrap_or(0),
-        )
+        f32::from(self.advances.get(usize::from(gid)).copied().unwrap_or(0))
     }
 
     /// Font units to points at `size`.

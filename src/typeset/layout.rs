@@ -186,6 +186,10 @@ impl Cell {
             ..self
         }
     }
+
+    pub fn aligned(self, align: Align) -> Cell {
+        Cell { align, ..self }
+    }
 }
 
 pub struct Row {

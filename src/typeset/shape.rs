@@ -16,6 +16,7 @@ use rustybuzz::{Direction, Language, UnicodeBuffer};
 use unicode_bidi::{Level, ParagraphBidiInfo};
 
 use super::font::FontId;
+use crate::core::text::is_bidi_control;
 
 /// The base direction of a paragraph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,6 +38,7 @@ pub struct Glyph {
 
 /// A run shaped in one direction; glyphs in visual (left-to-right) order.
 pub struct Run {
+    pub rtl: bool,
     pub text: String,
     pub glyphs: Vec<Glyph>,
     pub width: i32,
@@ -119,6 +121,7 @@ fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
     }
     let width = glyphs.iter().map(|g| g.advance).sum();
     let run = Rc::new(Run {
+        rtl,
         text: text.to_string(),
         glyphs,
         width,
@@ -133,20 +136,75 @@ fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
     run
 }
 
+thread_local! {
+    static LINES: RefCell<HashMap<(FontId, Dir, String), Rc<Line>>> = RefCell::new(HashMap::new());
+}
+
 /// Shapes one line (no line breaks inside) with base direction `dir`.
-pub fn shape_line(font: FontId, text: &str, dir: Dir) -> Line {
+pub fn shape_line(font: FontId, text: &str, dir: Dir) -> Rc<Line> {
+    let key = (font, dir, text.to_string());
+    if let Some(line) = LINES.with(|c| c.borrow().get(&key).cloned()) {
+        return line;
+    }
+    let line = Rc::new(shape_uncached(font, text, dir));
+    LINES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(key, line.clone());
+    });
+    line
+}
+
+/// Whether every character of `text` resolves to one right-to-left run in an RTL
+/// paragraph: Arabic-script letters and marks, spaces, ZWNJ and neutral punctuation;
+/// no digits, no Latin, no bidi controls. Most labels are; they skip the bidi pass.
+fn single_rtl_run(text: &str) -> bool {
+    text.chars().all(|c| match c {
+        ' ' | '\u{200C}' | '\u{200D}' | '،' | '؛' | '؟' | '«' | '»' | '.' | ':' | '—' | '–' | '-' | '+' | '/' | '•' => true,
+        '\u{0600}'..='\u{06FF}' => !matches!(c, '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}' | '\u{066B}' | '\u{066C}' | '\u{061C}'),
+        '\u{0750}'..='\u{077F}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}' => true,
+        _ => false,
+    }) && text.chars().any(|c| ('\u{0620}'..='\u{06FF}').contains(&c))
+}
+
+fn shape_uncached(font: FontId, text: &str, dir: Dir) -> Line {
+    if dir == Dir::Rtl && single_rtl_run(text) {
+        let run = shape_run(font, text, true);
+        return Line {
+            font,
+            text: text.to_string(),
+            units: run.width,
+            runs: vec![run],
+        };
+    }
     let level = match dir {
         Dir::Rtl => Level::rtl(),
         Dir::Ltr => Level::ltr(),
     };
     let bidi = ParagraphBidiInfo::new(text, Some(level));
+    // Bidi controls (marks, embeddings, isolates) have done their work once the runs
+    // are known; they are never drawn.
+    let shape = |range: std::ops::Range<usize>, rtl: bool| {
+        let part = &text[range];
+        if part.chars().any(is_bidi_control) {
+            let clean: String = part.chars().filter(|c| !is_bidi_control(*c)).collect();
+            shape_run(font, &clean, rtl)
+        } else {
+            shape_run(font, part, rtl)
+        }
+    };
     let runs: Vec<Rc<Run>> = if !bidi.has_rtl() {
-        vec![shape_run(font, text, false)]
+        vec![shape(0..text.len(), false)]
     } else {
         let (levels, runs) = bidi.visual_runs(0..text.len());
         runs.into_iter()
             .filter(|r| !r.is_empty())
-            .map(|r| shape_run(font, &text[r.clone()], levels[r.start].is_rtl()))
+            .map(|r| {
+                let rtl = levels[r.start].is_rtl();
+                shape(r, rtl)
+            })
             .collect()
     };
     let units = runs.iter().map(|r| r.width).sum();
@@ -166,26 +224,34 @@ pub fn measure(font: FontId, size: f32, text: &str, dir: Dir) -> f32 {
 /// Breaks `text` into lines no wider than `max_width` points: at spaces (never at a
 /// ZWNJ, which joins a word), and inside a word only when the word alone is too wide.
 /// Explicit newlines start a new line.
-pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Line> {
+pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Rc<Line>> {
+    // Words are measured once each and summed with the space between them; shaping
+    // does not join across a space, so the sum is the line's width.
+    let space = measure(font, size, " ", dir);
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut current = String::new();
+        let mut width = 0.0;
         for word in para.split(' ').filter(|w| !w.is_empty()) {
-            let candidate = if current.is_empty() {
-                word.to_string()
-            } else {
-                format!("{current} {word}")
-            };
-            if measure(font, size, &candidate, dir) <= max_width {
-                current = candidate;
+            let w = measure(font, size, word, dir);
+            if current.is_empty() && w <= max_width {
+                current.push_str(word);
+                width = w;
+                continue;
+            }
+            if !current.is_empty() && width + space + w <= max_width {
+                current.push(' ');
+                current.push_str(word);
+                width += space + w;
                 continue;
             }
             if !current.is_empty() {
                 lines.push(shape_line(font, &current, dir));
                 current.clear();
             }
-            if measure(font, size, word, dir) <= max_width {
-                current = word.to_string();
+            if w <= max_width {
+                current.push_str(word);
+                width = w;
                 continue;
             }
             // A word wider than the line: break it between characters.
@@ -199,6 +265,7 @@ pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Ve
                     current = candidate;
                 }
             }
+            width = measure(font, size, &current, dir);
         }
         lines.push(shape_line(font, &current, dir));
     }
@@ -234,6 +301,24 @@ mod tests {
         assert!(texts.first().unwrap().contains("شماره"), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("0012345679")), "{texts:?}");
         assert!(texts.last().unwrap().contains("کد ملی"), "{texts:?}");
+    }
+
+    #[test]
+    fn isolated_runs_keep_their_order_and_controls_are_not_drawn() {
+        // Without the isolate, "025-3291-0000" after Persian text would read backwards.
+        let line = shape_line(
+            FontId::Regular,
+            "تلفن: \u{2066}025-3291-0000\u{2069}",
+            Dir::Rtl,
+        );
+        let texts: Vec<&str> = line.runs.iter().map(|r| r.text.as_str()).collect();
+        assert!(texts.contains(&"025-3291-0000"), "{texts:?}");
+        assert!(
+            line.runs
+                .iter()
+                .all(|r| r.glyphs.iter().all(|g| g.gid != 0)),
+            "no .notdef"
+        );
     }
 
     #[test]

@@ -1,0 +1,111 @@
+//! Renders one of each document in each paper size into examples/, from the shipped
+//! tariffs.toml, calendar.toml and examples/office.toml. Run through
+//! `scripts/make-examples`, which also renders the PNGs.
+
+use std::path::Path;
+
+use pishkhan::core::calendar::Calendar;
+use pishkhan::core::jalali::JalaliDate;
+use pishkhan::core::money::Unit;
+use pishkhan::core::office::Office;
+use pishkhan::core::tariff::{Selection, Stage, Tariffs};
+use pishkhan::docs::{Applicant, Doc, Exam, Receipt, ReceiptKind, Slip, render};
+use pishkhan::typeset::PageSize;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let tariffs = Tariffs::parse(&read("tariffs.toml"))
+        .0
+        .expect("tariffs.toml is valid");
+    let calendar = Calendar::parse(&read("calendar.toml"))
+        .0
+        .expect("calendar.toml is valid");
+    let office = Office::parse(&read("examples/office.toml"))
+        .0
+        .expect("office.toml is valid");
+    let stage = &calendar.program("hcb").unwrap().stages[0];
+    let program = &calendar.program("hcb").unwrap().name_fa;
+
+    let applicant = Applicant {
+        first_name: "زهرا".into(),
+        last_name: "احمدی‌نژاد".into(),
+        father_name: "محمدرضا".into(),
+        national_id: "0012345679".into(),
+        mobile: "09123456789".into(),
+        trade: "قالی‌باف دستباف".into(),
+        cluster: String::new(),
+    };
+    let receipt =
+        |kind: ReceiptKind, date: &str, time: &str, number: &str, selection: Selection| {
+            let date = JalaliDate::parse(date).unwrap();
+            let schedule = tariffs.schedule_on(date).unwrap();
+            let cluster = schedule.find_cluster("60000").unwrap();
+            let quote = schedule.quote(selection, Some(cluster), 1).unwrap();
+            let mut applicant = applicant.clone();
+            applicant.cluster = cluster.name_fa.clone();
+            Receipt {
+                kind,
+                office: office.clone(),
+                number: number.into(),
+                date,
+                time: time.into(),
+                applicant,
+                exam: Exam {
+                    program: program.clone(),
+                    stage: stage.name_fa.clone(),
+                    written_exam: stage.written_exam,
+                    time: Some("08:30".into()),
+                    venue: Some("مرکز آموزش فنی و حرفه‌ای شماره ۱ قم، بلوار امین".into()),
+                },
+                lines: quote.lines,
+                office_total: quote.office_total,
+                tvto_total: quote.tvto_total,
+                grand_total: quote.grand_total,
+                unit: Unit::Toman,
+                approvals: schedule.approvals.clone(),
+            }
+        };
+    let registration = receipt(
+        ReceiptKind::Registration,
+        "1402/10/26",
+        "10:42",
+        "1402-000123",
+        Selection::One(Stage::Registration),
+    );
+    let card = receipt(
+        ReceiptKind::Card,
+        "1402/11/24",
+        "09:15",
+        "1402-000871",
+        Selection::One(Stage::Card),
+    );
+    let certificate = receipt(
+        ReceiptKind::Certificate,
+        "1403/01/20",
+        "11:05",
+        "1403-000042",
+        Selection::One(Stage::Certificate),
+    );
+
+    for (size, name) in [
+        (PageSize::A5, "a5"),
+        (PageSize::A4, "a4"),
+        (PageSize::Roll80, "roll80"),
+    ] {
+        for (doc, kind) in [
+            (Doc::Receipt(registration.clone()), "receipt"),
+            (
+                Doc::Slip(Slip {
+                    receipt: card.clone(),
+                }),
+                "slip",
+            ),
+            (Doc::Receipt(certificate.clone()), "certificate"),
+        ] {
+            let path = root.join(format!("examples/{kind}-{name}.pdf"));
+            std::fs::write(&path, render(&[doc], size)).unwrap();
+            println!("{}", path.display());
+        }
+    }
+}

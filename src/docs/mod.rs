@@ -1,0 +1,254 @@
+//! The office's documents, built on the typesetting engine: the registration receipt
+//! (رسید ثبت نام), the exam-date slip (برگ اعلام زمان آزمون) and the certificate receipt.
+//! Each applicant gets one page; many applicants make one multi-page PDF that shares
+//! one font subset. Everything printed comes from the values handed in: no clock.
+
+mod receipt;
+mod slip;
+
+use crate::core::jalali::JalaliDate;
+use crate::core::money::{Money, Unit};
+use crate::core::office::Office;
+use crate::core::tariff::{Approval, QuoteLine};
+use crate::core::text::to_persian_digits;
+use crate::typeset::{Align, Area, Color, Dir, Document, Page, PageSize, Style};
+
+pub use receipt::ReceiptKind;
+
+/// Who the document is for.
+#[derive(Clone, Debug, Default)]
+pub struct Applicant {
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    pub national_id: String,
+    /// `09XXXXXXXXX`.
+    pub mobile: String,
+    pub trade: String,
+    /// The cluster's Persian name, when known.
+    pub cluster: String,
+}
+
+impl Applicant {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+}
+
+/// The exam the applicant is registered for.
+#[derive(Clone, Debug)]
+pub struct Exam {
+    pub program: String,
+    pub stage: String,
+    pub written_exam: JalaliDate,
+    /// As the portal gave them, when known.
+    pub time: Option<String>,
+    pub venue: Option<String>,
+}
+
+/// A receipt: the charged lines of one applicant at one stage.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    pub kind: ReceiptKind,
+    pub office: Office,
+    /// e.g. `1402-000123`.
+    pub number: String,
+    pub date: JalaliDate,
+    /// `HH:MM`, as recorded in the ledger.
+    pub time: String,
+    pub applicant: Applicant,
+    pub exam: Exam,
+    pub lines: Vec<QuoteLine>,
+    pub office_total: Money,
+    pub tvto_total: Money,
+    pub grand_total: Money,
+    pub unit: Unit,
+    pub approvals: Vec<Approval>,
+}
+
+/// The exam-date slip, handed over with the applicant's confirmation; it charges
+/// service line 5, whose receipt data it carries.
+#[derive(Clone, Debug)]
+pub struct Slip {
+    pub receipt: Receipt,
+}
+
+pub enum Doc {
+    Receipt(Receipt),
+    Slip(Slip),
+}
+
+/// Renders documents as one PDF, one page each.
+pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
+    let title = match docs.first() {
+        Some(Doc::Receipt(r)) => format!("{} {}", r.kind.title_fa(), r.number),
+        Some(Doc::Slip(s)) => format!("برگ اعلام زمان آزمون {}", s.receipt.number),
+        None => String::new(),
+    };
+    let mut pdf = Document::new(&title);
+    for doc in docs {
+        let mut page = Page::new(size);
+        match doc {
+            Doc::Receipt(r) => receipt::draw(&mut page, r),
+            Doc::Slip(s) => slip::draw(&mut page, s),
+        }
+        pdf.push(page);
+    }
+    pdf.finish()
+}
+
+/// Sizes and margins per paper.
+pub(crate) struct Frame {
+    pub margin: f32,
+    pub base: f32,
+    pub narrow: bool,
+}
+
+impl Frame {
+    pub fn of(size: PageSize) -> Frame {
+        match size {
+            PageSize::A4 => Frame {
+                margin: 42.0,
+                base: 10.5,
+                narrow: false,
+            },
+            PageSize::A5 => Frame {
+                margin: 26.0,
+                base: 8.5,
+                narrow: false,
+            },
+            PageSize::Roll80 => Frame {
+                margin: 10.0,
+                base: 7.5,
+                narrow: true,
+            },
+        }
+    }
+
+    pub fn width(&self, page: &Page) -> f32 {
+        page.width() - 2.0 * self.margin
+    }
+
+    pub fn area(&self, page: &Page, top: f32) -> Area {
+        Area::new(self.margin, top, self.width(page))
+    }
+}
+
+/// Persian digits for numbers inside Persian text.
+pub(crate) fn fa(s: &str) -> String {
+    to_persian_digits(s)
+}
+
+/// An identifier (receipt number, phone, letter number) in Persian digits, kept in
+/// left-to-right order inside Persian text by a bidi isolate: otherwise the bidi
+/// algorithm turns `025-3291-0000` into `0000-3291-025` after a Persian word.
+pub(crate) fn ltr(s: &str) -> String {
+    format!("\u{2066}{}\u{2069}", to_persian_digits(s))
+}
+
+/// The office header: title, office name, code, phone and address. Returns the y
+/// below it.
+pub(crate) fn header(page: &mut Page, f: &Frame, top: f32, title: &str, office: &Office) -> f32 {
+    let mut y = top;
+    let width = f.width(page);
+    let area = |y| Area::new(f.margin, y, width);
+    let a = area(y);
+    y += page.text(a, Style::bold(f.base * 1.7), Align::Center, Dir::Rtl, title);
+    let name = office.name.as_deref().unwrap_or("دفتر پیشخوان خدمات دولت");
+    let a = area(y);
+    y += page.paragraph(a, Style::bold(f.base * 1.2), Align::Center, Dir::Rtl, name);
+    let mut details = Vec::new();
+    if let Some(code) = &office.code {
+        details.push(format!("کد دفتر: {}", ltr(code)));
+    }
+    if let Some(phone) = &office.phone {
+        details.push(format!("تلفن: {}", ltr(phone)));
+    }
+    if let Some(address) = &office.address {
+        details.push(format!("نشانی: {address}"));
+    }
+    if !details.is_empty() {
+        let a = area(y);
+        y += page.paragraph(
+            a,
+            Style::regular(f.base * 0.9).color(Color::GRAY),
+            Align::Center,
+            Dir::Rtl,
+            &details.join(" — "),
+        );
+    }
+    y + f.base * 0.4
+}
+
+/// A thin full-width rule. Returns the y below it.
+pub(crate) fn rule(page: &mut Page, f: &Frame, y: f32) -> f32 {
+    let x2 = page.width() - f.margin;
+    page.line(f.margin, y, x2, y, 0.6, Color::RULE);
+    y + f.base * 0.6
+}
+
+/// Two texts on one line: one at the right edge, one at the left. Returns the height.
+pub(crate) fn pair_line(
+    page: &mut Page,
+    f: &Frame,
+    y: f32,
+    style: Style,
+    right: &str,
+    left: &str,
+) -> f32 {
+    let a = f.area(page, y);
+    if f.narrow {
+        // Too narrow for two: one under the other.
+        let h = page.text(a, style, Align::Right, Dir::Rtl, right);
+        let a = f.area(page, y + h);
+        return h + page.text(a, style, Align::Right, Dir::Rtl, left);
+    }
+    page.text(a, style, Align::Right, Dir::Rtl, right);
+    page.text(a, style, Align::Left, Dir::Rtl, left)
+}
+
+/// Signature boxes side by side (one under the other on a roll), labels inside at
+/// the top. Returns the y below them.
+pub(crate) fn signature_boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str]) -> f32 {
+    let w = f.width(page);
+    let gap = f.base;
+    let h = f.base * 7.0;
+    let style = Style::regular(f.base * 0.9).color(Color::GRAY);
+    if f.narrow {
+        let mut y = top;
+        for label in labels {
+            page.rect(f.margin, y, w, h, None, Some((0.6, Color::RULE)));
+            page.text(
+                Area::new(f.margin + 4.0, y + 2.0, w - 8.0),
+                style,
+                Align::Right,
+                Dir::Rtl,
+                label,
+            );
+            y += h + gap;
+        }
+        return y;
+    }
+    let n = labels.len() as f32;
+    let bw = (w - gap * (n - 1.0)) / n;
+    for (i, label) in labels.iter().enumerate() {
+        // The first label is on the right.
+        let x = page.width() - f.margin - (i as f32 + 1.0) * bw - i as f32 * gap;
+        page.rect(x, top, bw, h, None, Some((0.6, Color::RULE)));
+        page.text(
+            Area::new(x + 4.0, top + 2.0, bw - 8.0),
+            style,
+            Align::Right,
+            Dir::Rtl,
+            label,
+        );
+    }
+    top + h + gap
+}
+
+/// Ends the page: a roll is cut just below the content.
+pub(crate) fn finish_page(page: &mut Page, f: &Frame, bottom: f32) {
+    page.set_roll_height(bottom + f.margin);
+}

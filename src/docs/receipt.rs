@@ -1,0 +1,264 @@
+//! The registration and certificate receipts: who paid what, the office's money and
+//! TVTO's apart, the total in figures and in words, and the tariff's approvals.
+
+use super::{Frame, Receipt, fa, finish_page, header, ltr, pair_line, rule, signature_boxes};
+use crate::core::money::Money;
+use crate::core::tariff::Kind;
+use crate::typeset::{Align, Cell, Color, Dir, Page, Style, Table};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReceiptKind {
+    /// Lines 1–4 and the exam fee.
+    Registration,
+    /// Line 5: the exam-date slip's own receipt data.
+    Card,
+    /// Lines 6–7 and the certificate fee.
+    Certificate,
+}
+
+impl ReceiptKind {
+    pub fn title_fa(self) -> &'static str {
+        match self {
+            ReceiptKind::Registration => "رسید ثبت نام آزمون مهارتی",
+            ReceiptKind::Card => "رسید برگ اعلام زمان آزمون",
+            ReceiptKind::Certificate => "رسید پرداخت هزینه گواهینامه",
+        }
+    }
+}
+
+/// «هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود»: the letter forbids it at registration.
+pub const NO_CERTIFICATE_FEE: &str = "هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود.";
+
+pub(super) fn draw(page: &mut Page, r: &Receipt) {
+    let f = Frame::of(page.size());
+    let mut y = header(page, &f, f.margin, r.kind.title_fa(), &r.office);
+    y = rule(page, &f, y);
+    y += pair_line(
+        page,
+        &f,
+        y,
+        Style::bold(f.base),
+        &format!("شماره رسید: {}", ltr(&r.number)),
+        &format!(
+            "تاریخ: {} {} — ساعت {}",
+            r.date.weekday().name_fa(),
+            r.date.to_fa_digits(),
+            fa(&r.time)
+        ),
+    );
+    y += f.base * 0.5;
+    y += page.table(page.width() - f.margin, y, &applicant_table(&f, page, r));
+    y += f.base;
+    y += page.table(page.width() - f.margin, y, &lines_table(&f, page, r));
+    y += f.base * 0.6;
+    let a = f.area(page, y);
+    y += page.paragraph(
+        a,
+        Style::bold(f.base),
+        Align::Right,
+        Dir::Rtl,
+        &format!("مبلغ کل به حروف: {}", r.grand_total.words_fa(r.unit)),
+    );
+    if r.kind == ReceiptKind::Registration {
+        let a = f.area(page, y);
+        y += page.paragraph(
+            a,
+            Style::bold(f.base),
+            Align::Right,
+            Dir::Rtl,
+            NO_CERTIFICATE_FEE,
+        );
+    }
+    if !r.tvto_total.is_zero() {
+        let a = f.area(page, y);
+        y += page.paragraph(
+            a,
+            Style::regular(f.base * 0.9),
+            Align::Right,
+            Dir::Rtl,
+            "وجوه سازمان آموزش فنی و حرفه‌ای به نام متقاضی و با کارت او در پورتال سازمان پرداخت شده و درآمد دفتر نیست.",
+        );
+    }
+    if !r.approvals.is_empty() {
+        let refs: Vec<String> = r
+            .approvals
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} شماره {} مورخ {}",
+                    a.issuer_fa,
+                    ltr(&a.number),
+                    a.date.to_fa_digits()
+                )
+            })
+            .collect();
+        let a = f.area(page, y);
+        y += page.paragraph(
+            a,
+            Style::regular(f.base * 0.8).color(Color::GRAY),
+            Align::Right,
+            Dir::Rtl,
+            &format!("تعرفه مصوب: {}", refs.join("؛ ")),
+        );
+    }
+    y += f.base * 0.8;
+    y = signature_boxes(page, &f, y, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
+    finish_page(page, &f, y);
+}
+
+fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
+    let w = f.width(page);
+    let label = Style::regular(f.base * 0.9).color(Color::GRAY);
+    let value = Style::bold(f.base);
+    let a = &r.applicant;
+    let national_id = a.national_id.clone();
+    let exam = format!("{} — {}", r.exam.program, r.exam.stage);
+    let written = format!(
+        "{} {}",
+        r.exam.written_exam.weekday().name_fa(),
+        r.exam.written_exam.to_fa_digits()
+    );
+    let cluster = if a.cluster.is_empty() {
+        a.trade.clone()
+    } else {
+        format!("{} ({})", a.trade, a.cluster)
+    };
+    let pairs: Vec<(&str, String, bool)> = vec![
+        ("نام و نام خانوادگی", a.full_name(), false),
+        ("کد ملی", national_id, true),
+        ("نام پدر", a.father_name.clone(), false),
+        ("تلفن همراه", fa(&a.mobile), false),
+        ("حرفه و خوشه", cluster, false),
+        ("تاریخ آزمون کتبی", written, false),
+    ];
+    let mut t;
+    if f.narrow {
+        t = Table::new(vec![w * 0.36, w * 0.64]);
+        for (l, v, ltr) in pairs {
+            let cell = Cell::new(v, value, Align::Right);
+            t.row(vec![
+                Cell::new(l, label, Align::Right),
+                if ltr { cell.ltr() } else { cell },
+            ]);
+        }
+        t.row(vec![
+            Cell::new("آزمون", label, Align::Right),
+            Cell::new(exam, value, Align::Right),
+        ]);
+    } else {
+        t = Table::new(vec![w * 0.17, w * 0.33, w * 0.17, w * 0.33]);
+        for pair in pairs.chunks(2) {
+            let mut cells = Vec::new();
+            for (l, v, ltr) in pair {
+                cells.push(Cell::new(*l, label, Align::Right));
+                let cell = Cell::new(v.clone(), value, Align::Right);
+                cells.push(if *ltr {
+                    cell.ltr().aligned(Align::Right)
+                } else {
+                    cell
+                });
+            }
+            t.row(cells);
+        }
+        t.row(vec![
+            Cell::new("آزمون", label, Align::Right),
+            Cell::new(exam, value, Align::Right).span(3),
+        ]);
+    }
+    t.padding = f.base * 0.45;
+    t
+}
+
+fn lines_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
+    let w = f.width(page);
+    let u = r.unit.name_fa();
+    let head = Style::bold(f.base * 0.95);
+    let body = Style::regular(f.base);
+    let strong = Style::bold(f.base);
+    let money = |m: Money| m.grouped_fa(r.unit);
+    let narrow = f.narrow;
+    // Columns: row, service, (quantity, unit price,) amount.
+    let widths = if narrow {
+        vec![w * 0.12, w * 0.58, w * 0.30]
+    } else {
+        vec![w * 0.07, w * 0.50, w * 0.09, w * 0.17, w * 0.17]
+    };
+    let cols = widths.len();
+    let mut t = Table::new(widths);
+    t.padding = f.base * 0.45;
+    let mut header = vec![
+        Cell::new("ردیف", head, Align::Center),
+        Cell::new("شرح خدمت", head, Align::Center),
+    ];
+    if !narrow {
+        header.push(Cell::new("تعداد", head, Align::Center));
+        header.push(Cell::new(format!("مبلغ واحد ({u})"), head, Align::Center));
+    }
+    header.push(Cell::new(format!("مبلغ ({u})"), head, Align::Center));
+    t.shaded_row(header, Color::LIGHT);
+
+    let line_row = |t: &mut Table, n: usize, l: &crate::core::tariff::QuoteLine| {
+        let mut cells = vec![
+            Cell::new(fa(&n.to_string()), body, Align::Center),
+            Cell::new(
+                if narrow && l.quantity > 1 {
+                    format!("{} (× {})", l.name_fa, fa(&l.quantity.to_string()))
+                } else {
+                    l.name_fa.clone()
+                },
+                body,
+                Align::Right,
+            ),
+        ];
+        if !narrow {
+            cells.push(Cell::new(fa(&l.quantity.to_string()), body, Align::Center));
+            cells.push(Cell::new(money(l.unit), body, Align::Left));
+        }
+        cells.push(Cell::new(money(l.amount), body, Align::Left));
+        t.row(cells);
+    };
+    let total_row = |t: &mut Table, label: &str, m: Money, style: Style, fill: Option<Color>| {
+        let cells = vec![
+            Cell::new(label, style, Align::Right).span(cols - 1),
+            Cell::new(money(m), style, Align::Left),
+        ];
+        match fill {
+            Some(c) => t.shaded_row(cells, c),
+            None => t.row(cells),
+        }
+    };
+
+    let mut n = 0;
+    for l in r.lines.iter().filter(|l| l.kind == Kind::Office) {
+        n += 1;
+        line_row(&mut t, n, l);
+    }
+    total_row(&mut t, "جمع سهم دفتر پیشخوان", r.office_total, strong, None);
+    let tvto: Vec<_> = r.lines.iter().filter(|l| l.kind == Kind::Tvto).collect();
+    if !tvto.is_empty() {
+        t.shaded_row(
+            vec![
+                Cell::new(
+                    "وجوه دریافتی برای سازمان آموزش فنی و حرفه‌ای (جدا از سهم دفتر)",
+                    head,
+                    Align::Right,
+                )
+                .span(cols),
+            ],
+            Color::LIGHT,
+        );
+        for l in tvto {
+            n += 1;
+            line_row(&mut t, n, l);
+        }
+        total_row(&mut t, "جمع وجوه سازمان", r.tvto_total, strong, None);
+    }
+    total_row(
+        &mut t,
+        "جمع کل پرداختی",
+        r.grand_total,
+        Style::bold(f.base * 1.1),
+        Some(Color::LIGHT),
+    );
+    t
+}

@@ -1,0 +1,138 @@
+//! The exam-date slip (برگ اعلام زمان آزمون): tells the applicant when and where the
+//! written exam is, what to bring, and takes the applicant's signed confirmation,
+//! which the letter's service line 5 («با تأیید متقاضی») charges for.
+
+use super::{Frame, Slip, fa, finish_page, header, ltr, pair_line, rule, signature_boxes};
+use crate::typeset::{Align, Area, Cell, Color, Dir, Page, Style, Table};
+
+pub(super) fn draw(page: &mut Page, s: &Slip) {
+    let r = &s.receipt;
+    let f = Frame::of(page.size());
+    let mut y = header(page, &f, f.margin, "برگ اعلام زمان آزمون", &r.office);
+    y = rule(page, &f, y);
+    y += pair_line(
+        page,
+        &f,
+        y,
+        Style::bold(f.base),
+        &format!("شماره رسید: {}", ltr(&r.number)),
+        &format!(
+            "تاریخ صدور: {} {}",
+            r.date.weekday().name_fa(),
+            r.date.to_fa_digits()
+        ),
+    );
+    y += f.base * 0.5;
+
+    let w = f.width(page);
+    let label = Style::regular(f.base * 0.9).color(Color::GRAY);
+    let value = Style::bold(f.base);
+    let a = &r.applicant;
+    let mut t = Table::new(vec![w * 0.3, w * 0.7]);
+    t.padding = f.base * 0.45;
+    for (l, v, ltr) in [
+        ("نام و نام خانوادگی", a.full_name(), false),
+        ("نام پدر", a.father_name.clone(), false),
+        ("کد ملی", a.national_id.clone(), true),
+        ("حرفه", a.trade.clone(), false),
+        (
+            "آزمون",
+            format!("{} — {}", r.exam.program, r.exam.stage),
+            false,
+        ),
+    ] {
+        let cell = Cell::new(v, value, Align::Right);
+        t.row(vec![
+            Cell::new(l, label, Align::Right),
+            if ltr {
+                cell.ltr().aligned(Align::Right)
+            } else {
+                cell
+            },
+        ]);
+    }
+    y += page.table(page.width() - f.margin, y, &t);
+    y += f.base;
+
+    // The exam date, large, in a box.
+    let e = &r.exam;
+    let mut lines = vec![format!(
+        "تاریخ آزمون کتبی: {} {}",
+        e.written_exam.weekday().name_fa(),
+        e.written_exam.to_fa_digits()
+    )];
+    lines.push(match (&e.time, &e.venue) {
+        (Some(t), Some(v)) => format!("ساعت {} — محل برگزاری: {v}", fa(t)),
+        (Some(t), None) => format!("ساعت {} — محل برگزاری: طبق کارت ورود به جلسه", fa(t)),
+        (None, Some(v)) => format!("محل برگزاری: {v} — ساعت: طبق کارت ورود به جلسه"),
+        (None, None) => "ساعت و محل برگزاری: طبق کارت ورود به جلسه در پورتال سازمان".into(),
+    });
+    let big = Style::bold(f.base * 1.35);
+    let small = Style::regular(f.base * 1.05);
+    let pad = f.base * 0.8;
+    let inner = Area::new(f.margin + pad, y + pad, w - 2.0 * pad);
+    let mut h = page.paragraph(inner, big, Align::Center, Dir::Rtl, &lines[0]);
+    let next = Area::new(inner.x, inner.top + h, inner.w);
+    h += page.paragraph(next, small, Align::Center, Dir::Rtl, &lines[1]);
+    page.rect(
+        f.margin,
+        y,
+        w,
+        h + 2.0 * pad,
+        None,
+        Some((1.2, Color::BLACK)),
+    );
+    y += h + 2.0 * pad + f.base;
+
+    let a = f.area(page, y);
+    y += page.text(
+        a,
+        Style::bold(f.base),
+        Align::Right,
+        Dir::Rtl,
+        "همراه داشته باشید:",
+    );
+    for item in [
+        "• کارت ملی یا شناسنامه عکس‌دار",
+        "• کارت ورود به جلسه آزمون (چاپ از پورتال سازمان)",
+        "• همین برگ",
+        "• لطفاً سی دقیقه پیش از آغاز آزمون در محل برگزاری حاضر شوید.",
+    ] {
+        let a = f.area(page, y);
+        y += page.paragraph(a, Style::regular(f.base), Align::Right, Dir::Rtl, item);
+    }
+    y += f.base * 0.6;
+
+    // The charge for this service, line 5.
+    for l in &r.lines {
+        let a = f.area(page, y);
+        y += pair_line(
+            page,
+            &f,
+            a.top,
+            Style::regular(f.base),
+            &format!("هزینه خدمت: {}", l.name_fa),
+            &format!("{} {}", l.amount.grouped_fa(r.unit), r.unit.name_fa()),
+        );
+    }
+    y += f.base * 0.6;
+    let a = f.area(page, y);
+    y += page.paragraph(
+        a,
+        Style::regular(f.base),
+        Align::Right,
+        Dir::Rtl,
+        &format!(
+            "اینجانب {} تاریخ و محل آزمون را دریافت کردم و صحت مشخصات بالا را تأیید می‌کنم.",
+            r.applicant.full_name()
+        ),
+    );
+    y += f.base * 0.6;
+    y = signature_boxes(
+        page,
+        &f,
+        y,
+        &["امضا و اثر انگشت متقاضی", "مهر و امضای دفتر پیشخوان"],
+    );
+    finish_page(page, &f, y);
+}

@@ -1,0 +1,304 @@
+//! The documents as a reader sees them: text through pdftotext, structure through
+//! qpdf and pdffonts, size, determinism, and many applicants in one file.
+
+use std::path::Path;
+use std::process::Command;
+
+use pishkhan::core::calendar::Calendar;
+use pishkhan::core::jalali::JalaliDate;
+use pishkhan::core::money::Unit;
+use pishkhan::core::office::Office;
+use pishkhan::core::tariff::{Selection, Stage, Tariffs};
+use pishkhan::docs::{Applicant, Doc, Exam, Receipt, ReceiptKind, Slip, render};
+use pishkhan::typeset::PageSize;
+
+const SIZES: [PageSize; 3] = [PageSize::A5, PageSize::A4, PageSize::Roll80];
+
+fn receipt(kind: ReceiptKind, date: &str, stage: Stage, first_name: &str) -> Receipt {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let tariffs = Tariffs::parse(&read("tariffs.toml")).0.unwrap();
+    let calendar = Calendar::parse(&read("calendar.toml")).0.unwrap();
+    let office = Office::parse(&read("examples/office.toml")).0.unwrap();
+    let program = calendar.program("hcb").unwrap();
+    let date = JalaliDate::parse(date).unwrap();
+    let schedule = tariffs.schedule_on(date).unwrap();
+    let cluster = schedule.find_cluster("60000").unwrap();
+    let q = schedule
+        .quote(Selection::One(stage), Some(cluster), 1)
+        .unwrap();
+    Receipt {
+        kind,
+        office,
+        number: "1402-000123".into(),
+        date,
+        time: "10:42".into(),
+        applicant: Applicant {
+            first_name: first_name.into(),
+            last_name: "احمدی‌نژاد".into(),
+            father_name: "محمدرضا".into(),
+            national_id: "0012345679".into(),
+            mobile: "09123456789".into(),
+            trade: "قالی‌باف دستباف".into(),
+            cluster: cluster.name_fa.clone(),
+        },
+        exam: Exam {
+            program: program.name_fa.clone(),
+            stage: program.stages[0].name_fa.clone(),
+            written_exam: program.stages[0].written_exam,
+            time: Some("08:30".into()),
+            venue: Some("مرکز شماره ۱ قم".into()),
+        },
+        lines: q.lines,
+        office_total: q.office_total,
+        tvto_total: q.tvto_total,
+        grand_total: q.grand_total,
+        unit: Unit::Toman,
+        approvals: schedule.approvals.clone(),
+    }
+}
+
+fn registration() -> Receipt {
+    receipt(
+        ReceiptKind::Registration,
+        "1402/10/26",
+        Stage::Registration,
+        "زهرا",
+    )
+}
+
+fn run(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!("{tool} is needed (scripts/test installs poppler-utils and qpdf): {e}")
+    });
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Writes the PDF and returns pdftotext's text, bidi embedding controls removed.
+fn text_of(pdf: &[u8]) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let text = run(
+        "pdftotext",
+        &["-layout", "-enc", "UTF-8", path.to_str().unwrap(), "-"],
+    )
+    .chars()
+    .filter(|c| !('\u{202A}'..='\u{202E}').contains(c))
+    .collect();
+    (dir, path, text)
+}
+
+fn assert_contains(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "{p:?} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn registration_receipt_text() {
+    for size in SIZES {
+        let (_d, _p, text) = text_of(&render(&[Doc::Receipt(registration())], size));
+        assert_contains(
+            &text,
+            &[
+                "رسید ثبت نام آزمون مهارتی",
+                // pdftotext moves the space after a number that a Persian word
+                // follows (its simplified bidi): the words are checked, not the gap.
+                "دفتر پیشخوان خدمات دولت",
+                "۱۲۳۴",
+                "بلوار امین",
+                "پلاک",
+                "۳۷-۱۲۳۴",
+                "۱۴۰۲-۰۰۰۱۲۳",
+                "۱۴۰۲/۱۰/۲۶",
+                "سه‌شنبه",
+                "زهرا احمدی‌نژاد",
+                "0012345679",
+                "۰۹۱۲۳۴۵۶۷۸۹",
+                "احراز هویت متقاضی براساس مدارک",
+                "۳٬۹۰۰",
+                "۴٬۶۸۰",
+                "۲۴٬۸۹۹",
+                "۱۵٬۰۰۰",
+                "۴۸٬۴۷۹",
+                "۶۰٬۰۰۰",
+                "۱۰۸٬۴۷۹",
+                "صد و هشت هزار و چهارصد و هفتاد و نه تومان",
+                "هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود",
+                "۵۶۵۴",
+                "۱۷۳۴۲۸",
+                "۱۴۰۲-۳۱/۵۹۳۳",
+                "مرحله ۴",
+            ],
+        );
+        assert!(
+            !text.contains("۱۰۰٬۰۰۰"),
+            "no certificate fee at registration:\n{text}"
+        );
+        assert!(
+            !text
+                .chars()
+                .any(|c| ('\u{FB50}'..='\u{FEFF}').contains(&c) || c == '\u{FFFD}')
+        );
+    }
+}
+
+#[test]
+fn exam_slip_text() {
+    let slip = Slip {
+        receipt: receipt(ReceiptKind::Card, "1402/11/24", Stage::Card, "زهرا"),
+    };
+    for size in SIZES {
+        let (_d, _p, text) = text_of(&render(&[Doc::Slip(slip.clone())], size));
+        assert_contains(
+            &text,
+            &[
+                "برگ اعلام زمان آزمون",
+                "زهرا احمدی‌نژاد",
+                "0012345679",
+                "پنجشنبه",
+                "۱۴۰۲/۱۱/۲۶",
+                "۰۸:۳۰",
+                "مرکز شماره",
+                "چاپ برگ اعلام زمان آزمون با تأیید متقاضی",
+                "۲٬۸۰۰",
+                "امضا و اثر انگشت متقاضی",
+            ],
+        );
+    }
+}
+
+#[test]
+fn certificate_receipt_text() {
+    let r = receipt(
+        ReceiptKind::Certificate,
+        "1403/01/20",
+        Stage::Certificate,
+        "زهرا",
+    );
+    let (_d, _p, text) = text_of(&render(&[Doc::Receipt(r)], PageSize::A5));
+    assert_contains(
+        &text,
+        &[
+            "رسید پرداخت هزینه گواهینامه",
+            "چاپ و ارائه گواهینامه",
+            "۵٬۵۱۷",
+            "۲۰٬۵۱۷",
+            "۱۰۰٬۰۰۰",
+            "۱۲۰٬۵۱۷",
+        ],
+    );
+    assert!(!text.contains("دریافت نمی‌شود"));
+}
+
+#[test]
+fn valid_small_subset_pdfs() {
+    let docs = [
+        Doc::Receipt(registration()),
+        Doc::Slip(Slip {
+            receipt: receipt(ReceiptKind::Card, "1402/11/24", Stage::Card, "زهرا"),
+        }),
+        Doc::Receipt(receipt(
+            ReceiptKind::Certificate,
+            "1403/01/20",
+            Stage::Certificate,
+            "زهرا",
+        )),
+    ];
+    for size in SIZES {
+        for doc in &docs {
+            let pdf = render(std::slice::from_ref(doc), size);
+            assert!(pdf.len() <= 30 * 1024, "{size:?}: {} bytes", pdf.len());
+            let (_d, path, _) = text_of(&pdf);
+            let path = path.to_str().unwrap();
+            run("qpdf", &["--check", path]);
+            let fonts = run("pdffonts", &[path]);
+            let rows: Vec<&str> = fonts.lines().skip(2).collect();
+            assert_eq!(rows.len(), 2, "Regular and Bold: {fonts}");
+            for row in rows {
+                assert!(
+                    row.as_bytes()[6] == b'+' && row.contains("CID TrueType"),
+                    "{row}"
+                );
+                assert!(row.contains(" yes yes "), "embedded, subset: {row}");
+            }
+            let info = run("pdfinfo", &[path]);
+            assert!(info.contains("Pages:           1"), "{info}");
+        }
+    }
+}
+
+#[test]
+fn same_receipt_same_bytes() {
+    for size in SIZES {
+        let a = render(&[Doc::Receipt(registration())], size);
+        let b = render(&[Doc::Receipt(registration())], size);
+        assert_eq!(a, b, "{size:?}");
+    }
+    // Different content, different document id.
+    let other = receipt(
+        ReceiptKind::Registration,
+        "1402/10/26",
+        Stage::Registration,
+        "مریم",
+    );
+    assert_ne!(
+        render(&[Doc::Receipt(other)], PageSize::A5),
+        render(&[Doc::Receipt(registration())], PageSize::A5)
+    );
+}
+
+#[test]
+fn many_applicants_one_file_one_subset() {
+    let names = ["زهرا", "محمدحسین", "فاطمه", "علی", "مریم"];
+    let docs: Vec<Doc> = names
+        .iter()
+        .map(|n| {
+            Doc::Receipt(receipt(
+                ReceiptKind::Registration,
+                "1402/10/26",
+                Stage::Registration,
+                n,
+            ))
+        })
+        .collect();
+    let pdf = render(&docs, PageSize::A5);
+    let (_d, path, text) = text_of(&pdf);
+    let path = path.to_str().unwrap();
+    assert!(run("pdfinfo", &[path]).contains("Pages:           5"));
+    let fonts = run("pdffonts", &[path]);
+    assert_eq!(
+        fonts.lines().skip(2).count(),
+        2,
+        "one subset per font for all pages: {fonts}"
+    );
+    for n in names {
+        assert!(text.contains(&format!("{n} احمدی‌نژاد")), "{n}");
+    }
+    // Far smaller than five separate files: the fonts are shared.
+    assert!(pdf.len() < 2 * render(&[Doc::Receipt(registration())], PageSize::A5).len());
+}
+
+#[test]
+fn roll_grows_with_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(
+        &path,
+        render(&[Doc::Receipt(registration())], PageSize::Roll80),
+    )
+    .unwrap();
+    let info = run("pdfinfo", &[path.to_str().unwrap()]);
+    let size = info.lines().find(|l| l.starts_with("Page size:")).unwrap();
+    // 80 mm wide (226.77 pt), and taller than wide: the whole receipt on one strip.
+    let w: f32 = size.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!((w - 226.77).abs() < 0.01, "{size}");
+    let h: f32 = size.split_whitespace().nth(4).unwrap().parse().unwrap();
+    assert!(h > 500.0 && h < 2000.0, "{size}");
+}
