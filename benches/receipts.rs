@@ -1,9 +1,10 @@
 //! Receipts per second: N registration receipts (default 10,000), each a one-page PDF
 //! file, then the same N as one combined PDF. Names and IDs vary per applicant like
-//! real data (different glyphs per receipt). Run through scripts/bench-receipts,
-//! which also records peak memory and runs the peer tools for comparison.
+//! real data (different glyphs per receipt). With PEER_JSON (the data file of
+//! ../shared/bench-peers) the applicants and office are the peers' own. Run through
+//! scripts/bench-receipts, which also records peak memory and runs the peers.
 //!
-//!   cargo bench --bench receipts -- [N] [OUT_DIR]
+//!   cargo bench --bench receipts -- [N] [OUT_DIR] [PEER_JSON]
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,42 +16,86 @@ use pishkhan::core::tariff::{Selection, Stage, Tariffs};
 use pishkhan::docs::{Applicant, Doc, Exam, Receipt, ReceiptKind, render};
 use pishkhan::typeset::PageSize;
 
-const FIRST: [&str; 12] = [
-    "زهرا",
-    "محمد",
-    "فاطمه",
+// The same name lists as ../shared/bench-peers, picked pseudo-randomly: names are
+// set in Bold, so their variety decides how often a Bold subset repeats.
+const FIRST: [&str; 30] = [
     "علی",
-    "مریم",
+    "محمد",
     "حسین",
-    "زینب",
     "رضا",
-    "معصومه",
     "مهدی",
-    "سکینه",
-    "امیرحسین",
+    "امیر",
+    "سعید",
+    "حمید",
+    "مرتضی",
+    "جواد",
+    "مصطفی",
+    "ابوالفضل",
+    "فاطمه",
+    "زهرا",
+    "مریم",
+    "معصومه",
+    "سمیه",
+    "نرگس",
+    "لیلا",
+    "الهام",
+    "سارا",
+    "نازنین",
+    "پریسا",
+    "شیرین",
+    "طاهره",
+    "کبری",
+    "منیژه",
+    "فرزانه",
+    "یاسمن",
+    "کوثر",
 ];
-const LAST: [&str; 12] = [
+const LAST: [&str; 30] = [
+    "محمدی",
+    "حسینی",
     "احمدی",
-    "حسینی‌نژاد",
-    "کریمی",
     "رضایی",
     "موسوی",
-    "قاسمی",
+    "کریمی",
     "جعفری",
     "صادقی",
-    "طاهری‌فر",
-    "نوروزی",
-    "اکبرزاده",
-    "محمدی",
+    "رحیمی",
+    "هاشمی",
+    "قاسمی",
+    "نوری",
+    "عباسی",
+    "اکبری",
+    "طاهری",
+    "فرهادی",
+    "یزدانی",
+    "شریفی",
+    "کاظمی",
+    "اصفهانی",
+    "تبریزی",
+    "کرمانی",
+    "میرزایی",
+    "سلطانی",
+    "بهرامی",
+    "کریمی‌نژاد",
+    "عبداللهی",
+    "نیک‌پور",
+    "خسروی",
+    "قلی‌زاده",
 ];
 const TRADES: [&str; 6] = [
-    "قالی‌باف دستباف",
-    "نان‌پز سنگک",
-    "سفالگر",
-    "معرق‌کار چوب",
-    "نان‌پز بربری",
-    "گلیم‌باف",
+    "قالی‌بافی",
+    "گلیم‌بافی",
+    "نان سنگک‌پز",
+    "نان بربری‌پز",
+    "سفالگری",
+    "معرق‌کاری چوب",
 ];
+
+/// A pseudo-random pick, fixed by `i` and `salt`.
+fn pick(i: u64, salt: u64, n: usize) -> usize {
+    let x = (i.wrapping_add(salt) ^ 0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    ((x >> 29) % n as u64) as usize
+}
 
 fn national_id(n: u64) -> String {
     let body = format!("{:09}", (n * 7919 + 12345) % 1_000_000_000);
@@ -97,6 +142,19 @@ fn main() {
             .unwrap();
     let date = JalaliDate::parse("1402/10/26").unwrap();
     let schedule = tariffs.schedule_on(date).unwrap();
+    // The peers' data, when given: their applicants and office, our receipt.
+    let peer: Option<serde_json::Value> = args
+        .get(2)
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap());
+    let n = match &peer {
+        Some(v) => n.min(v["applicants"].as_array().unwrap().len() as u64),
+        None => n,
+    };
+    let mut office = office;
+    if let Some(v) = &peer {
+        office.name = v["common"]["office_name"].as_str().map(str::to_string);
+        office.code = v["common"]["office_code"].as_str().map(str::to_string);
+    }
     let receipt = |i: u64| {
         let cluster = &schedule.clusters[(i % 2) as usize];
         let q = schedule
@@ -109,12 +167,12 @@ fn main() {
             date,
             time: format!("{:02}:{:02}", 8 + (i / 60) % 6, i % 60),
             applicant: Applicant {
-                first_name: FIRST[(i % 12) as usize].into(),
-                last_name: LAST[((i / 12) % 12) as usize].into(),
-                father_name: FIRST[((i / 7) % 12) as usize].into(),
+                first_name: FIRST[pick(i, 1, 30)].into(),
+                last_name: LAST[pick(i, 2, 30)].into(),
+                father_name: FIRST[pick(i, 3, 12)].into(),
                 national_id: national_id(i),
                 mobile: format!("0912{:07}", (i * 37) % 10_000_000),
-                trade: TRADES[(i % 6) as usize].into(),
+                trade: TRADES[pick(i, 4, 6)].into(),
                 cluster: cluster.name_fa.clone(),
             },
             exam: Exam {
@@ -131,6 +189,29 @@ fn main() {
             unit: Unit::Toman,
             approvals: schedule.approvals.clone(),
         }
+    };
+    let receipt = |i: u64| {
+        let mut r = receipt(i);
+        if let Some(v) = &peer {
+            let a = &v["applicants"][i as usize];
+            let s = |k: &str| a[k].as_str().unwrap().to_string();
+            let fee = a["exam_fee"].as_i64().unwrap().to_string();
+            let cluster = schedule.find_cluster(&fee).unwrap();
+            let q = schedule
+                .quote(Selection::One(Stage::Registration), Some(cluster), 1)
+                .unwrap();
+            r.number = s("receipt_no");
+            r.time = s("time");
+            r.applicant.first_name = s("first_name");
+            r.applicant.last_name = s("last_name");
+            r.applicant.national_id = s("national_id");
+            r.applicant.mobile = s("mobile");
+            r.applicant.trade = s("trade");
+            r.applicant.cluster = cluster.name_fa.clone();
+            (r.lines, r.office_total, r.tvto_total, r.grand_total) =
+                (q.lines, q.office_total, q.tvto_total, q.grand_total);
+        }
+        r
     };
 
     let (start, cpu) = (Instant::now(), cpu_seconds());

@@ -5,8 +5,10 @@
 //! it stands for, so copy and paste and `pdftotext` give back the real characters.
 //! Nothing comes from the clock: the same pages give the same bytes.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::rc::Rc;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -330,6 +332,34 @@ fn font_name(id: FontId) -> Name<'static> {
     }
 }
 
+/// The subset of a font holding exactly `used`'s glyphs, compressed, with its
+/// uncompressed length. Cached by glyph set: the face that carries a template's fixed
+/// text (labels, service names, digits) uses the same glyphs on every receipt.
+fn subset_font(id: FontId, used: &BTreeMap<u16, String>) -> (usize, Rc<Vec<u8>>) {
+    type Key = (FontId, Vec<u16>);
+    thread_local! {
+        static SUBSETS: RefCell<HashMap<Key, (usize, Rc<Vec<u8>>)>> = RefCell::new(HashMap::new());
+    }
+    let key = (id, used.keys().copied().collect::<Vec<u16>>());
+    if let Some(hit) = SUBSETS.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let mut remapper = subsetter::GlyphRemapper::new();
+    for gid in used.keys() {
+        remapper.remap(*gid);
+    }
+    let subset = subsetter::subset(id.get().data, 0, &remapper).expect("the embedded font subsets");
+    let value = (subset.len(), Rc::new(deflate(&subset)));
+    SUBSETS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 64 {
+            c.clear();
+        }
+        c.insert(key, value.clone());
+    });
+    value
+}
+
 /// What the content stream needs of an embedded font: original glyph id → CID.
 struct EmbeddedFont {
     cids: BTreeMap<u16, u16>,
@@ -356,7 +386,7 @@ fn write_font(
         .keys()
         .map(|g| (*g, remapper.get(*g).expect("remapped above")))
         .collect();
-    let subset = subsetter::subset(font.data, 0, &remapper).expect("the embedded font subsets");
+    let (subset_len, compressed) = subset_font(id, used);
 
     // Subset tag: six capitals from the glyph set, as PDF readers expect (`sub yes`).
     let mut h = DefaultHasher::new();
@@ -415,10 +445,9 @@ fn write_font(
         .weight(font.weight)
         .font_file2(file_id);
 
-    let compressed = deflate(&subset);
     pdf.stream(file_id, &compressed)
         .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), subset.len() as i32);
+        .pair(Name(b"Length1"), subset_len as i32);
 
     let mut cmap = UnicodeCmap::new(
         Name(b"Custom"),
