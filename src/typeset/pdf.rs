@@ -332,13 +332,15 @@ fn font_name(id: FontId) -> Name<'static> {
     }
 }
 
+/// A compressed font subset and its uncompressed length.
+type Subset = (usize, Rc<Vec<u8>>);
+
 /// The subset of a font holding exactly `used`'s glyphs, compressed, with its
 /// uncompressed length. Cached by glyph set: the face that carries a template's fixed
 /// text (labels, service names, digits) uses the same glyphs on every receipt.
-fn subset_font(id: FontId, used: &BTreeMap<u16, String>) -> (usize, Rc<Vec<u8>>) {
-    type Key = (FontId, Vec<u16>);
+fn subset_font(id: FontId, used: &BTreeMap<u16, String>) -> Subset {
     thread_local! {
-        static SUBSETS: RefCell<HashMap<Key, (usize, Rc<Vec<u8>>)>> = RefCell::new(HashMap::new());
+        static SUBSETS: RefCell<HashMap<(FontId, Vec<u16>), Subset>> = RefCell::new(HashMap::new());
     }
     let key = (id, used.keys().copied().collect::<Vec<u16>>());
     if let Some(hit) = SUBSETS.with(|c| c.borrow().get(&key).cloned()) {
