@@ -409,6 +409,20 @@ impl fmt::Display for JalaliDate {
     }
 }
 
+/// Serialised as `"1402/11/26"`, the form files and the ledger use.
+impl serde::Serialize for JalaliDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JalaliDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        JalaliDate::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::str::FromStr for JalaliDate {
     type Err = DateError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -2,6 +2,7 @@
 //! Nothing here reads files, the clock (except `JalaliDate::today_in_iran`) or writes
 //! output: callers hand in text and get values and problems back.
 
+pub mod applicant;
 pub mod calendar;
 pub mod jalali;
 pub mod money;

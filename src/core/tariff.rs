@@ -87,14 +87,9 @@ pub struct TvtoFee {
 pub struct Approval {
     pub kind: String,
     pub number: String,
-    #[serde(serialize_with = "ser_date")]
     pub date: JalaliDate,
     pub issuer_fa: String,
     pub issuer_en: String,
-}
-
-fn ser_date<S: serde::Serializer>(d: &JalaliDate, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(d)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

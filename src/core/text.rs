@@ -85,8 +85,47 @@ pub fn fold_key(s: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// Normalises a field typed into a spreadsheet: Persian and Arabic-Indic digits to
+/// ASCII, Arabic ي ى ك to Persian ی ی ک, bidi marks dropped, spaces trimmed and
+/// collapsed; ZWNJ kept (it is part of the word), but not at a word's edge.
+pub fn normalize_field(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let c = match ascii_digit(c) {
+            'ي' | 'ى' => 'ی',
+            'ك' => 'ک',
+            c => c,
+        };
+        if is_bidi_control(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out.trim_matches('\u{200C}').to_string()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn normalizes_fields() {
+        assert_eq!(
+            super::normalize_field("  زهرا   احمدي‌نژاد \u{200F}"),
+            "زهرا احمدی\u{200C}نژاد"
+        );
+        assert_eq!(super::normalize_field("۰۹۱۲ ٣٤٥"), "0912 345");
+        assert_eq!(super::normalize_field("\u{200C}علی\u{200C}"), "علی");
+        assert_eq!(super::normalize_field("\t"), "");
+    }
+
     use super::*;
 
     #[test]
