@@ -128,6 +128,17 @@ pub struct Common {
     )]
     pub office_address: Option<String>,
 
+    /// Paper for documents: A5, A4 or an 80 mm thermal roll
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "a5",
+        env = "PISHKHAN_PAPER",
+        help_heading = "Common options"
+    )]
+    pub paper: Paper,
+
     /// Office phone (overrides the config file)
     #[arg(
         long,
@@ -144,6 +155,23 @@ fn parse_date(s: &str) -> Result<JalaliDate, String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Paper {
+    A5,
+    A4,
+    Roll80,
+}
+
+impl Paper {
+    pub fn size(self) -> crate::typeset::PageSize {
+        match self {
+            Paper::A5 => crate::typeset::PageSize::A5,
+            Paper::A4 => crate::typeset::PageSize::A4,
+            Paper::Roll80 => crate::typeset::PageSize::Roll80,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Csv,
@@ -156,11 +184,19 @@ pub enum Command {
     /// Register the day's applicants from a CSV sheet: validate, price, record, print receipts
     #[command(after_help = "\
 Examples:
-  pishkhan register examples/applicants.csv --out receipts/
-  pishkhan register - --format json < today.csv
+  pishkhan register examples/applicants.csv --config examples/office.toml --out receipts/
+  pishkhan register today.csv --rejects fix-these.csv --combined today.pdf
+  pishkhan register - --format json --dry-run < today.csv
+  pishkhan register --reprint 1402-000123 --out receipts/
 
-Not available yet: arrives with the registration issue (#4).")]
-    Register(Pending),
+Each accepted applicant is recorded in the ledger on its own, under the next receipt
+number of the office's year; a re-run of the same sheet registers only what is not
+there yet (the rest come back as duplicates, not charged again). One result row per
+input row on stdout:
+  line,national_id,status,receipt_no,office_total,tvto_fee,total,code,message_fa,message_en,file
+Exit codes: 0 all rows accepted (or already registered); 1 some rows rejected; 2 usage
+or configuration error, nothing processed.")]
+    Register(RegisterArgs),
 
     /// Price services without recording anything: the approved tariff
     #[command(after_help = "\
@@ -228,6 +264,70 @@ Examples:
 pub struct Pending {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// Applicant sheets (CSV); - reads standard input
+    #[arg(value_name = "CSV", required_unless_present = "reprint")]
+    pub csv: Vec<String>,
+
+    /// Write one receipt PDF per accepted applicant into DIR, named by receipt number
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// Write all receipts of the batch into one multi-page PDF
+    #[arg(long, value_name = "FILE")]
+    pub combined: Option<std::path::PathBuf>,
+
+    /// Write the rejected rows, unchanged, with their reasons: fix and feed back
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<std::path::PathBuf>,
+
+    /// Record nothing if any row is rejected
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Validate and price only: no ledger writes, no PDFs
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The sheet's encoding [default: UTF-8, or Windows-1256 when the bytes are not UTF-8]
+    #[arg(long, value_enum)]
+    pub encoding: Option<EncodingArg>,
+
+    /// The exam program's code in calendar.toml [default: the only one]
+    #[arg(long, value_name = "CODE", env = "PISHKHAN_PROGRAM")]
+    pub program: Option<String>,
+
+    /// The time printed on receipts, HH:MM [default: now in Iran]
+    #[arg(long, value_name = "HH:MM", env = "PISHKHAN_TIME", value_parser = parse_time)]
+    pub time: Option<String>,
+
+    /// Print a receipt again from the ledger, identical to the first print
+    #[arg(long, value_name = "RECEIPT_NO", conflicts_with_all = ["csv", "dry_run", "strict", "rejects"])]
+    pub reprint: Option<String>,
+}
+
+fn parse_time(s: &str) -> Result<String, String> {
+    let t = crate::core::text::to_ascii_digits(s.trim());
+    let ok = t.len() == 5
+        && t.as_bytes()[2] == b':'
+        && t[..2].parse::<u8>().is_ok_and(|h| h < 24)
+        && t[3..].parse::<u8>().is_ok_and(|m| m < 60);
+    if ok {
+        Ok(t)
+    } else {
+        Err(format!("expected HH:MM (e.g. 10:42), found \"{s}\""))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "windows-1256")]
+    Windows1256,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,4 +8,5 @@ pub mod cmd;
 pub mod core;
 pub mod docs;
 pub mod input;
+pub mod ledger;
 pub mod typeset;

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod fee;
+pub mod register;
 mod table;
 
 use std::fs;
@@ -37,7 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             emit(&out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Register(_) => pending("register", "#4, the daily registration batch"),
+        Command::Register(args) => register::run(common, &args),
         Command::Card(_) => pending("card", "#5, exam-date slips and certificates"),
         Command::Certify(_) => pending("certify", "#5, exam-date slips and certificates"),
         Command::Report(_) => pending("report", "#6, the monthly fee report"),

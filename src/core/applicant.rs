@@ -495,7 +495,8 @@ mod tests {
     fn each_rule_passes_and_fails() {
         let ok = check(&good_row(), "1402/10/26").unwrap();
         assert_eq!(ok.cluster_code, "c60");
-        let cases: Vec<(fn(&mut RowInput), &str)> = vec![
+        type Edit = fn(&mut RowInput);
+        let cases: Vec<(Edit, &str)> = vec![
             (
                 |r| r.national_id = "0012345678".into(),
                 "national_id_checksum",

@@ -127,6 +127,22 @@ pub enum DateError {
     Iso { input: String },
 }
 
+impl DateError {
+    /// The English half of the message (Display gives "English / Persian").
+    pub fn message_en(&self) -> String {
+        let s = self.to_string();
+        s.split_once(" / ")
+            .map_or(s.clone(), |(en, _)| en.to_string())
+    }
+
+    /// The Persian half of the message.
+    pub fn message_fa(&self) -> String {
+        let s = self.to_string();
+        s.split_once(" / ")
+            .map_or(s.clone(), |(_, fa)| fa.to_string())
+    }
+}
+
 fn day_reason_en(year: i32, month: u8, day: u32) -> String {
     if day == 0 {
         return "there is no day 0, days start at 1".into();

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::iter::Sum;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::text::{fa_grouped, group_thousands, to_persian_digits};
 
@@ -12,13 +12,17 @@ use super::text::{fa_grouped, group_thousands, to_persian_digits};
 /// so that counts times prices cannot overflow unnoticed.
 pub const MAX_RIAL: i64 = 1_000_000_000_000_000;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Serialised as its integer number of rials.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct Money {
     rial: i64,
 }
 
 /// The unit amounts are shown in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     Toman,

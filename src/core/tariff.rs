@@ -12,7 +12,7 @@ use super::problem::{Problem, from_toml_error};
 use super::text::fold_key;
 
 /// When in an applicant's way through the office a fee is charged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     /// Lines 1–4 and the exam fee: at registration.
@@ -48,7 +48,7 @@ impl Stage {
 }
 
 /// Whose money a line is: the office's revenue, or TVTO's, collected on its behalf.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Office,
@@ -83,7 +83,7 @@ pub struct TvtoFee {
     pub name_en: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     pub kind: String,
     pub number: String,
@@ -126,7 +126,7 @@ impl Selection {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuoteLine {
     /// The letter's row for office lines; none for TVTO fees.
     pub row: Option<u32>,

@@ -16,7 +16,7 @@ use crate::typeset::{Align, Area, Color, Dir, Document, Page, PageSize, Style};
 pub use receipt::ReceiptKind;
 
 /// Who the document is for.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Applicant {
     pub first_name: String,
     pub last_name: String,
@@ -38,7 +38,7 @@ impl Applicant {
 }
 
 /// The exam the applicant is registered for.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Exam {
     pub program: String,
     pub stage: String,
@@ -49,7 +49,7 @@ pub struct Exam {
 }
 
 /// A receipt: the charged lines of one applicant at one stage.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     pub kind: ReceiptKind,
     pub office: Office,

@@ -6,7 +6,8 @@ use crate::core::money::Money;
 use crate::core::tariff::Kind;
 use crate::typeset::{Align, Cell, Color, Dir, Page, Style, Table};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ReceiptKind {
     /// Lines 1–4 and the exam fee.
     Registration,

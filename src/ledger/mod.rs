@@ -1,0 +1,329 @@
+//! The ledger: an SQLite database, the system of record. Every charged line is a row;
+//! receipts have unique, gap-free numbers per office and Jalali year, assigned in the
+//! transaction that records them; a unique constraint makes a second charge for the
+//! same applicant, exam stage and service impossible. Each receipt is its own
+//! transaction, so a crash loses nothing committed and a re-run finds what is done.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::core::tariff::{Kind, QuoteLine};
+use crate::docs::{Receipt, ReceiptKind};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE applicants (
+    national_id     TEXT PRIMARY KEY,
+    first_name      TEXT NOT NULL,
+    last_name       TEXT NOT NULL,
+    father_name     TEXT NOT NULL,
+    birth_date      TEXT NOT NULL,
+    gender          TEXT NOT NULL,
+    military_status TEXT NOT NULL,
+    mobile          TEXT NOT NULL
+);
+CREATE TABLE receipts (
+    id           INTEGER PRIMARY KEY,
+    office_code  TEXT NOT NULL,
+    year         INTEGER NOT NULL,          -- Jalali year of the service date
+    seq          INTEGER NOT NULL,          -- 1, 2, … per office and year, no gaps
+    number       TEXT NOT NULL,             -- 1402-000123
+    kind         TEXT NOT NULL CHECK (kind IN ('registration', 'card', 'certificate')),
+    national_id  TEXT NOT NULL REFERENCES applicants (national_id),
+    program      TEXT NOT NULL,
+    exam_stage   INTEGER NOT NULL,
+    service_date TEXT NOT NULL,             -- Jalali YYYY/MM/DD
+    service_iso  TEXT NOT NULL,             -- the same day, ISO 8601
+    time         TEXT NOT NULL,             -- HH:MM, Iran time
+    schedule_id  TEXT NOT NULL,
+    office_total INTEGER NOT NULL,          -- rial
+    tvto_total   INTEGER NOT NULL,          -- rial
+    grand_total  INTEGER NOT NULL,          -- rial
+    document     TEXT NOT NULL,             -- the printed receipt, JSON: reprints are identical
+    UNIQUE (office_code, year, seq),
+    UNIQUE (office_code, number),
+    UNIQUE (national_id, program, exam_stage, kind)
+);
+CREATE TABLE receipt_lines (
+    receipt_id  INTEGER NOT NULL REFERENCES receipts (id),
+    line_no     INTEGER NOT NULL,
+    code        TEXT NOT NULL,
+    name_fa     TEXT NOT NULL,
+    name_en     TEXT NOT NULL,
+    quantity    INTEGER NOT NULL CHECK (quantity > 0),
+    unit        INTEGER NOT NULL CHECK (unit >= 0),   -- rial
+    amount      INTEGER NOT NULL CHECK (amount = unit * quantity),
+    kind        TEXT NOT NULL CHECK (kind IN ('office', 'tvto')),
+    schedule_id TEXT NOT NULL,
+    PRIMARY KEY (receipt_id, line_no)
+);
+CREATE INDEX receipts_by_date ON receipts (service_date);
+-- The letter forbids collecting the certificate fee before a final pass: only a
+-- certificate receipt may carry it, whatever code writes the ledger.
+CREATE TRIGGER certificate_fee_only_on_certificates
+BEFORE INSERT ON receipt_lines
+WHEN NEW.code = 'certificate-fee'
+ AND (SELECT kind FROM receipts WHERE id = NEW.receipt_id) <> 'certificate'
+BEGIN
+    SELECT RAISE(ABORT, 'the certificate fee may only be charged on a certificate receipt');
+END;
+"#;
+
+pub struct Ledger {
+    conn: Connection,
+}
+
+/// What recording a receipt did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Recorded under this new number.
+    New(String),
+    /// Already in the ledger under this number: nothing charged again.
+    Duplicate(String),
+}
+
+/// A receipt to record. Its number is assigned by the ledger.
+pub struct NewReceipt<'a> {
+    pub office_code: &'a str,
+    pub program: &'a str,
+    pub exam_stage: u32,
+    pub schedule_id: &'a str,
+    pub birth_date: &'a str,
+    pub gender: &'a str,
+    pub military_status: &'a str,
+    /// The document as it will print, with an empty number.
+    pub document: &'a Receipt,
+}
+
+impl Ledger {
+    /// Opens the ledger, creating it (and its schema) when it does not exist.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open the ledger {}", path.display()))?;
+        Self::setup(conn, path)
+    }
+
+    /// Opens an existing ledger read-only (for a dry run); `None` when there is none.
+    pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .with_context(|| format!("cannot open the ledger {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(60))?;
+        check_version(&conn, path)?;
+        Ok(Some(Ledger { conn }))
+    }
+
+    fn setup(conn: Connection, path: &Path) -> Result<Ledger> {
+        // Another process may be writing: wait for it rather than fail.
+        conn.busy_timeout(Duration::from_secs(60))?;
+        // WAL: readers never block the writer; NORMAL: a commit is durable once the
+        // process has handed it to the OS (a killed process loses nothing committed).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut ledger = Ledger { conn };
+        let tx = ledger
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool = tx.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
+        if !exists {
+            tx.execute_batch(SCHEMA)?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                [SCHEMA_VERSION.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        check_version(&ledger.conn, path)?;
+        Ok(ledger)
+    }
+
+    /// The receipt already recorded for this applicant, exam stage and service.
+    pub fn find(
+        &self,
+        national_id: &str,
+        program: &str,
+        exam_stage: u32,
+        kind: ReceiptKind,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT number FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
+                params![national_id, program, exam_stage, kind_name(kind)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records a receipt in one transaction: the applicant, the next number of the
+    /// office's year, the receipt and its lines. An applicant already charged for this
+    /// exam stage and service is a duplicate, and nothing is written.
+    pub fn record(&mut self, r: &NewReceipt) -> Result<Recorded> {
+        let doc = r.document;
+        let a = &doc.applicant;
+        let kind = kind_name(doc.kind);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT number FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
+                params![a.national_id, r.program, r.exam_stage, kind],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(number) = existing {
+            return Ok(Recorded::Duplicate(number));
+        }
+        tx.execute(
+            "INSERT INTO applicants (national_id, first_name, last_name, father_name, birth_date, gender, military_status, mobile)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (national_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+               father_name = excluded.father_name, birth_date = excluded.birth_date, gender = excluded.gender,
+               military_status = excluded.military_status, mobile = excluded.mobile",
+            params![a.national_id, a.first_name, a.last_name, a.father_name, r.birth_date, r.gender, r.military_status, a.mobile],
+        )?;
+        let year = doc.date.year();
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE office_code = ?1 AND year = ?2",
+            params![r.office_code, year],
+            |row| row.get(0),
+        )?;
+        let number = format!("{year}-{seq:06}");
+        let mut document = doc.clone();
+        document.number = number.clone();
+        tx.execute(
+            "INSERT INTO receipts (office_code, year, seq, number, kind, national_id, program, exam_stage, service_date,
+               service_iso, time, schedule_id, office_total, tvto_total, grand_total, document)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            params![
+                r.office_code,
+                year,
+                seq,
+                number,
+                kind,
+                a.national_id,
+                r.program,
+                r.exam_stage,
+                doc.date.to_string(),
+                doc.date.iso_string(),
+                doc.time,
+                r.schedule_id,
+                doc.office_total.rial(),
+                doc.tvto_total.rial(),
+                doc.grand_total.rial(),
+                serde_json::to_string(&document)?,
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        for (i, l) in doc.lines.iter().enumerate() {
+            insert_line(&tx, id, i, l, r.schedule_id)?;
+        }
+        tx.commit()?;
+        Ok(Recorded::New(number))
+    }
+
+    /// The receipt as it was printed, for a reprint.
+    pub fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT document FROM receipts WHERE office_code = ?1 AND number = ?2",
+                params![office_code, number],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).context("a receipt in the ledger cannot be read"))
+            .transpose()
+    }
+
+    /// Totals over every receipt line, in rial, by kind: (office, tvto). For checks
+    /// that the ledger reconciles with its receipts.
+    pub fn totals(&self) -> Result<(i64, i64, i64)> {
+        let lines: (i64, i64) = self.conn.query_row(
+            "SELECT COALESCE(SUM(CASE WHEN kind = 'office' THEN amount END), 0),
+                    COALESCE(SUM(CASE WHEN kind = 'tvto' THEN amount END), 0) FROM receipt_lines",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let receipts: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(grand_total), 0) FROM receipts",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((lines.0, lines.1, receipts))
+    }
+
+    /// The raw connection, for reports and tests.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn insert_line(
+    tx: &rusqlite::Transaction,
+    receipt: i64,
+    i: usize,
+    l: &QuoteLine,
+    schedule: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO receipt_lines (receipt_id, line_no, code, name_fa, name_en, quantity, unit, amount, kind, schedule_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            receipt,
+            i as i64 + 1,
+            l.code,
+            l.name_fa,
+            l.name_en,
+            l.quantity as i64,
+            l.unit.rial(),
+            l.amount.rial(),
+            match l.kind {
+                Kind::Office => "office",
+                Kind::Tvto => "tvto",
+            },
+            schedule
+        ],
+    )?;
+    Ok(())
+}
+
+fn kind_name(kind: ReceiptKind) -> &'static str {
+    match kind {
+        ReceiptKind::Registration => "registration",
+        ReceiptKind::Card => "card",
+        ReceiptKind::Certificate => "certificate",
+    }
+}
+
+fn check_version(conn: &Connection, path: &Path) -> Result<()> {
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .with_context(|| format!("{} is not a pishkhan ledger", path.display()))?;
+    match v.and_then(|v| v.parse::<i64>().ok()) {
+        Some(SCHEMA_VERSION) => Ok(()),
+        Some(v) => bail!(
+            "the ledger {} has schema version {v}; this pishkhan reads version {SCHEMA_VERSION}",
+            path.display()
+        ),
+        None => bail!("{} is not a pishkhan ledger", path.display()),
+    }
+}
