@@ -62,7 +62,6 @@ fn completions_for_three_shells() {
 #[test]
 fn commands_not_built_yet_say_so_and_exit_2() {
     for (cmd, issue) in [
-        ("register", "#4"),
         ("card", "#5"),
         ("certify", "#5"),
         ("report", "#6"),

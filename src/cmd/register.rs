@@ -415,10 +415,13 @@ fn process(
         None
     };
 
+    let mut empty = Vec::new();
     for sheet in sheets {
         let name = sheet.name.clone();
         let headers = sheet.headers.clone();
+        let mut rows = 0u64;
         for row in sheet {
+            rows += 1;
             let record_of_row = match &row {
                 Ok(r) => r.record.clone(),
                 Err(b) => b.record.clone(),
@@ -492,6 +495,18 @@ fn process(
                 p.inc(1);
             }
         }
+        if rows == 0 {
+            empty.push(name);
+        }
+    }
+    if accepted + rejected + duplicates == 0 {
+        bail!(
+            "{}: no applicant rows, only a header / فایل هیچ سطر متقاضی ندارد",
+            empty.join(", ")
+        );
+    }
+    for name in &empty {
+        eprintln!("{name}: no applicant rows");
     }
     if let Some(p) = progress {
         p.finish_and_clear();
