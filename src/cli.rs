@@ -360,7 +360,7 @@ pub struct FeeArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Also check an applicant sheet (arrives with the registration issue, #4)
+    /// Also check an applicant sheet as `register --dry-run` would, recording nothing
     #[arg(long, value_name = "CSV")]
     pub applicants: Option<PathBuf>,
 }

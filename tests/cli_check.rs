@@ -224,8 +224,17 @@ fn office_identity_from_config_flags_and_environment() {
 }
 
 #[test]
-fn applicant_sheets_are_not_checked_yet() {
-    let r = run(pishkhan().args(["check", "--applicants", "x.csv"]));
+fn an_applicant_sheet_is_checked_row_by_row() {
+    let r = run(pishkhan().args(["check", "--applicants", "examples/applicants.csv", "--date", "1402/10/26"]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.contains("examples/applicants.csv: 20 applicant rows, 7 rejected\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("examples/applicants.csv: error: line 17 mobile: mobile_invalid: mobile \"0912123\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("check: 7 errors"), "{}", r.stdout);
+    let r = run(pishkhan().args(["check", "--applicants", "/nonexistent.csv", "--date", "1402/10/26"]));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("issue #4"), "{}", r.stderr);
+    assert!(r.stdout.contains("/nonexistent.csv"), "{}", r.stdout);
 }

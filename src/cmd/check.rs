@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::{EXIT_USAGE, emit, office_overrides, output_format, problem_lines, read_text};
@@ -35,12 +35,6 @@ fn parse_file<T>(
 }
 
 pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
-    if let Some(path) = &args.applicants {
-        bail!(
-            "checking an applicant sheet ({}) arrives with `register` (issue #4); nothing was checked",
-            path.display()
-        );
-    }
     let mut reports = Vec::new();
 
     let (tariffs, problems) = parse_file(&common.tariffs, "tariffs", Tariffs::parse);
@@ -95,6 +89,10 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
         });
     }
 
+    if let Some(path) = &args.applicants {
+        reports.push(applicants_report(common, tariffs.as_ref(), calendar.as_ref(), path));
+    }
+
     let errors = reports
         .iter()
         .flat_map(|r| &r.problems)
@@ -116,7 +114,8 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
             let mut s = String::new();
             for r in &reports {
                 if let Some(summary) = &r.summary {
-                    s.push_str(&format!("{}: ok: {summary}\n", r.file.display()));
+                    let ok = if r.problems.iter().any(Problem::is_error) { "" } else { "ok: " };
+                    s.push_str(&format!("{}: {ok}{summary}\n", r.file.display()));
                 }
                 s.push_str(&problem_lines(&r.file, &r.problems));
             }
@@ -134,6 +133,36 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_USAGE)
     })
+}
+
+/// An applicant sheet checked as `register --dry-run` would: one problem per reason.
+fn applicants_report(common: &Common, t: Option<&Tariffs>, c: Option<&Calendar>, path: &Path) -> FileReport {
+    let (Some(t), Some(c)) = (t, c) else {
+        return FileReport {
+            file: path.to_path_buf(),
+            summary: None,
+            problems: vec![Problem::error(
+                "",
+                "not checked: tariffs.toml and calendar.toml must be valid first",
+            )],
+        };
+    };
+    match super::register::check_sheet(common, t, c, path) {
+        Ok((rows, problems)) => {
+            let mut lines: Vec<&str> = problems.iter().filter_map(|p| p.key.split(' ').nth(1)).collect();
+            lines.dedup();
+            FileReport {
+                file: path.to_path_buf(),
+                summary: Some(format!("{rows} applicant rows, {} rejected", lines.len())),
+                problems,
+            }
+        }
+        Err(e) => FileReport {
+            file: path.to_path_buf(),
+            summary: None,
+            problems: vec![Problem::error("", format!("{e:#}"))],
+        },
+    }
 }
 
 fn tariffs_summary(t: &Tariffs) -> String {

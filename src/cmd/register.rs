@@ -696,6 +696,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Checks an applicant sheet as `register --dry-run` would, recording nothing: for
+/// `pishkhan check --applicants`. Returns the number of rows and one problem per
+/// rejected row (`line N field`, code and reasons); rows already in the ledger are fine.
+pub fn check_sheet(
+    common: &Common,
+    tariffs: &crate::core::tariff::Tariffs,
+    calendar: &Calendar,
+    path: &Path,
+) -> Result<(u64, Vec<crate::core::problem::Problem>)> {
+    let date = service_date(common)?;
+    let office = load_office(common)?;
+    let batch = Batch {
+        date,
+        time: String::new(),
+        schedule: tariffs.schedule_on(date)?,
+        program: pick_program(calendar, None)?,
+        office: &office,
+        office_code: "",
+        extra_military: Vec::new(),
+    };
+    let name = path.display().to_string();
+    let sheet = Sheet::open(&name, open_source(&name)?, None)?;
+    let ledger = Ledger::open_read_only(&common.ledger)?;
+    let mut seen = HashMap::new();
+    let (mut rows, mut problems) = (0, Vec::new());
+    for row in sheet {
+        rows += 1;
+        let (o, _) = batch.check(row, &mut seen, ledger.as_ref(), &name);
+        for p in &o.problems {
+            let key = if p.field.is_empty() { format!("line {}", o.line) } else { format!("line {} {}", o.line, p.field) };
+            problems.push(crate::core::problem::Problem::error(
+                key,
+                format!("{}: {} / {}", p.code, p.message_en, p.message_fa),
+            ));
+        }
+    }
+    Ok((rows, problems))
+}
+
 fn pick_program<'a>(calendar: &'a Calendar, code: Option<&str>) -> Result<&'a Program> {
     match code {
         Some(c) => calendar.program(c).ok_or_else(|| {
