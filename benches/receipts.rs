@@ -13,7 +13,7 @@ use pishkhan::core::jalali::JalaliDate;
 use pishkhan::core::money::Unit;
 use pishkhan::core::office::Office;
 use pishkhan::core::tariff::{Selection, Stage, Tariffs};
-use pishkhan::docs::{Applicant, Doc, Exam, Receipt, ReceiptKind, render};
+use pishkhan::docs::{Applicant, Combined, Doc, Exam, Receipt, ReceiptKind, render};
 use pishkhan::typeset::PageSize;
 
 // The same name lists as ../shared/bench-peers, picked pseudo-randomly: names are
@@ -230,8 +230,11 @@ fn main() {
     );
 
     let (start, cpu) = (Instant::now(), cpu_seconds());
-    let docs: Vec<Doc> = (0..n).map(|i| Doc::Receipt(receipt(i))).collect();
-    let pdf = render(&docs, PageSize::A5);
+    let mut book = Combined::new("receipts", PageSize::A5);
+    for i in 0..n {
+        book.push(&Doc::Receipt(receipt(i)));
+    }
+    let pdf = book.finish();
     std::fs::write(out.join("combined.pdf"), &pdf).unwrap();
     let (t, c) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     println!(

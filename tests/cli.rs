@@ -61,11 +61,7 @@ fn completions_for_three_shells() {
 
 #[test]
 fn commands_not_built_yet_say_so_and_exit_2() {
-    for (cmd, issue) in [
-        ("card", "#5"),
-        ("certify", "#5"),
-        ("report", "#6"),
-    ] {
+    for (cmd, issue) in [("card", "#5"), ("certify", "#5"), ("report", "#6")] {
         let r = run(pishkhan().args([cmd, "x.csv", "--out", "d"]));
         assert_eq!(r.code, 2, "{cmd}");
         assert!(

@@ -225,16 +225,35 @@ fn office_identity_from_config_flags_and_environment() {
 
 #[test]
 fn an_applicant_sheet_is_checked_row_by_row() {
-    let r = run(pishkhan().args(["check", "--applicants", "examples/applicants.csv", "--date", "1402/10/26"]));
+    let r = run(pishkhan().args([
+        "check",
+        "--applicants",
+        "examples/applicants.csv",
+        "--date",
+        "1402/10/26",
+    ]));
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(r.stdout.contains("examples/applicants.csv: 20 applicant rows, 7 rejected\n"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("examples/applicants.csv: error: line 17 mobile: mobile_invalid: mobile \"0912123\""),
+        r.stdout
+            .contains("examples/applicants.csv: 20 applicant rows, 7 rejected\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "examples/applicants.csv: error: line 17 mobile: mobile_invalid: mobile \"0912123\""
+        ),
         "{}",
         r.stdout
     );
     assert!(r.stdout.contains("check: 7 errors"), "{}", r.stdout);
-    let r = run(pishkhan().args(["check", "--applicants", "/nonexistent.csv", "--date", "1402/10/26"]));
+    let r = run(pishkhan().args([
+        "check",
+        "--applicants",
+        "/nonexistent.csv",
+        "--date",
+        "1402/10/26",
+    ]));
     assert_eq!(r.code, 2);
     assert!(r.stdout.contains("/nonexistent.csv"), "{}", r.stdout);
 }

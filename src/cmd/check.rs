@@ -90,7 +90,12 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
     }
 
     if let Some(path) = &args.applicants {
-        reports.push(applicants_report(common, tariffs.as_ref(), calendar.as_ref(), path));
+        reports.push(applicants_report(
+            common,
+            tariffs.as_ref(),
+            calendar.as_ref(),
+            path,
+        ));
     }
 
     let errors = reports
@@ -114,7 +119,11 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
             let mut s = String::new();
             for r in &reports {
                 if let Some(summary) = &r.summary {
-                    let ok = if r.problems.iter().any(Problem::is_error) { "" } else { "ok: " };
+                    let ok = if r.problems.iter().any(Problem::is_error) {
+                        ""
+                    } else {
+                        "ok: "
+                    };
                     s.push_str(&format!("{}: {ok}{summary}\n", r.file.display()));
                 }
                 s.push_str(&problem_lines(&r.file, &r.problems));
@@ -136,7 +145,12 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
 }
 
 /// An applicant sheet checked as `register --dry-run` would: one problem per reason.
-fn applicants_report(common: &Common, t: Option<&Tariffs>, c: Option<&Calendar>, path: &Path) -> FileReport {
+fn applicants_report(
+    common: &Common,
+    t: Option<&Tariffs>,
+    c: Option<&Calendar>,
+    path: &Path,
+) -> FileReport {
     let (Some(t), Some(c)) = (t, c) else {
         return FileReport {
             file: path.to_path_buf(),
@@ -149,7 +163,10 @@ fn applicants_report(common: &Common, t: Option<&Tariffs>, c: Option<&Calendar>,
     };
     match super::register::check_sheet(common, t, c, path) {
         Ok((rows, problems)) => {
-            let mut lines: Vec<&str> = problems.iter().filter_map(|p| p.key.split(' ').nth(1)).collect();
+            let mut lines: Vec<&str> = problems
+                .iter()
+                .filter_map(|p| p.key.split(' ').nth(1))
+                .collect();
             lines.dedup();
             FileReport {
                 file: path.to_path_buf(),

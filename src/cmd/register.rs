@@ -401,7 +401,7 @@ fn process(
     let size = common.paper.size();
     let mut results = Results::new(format)?;
     let mut rejects = args.rejects.as_ref().map(|_| Rejects::new());
-    let mut combined = Vec::new();
+    let mut combined = docs::Combined::new("رسیدهای ثبت نام", size);
     let mut seen = HashMap::new();
     let (mut accepted, mut rejected, mut duplicates) = (0u64, 0u64, 0u64);
     let (mut office_sum, mut tvto_sum) = (Money::ZERO, Money::ZERO);
@@ -473,7 +473,7 @@ fn process(
                     }
                 }
                 if args.combined.is_some() {
-                    combined.push(Doc::Receipt(doc));
+                    combined.push(&Doc::Receipt(doc));
                 }
             }
             match outcome.status {
@@ -518,7 +518,7 @@ fn process(
     if let Some(path) = &args.combined
         && !combined.is_empty()
     {
-        write_atomic(path, &docs::render(&combined, size))?;
+        write_atomic(path, &combined.finish())?;
     }
     eprintln!(
         "{}accepted {accepted}, rejected {rejected}, already registered {duplicates}; office fees {}, TVTO money {} / پذیرفته {}، رد شده {}، تکراری {}",
@@ -725,7 +725,11 @@ pub fn check_sheet(
         rows += 1;
         let (o, _) = batch.check(row, &mut seen, ledger.as_ref(), &name);
         for p in &o.problems {
-            let key = if p.field.is_empty() { format!("line {}", o.line) } else { format!("line {} {}", o.line, p.field) };
+            let key = if p.field.is_empty() {
+                format!("line {}", o.line)
+            } else {
+                format!("line {} {}", o.line, p.field)
+            };
             problems.push(crate::core::problem::Problem::error(
                 key,
                 format!("{}: {} / {}", p.code, p.message_en, p.message_fa),

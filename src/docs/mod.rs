@@ -87,16 +87,44 @@ pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
         Some(Doc::Slip(s)) => format!("برگ اعلام زمان آزمون {}", s.receipt.number),
         None => String::new(),
     };
-    let mut pdf = Document::new(&title);
+    let mut pdf = Combined::new(&title, size);
     for doc in docs {
-        let mut page = Page::new(size);
+        pdf.push(doc);
+    }
+    pdf.finish()
+}
+
+/// Many documents in one PDF, added one at a time: each page is laid out and
+/// compressed as it comes, so a day's batch does not pile up in memory.
+pub struct Combined {
+    pdf: Document,
+    size: PageSize,
+}
+
+impl Combined {
+    pub fn new(title: &str, size: PageSize) -> Combined {
+        Combined {
+            pdf: Document::new(title),
+            size,
+        }
+    }
+
+    pub fn push(&mut self, doc: &Doc) {
+        let mut page = Page::new(self.size);
         match doc {
             Doc::Receipt(r) => receipt::draw(&mut page, r),
             Doc::Slip(s) => slip::draw(&mut page, s),
         }
-        pdf.push(page);
+        self.pdf.push(page);
     }
-    pdf.finish()
+
+    pub fn is_empty(&self) -> bool {
+        self.pdf.page_count() == 0
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.pdf.finish()
+    }
 }
 
 /// Sizes and margins per paper.

@@ -225,22 +225,51 @@ fn tounicode_text(text: &str, rtl: bool) -> String {
     }
 }
 
-/// A PDF document: pages that share one subset of each font.
+/// A PDF document: pages that share one subset of each font. A page is written and
+/// compressed when it is pushed (glyph ids serve as CIDs, mapped to the subset's
+/// glyphs by a CIDToGIDMap), so a many-page document holds only compressed pages.
 pub struct Document {
     title: String,
-    pages: Vec<Page>,
+    pages: Vec<WrittenPage>,
+    used: [BTreeMap<u16, String>; 2],
+    hash: DefaultHasher,
+}
+
+struct WrittenPage {
+    width: f32,
+    height: f32,
+    content: Vec<u8>,
 }
 
 impl Document {
     pub fn new(title: &str) -> Document {
+        let mut hash = DefaultHasher::new();
+        title.hash(&mut hash);
         Document {
             title: title.to_string(),
             pages: Vec::new(),
+            used: [BTreeMap::new(), BTreeMap::new()],
+            hash,
         }
     }
 
     pub fn push(&mut self, page: Page) {
-        self.pages.push(page);
+        let content = page_content(&page);
+        for (all, mine) in self.used.iter_mut().zip(page.used) {
+            for (gid, text) in mine {
+                let e = all.entry(gid).or_default();
+                if e.is_empty() {
+                    *e = text;
+                }
+            }
+        }
+        // A document id from the content, not the clock: same input, same bytes.
+        content.hash(&mut self.hash);
+        self.pages.push(WrittenPage {
+            width: page.size.width(),
+            height: page.height,
+            content: deflate(&content),
+        });
     }
 
     pub fn page_count(&self) -> usize {
@@ -255,50 +284,31 @@ impl Document {
         let tree_id = next();
         let info_id = next();
 
-        // Glyphs used per font across all pages, with their text.
-        let mut used: [BTreeMap<u16, String>; 2] = [BTreeMap::new(), BTreeMap::new()];
-        for page in &self.pages {
-            for (all, mine) in used.iter_mut().zip(&page.used) {
-                for (gid, text) in mine {
-                    let e = all.entry(*gid).or_default();
-                    if e.is_empty() {
-                        e.clone_from(text);
-                    }
-                }
-            }
-        }
-
         let mut pdf = Pdf::new();
-        let mut fonts: Vec<(FontId, Ref, EmbeddedFont)> = Vec::new();
+        let mut fonts: Vec<(FontId, Ref)> = Vec::new();
         for id in FontId::ALL {
-            if used[id.index()].is_empty() {
+            if self.used[id.index()].is_empty() {
                 continue;
             }
             let type0 = next();
-            let embedded = write_font(&mut pdf, &mut next, type0, id, &used[id.index()]);
-            fonts.push((id, type0, embedded));
+            write_font(&mut pdf, &mut next, type0, id, &self.used[id.index()]);
+            fonts.push((id, type0));
         }
 
-        // A document id from the content, not the clock: same input, same bytes.
-        let mut h = DefaultHasher::new();
-        self.title.hash(&mut h);
         let mut page_ids = Vec::new();
         for page in &self.pages {
             let page_id = next();
             let content_id = next();
             page_ids.push(page_id);
-            let content = page_content(page, &fonts);
-            content.hash(&mut h);
-            let compressed = deflate(&content);
-            pdf.stream(content_id, &compressed)
+            pdf.stream(content_id, &page.content)
                 .filter(Filter::FlateDecode);
             let mut p = pdf.page(page_id);
-            p.media_box(Rect::new(0.0, 0.0, page.width(), page.height()));
+            p.media_box(Rect::new(0.0, 0.0, page.width, page.height));
             p.parent(tree_id);
             p.contents(content_id);
             let mut res = p.resources();
             let mut font_dict = res.fonts();
-            for (id, type0, _) in &fonts {
+            for (id, type0) in &fonts {
                 font_dict.pair(font_name(*id), *type0);
             }
             font_dict.finish();
@@ -313,8 +323,9 @@ impl Document {
             .title(TextStr(&self.title))
             .producer(TextStr(concat!("pishkhan ", env!("CARGO_PKG_VERSION"))));
 
-        for (_, _, f) in &fonts {
-            f.cids.hash(&mut h);
+        let mut h = self.hash;
+        for used in &self.used {
+            used.keys().collect::<Vec<_>>().hash(&mut h);
         }
         let a = Hasher::finish(&h).to_be_bytes();
         a.hash(&mut h);
@@ -362,32 +373,25 @@ fn subset_font(id: FontId, used: &BTreeMap<u16, String>) -> Subset {
     value
 }
 
-/// What the content stream needs of an embedded font: original glyph id → CID.
-struct EmbeddedFont {
-    cids: BTreeMap<u16, u16>,
-}
-
 fn write_font(
     pdf: &mut Pdf,
     next: &mut impl FnMut() -> Ref,
     type0: Ref,
     id: FontId,
     used: &BTreeMap<u16, String>,
-) -> EmbeddedFont {
+) {
     let font = id.get();
     let cid_id = next();
     let descriptor_id = next();
     let file_id = next();
     let cmap_id = next();
+    let cid_map_id = next();
 
+    // CIDs are the font's own glyph ids; the map says where each is in the subset.
     let mut remapper = subsetter::GlyphRemapper::new();
     for gid in used.keys() {
         remapper.remap(*gid);
     }
-    let cids: BTreeMap<u16, u16> = used
-        .keys()
-        .map(|g| (*g, remapper.get(*g).expect("remapped above")))
-        .collect();
     let (subset_len, compressed) = subset_font(id, used);
 
     // Subset tag: six capitals from the glyph set, as PDF readers expect (`sub yes`).
@@ -420,17 +424,25 @@ fn write_font(
         })
         .font_descriptor(descriptor_id)
         .default_width(0.0)
-        .cid_to_gid_map_predefined(Name(b"Identity"));
+        .cid_to_gid_map_stream(cid_map_id);
     {
-        // The remapper numbers glyphs 1, 2, … in the order given (ascending gid), so
-        // the widths are one consecutive run.
+        // Widths by CID, in runs of consecutive glyph ids.
         let mut w = cid.widths();
-        let first = cids.values().next().copied().unwrap_or(1);
-        debug_assert!(cids.values().copied().eq(first..first + cids.len() as u16));
-        w.consecutive(
-            first,
-            cids.keys().map(|g| (font.advance(*g) * scale).round()),
-        );
+        let gids: Vec<u16> = used.keys().copied().collect();
+        let mut i = 0;
+        while i < gids.len() {
+            let mut j = i + 1;
+            while j < gids.len() && gids[j] == gids[j - 1] + 1 {
+                j += 1;
+            }
+            w.consecutive(
+                gids[i],
+                gids[i..j]
+                    .iter()
+                    .map(|g| (font.advance(*g) * scale).round()),
+            );
+            i = j;
+        }
     }
     cid.finish();
 
@@ -461,15 +473,20 @@ fn write_font(
     );
     for (gid, text) in used {
         if !text.is_empty() {
-            cmap.pair_with_multiple(cids[gid], text.chars());
+            cmap.pair_with_multiple(*gid, text.chars());
         }
     }
     let cmap_data = deflate(&cmap.finish());
     pdf.stream(cmap_id, &cmap_data).filter(Filter::FlateDecode);
-    EmbeddedFont { cids }
+    let max = used.keys().next_back().copied().unwrap_or(0);
+    let map: Vec<u8> = (0..=max)
+        .flat_map(|cid| remapper.get(cid).unwrap_or(0).to_be_bytes())
+        .collect();
+    pdf.stream(cid_map_id, &deflate(&map))
+        .filter(Filter::FlateDecode);
 }
 
-fn page_content(page: &Page, fonts: &[(FontId, Ref, EmbeddedFont)]) -> Vec<u8> {
+fn page_content(page: &Page) -> Vec<u8> {
     let h = page.height();
     let mut c = Content::new();
     for op in &page.ops {
@@ -520,9 +537,6 @@ fn page_content(page: &Page, fonts: &[(FontId, Ref, EmbeddedFont)]) -> Vec<u8> {
                 color: Color(r, g, b),
                 glyphs,
             } => {
-                let Some((_, _, emb)) = fonts.iter().find(|(id, _, _)| id == font) else {
-                    continue;
-                };
                 let f = font.get();
                 let scale = f.scale(*size);
                 c.begin_text();
@@ -550,8 +564,7 @@ fn page_content(page: &Page, fonts: &[(FontId, Ref, EmbeddedFont)]) -> Vec<u8> {
                             }
                             items.adjust(adjust);
                         }
-                        let cid = emb.cids[&g.gid];
-                        bytes.extend_from_slice(&cid.to_be_bytes());
+                        bytes.extend_from_slice(&g.gid.to_be_bytes());
                         expected = g.x + f.advance(g.gid) * scale;
                         i += 1;
                     }
