@@ -554,3 +554,22 @@ fn two_runs_at_once_on_one_ledger() {
     assert!(na.iter().all(|n| !nb.contains(n)), "distinct numbers");
     assert_consistent(&desk, 1201);
 }
+
+#[test]
+fn the_office_can_extend_the_military_statuses() {
+    let desk = Desk::new();
+    let man = format!(
+        "{},علی,رضایی,حسین,1370/01/01,مرد,معافیت ایثارگری,09121234567,سفالگری,60000",
+        nid(77)
+    );
+    let csv = desk.file("m.csv", sheet(&[man]));
+    let r = run(desk.register().arg(&csv));
+    assert_eq!(statuses(&r.stdout)[0].1, "military_status_unknown");
+    let config = desk.file(
+        "office.toml",
+        "name = \"دفتر ۱\"\ncode = \"37-1\"\nextra_military_statuses = [\"معافيت ايثارگري\"]\n",
+    );
+    let r = run(desk.register().arg("--config").arg(&config).arg(&csv));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(statuses(&r.stdout)[0].0, "accepted");
+}

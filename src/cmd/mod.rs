@@ -140,6 +140,7 @@ pub fn office_overrides(common: &Common) -> Office {
         code: common.office_code.clone(),
         address: common.office_address.clone(),
         phone: common.office_phone.clone(),
+        extra_military_statuses: Vec::new(),
     }
 }
 

@@ -104,7 +104,7 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
         program,
         office: &office,
         office_code: office_code.as_deref().unwrap_or(""),
-        extra_military: Vec::new(),
+        extra_military: office.extra_military_statuses.clone(),
     };
 
     if args.strict {
@@ -400,7 +400,7 @@ fn process(
     }
     let size = common.paper.size();
     let mut results = Results::new(format)?;
-    let mut rejects = args.rejects.as_ref().map(|_| Rejects::new());
+    let mut rejects = args.rejects.as_deref().map(Rejects::new).transpose()?;
     let mut combined = docs::Combined::new("رسیدهای ثبت نام", size);
     let mut seen = HashMap::new();
     let (mut accepted, mut rejected, mut duplicates) = (0u64, 0u64, 0u64);
@@ -513,7 +513,7 @@ fn process(
     }
     results.finish()?;
     if let (Some(path), Some(r)) = (&args.rejects, rejects) {
-        write_atomic(path, &r.finish()?)?;
+        r.finish(path)?;
     }
     if let Some(path) = &args.combined
         && !combined.is_empty()
@@ -537,20 +537,29 @@ fn process(
 }
 
 /// The rejects file: the clerk's rows as she wrote them, with the reasons after them,
-/// in UTF-8 with a BOM so that Excel shows the Persian. The header is the first
-/// sheet's: rows of a sheet with other headers are written under their own header line.
+/// in UTF-8 with a BOM so that Excel shows the Persian. Written as the rows come into
+/// a temporary file beside the target, renamed when the batch ends. The header is the
+/// first sheet's; rows of a sheet with other headers come under their own header line.
 struct Rejects {
-    w: csv::Writer<Vec<u8>>,
+    w: csv::Writer<io::BufWriter<tempfile::NamedTempFile>>,
     header: Option<csv::StringRecord>,
 }
 
 impl Rejects {
-    fn new() -> Rejects {
-        let bom = "\u{FEFF}".as_bytes().to_vec();
-        Rejects {
-            w: csv::WriterBuilder::new().flexible(true).from_writer(bom),
+    fn new(path: &Path) -> Result<Rejects> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        tmp.write_all("\u{FEFF}".as_bytes())?;
+        Ok(Rejects {
+            w: csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(io::BufWriter::new(tmp)),
             header: None,
-        }
+        })
     }
 
     fn push(
@@ -572,8 +581,17 @@ impl Rejects {
         Ok(())
     }
 
-    fn finish(self) -> Result<Vec<u8>> {
-        self.w.into_inner().map_err(|e| anyhow!("{e}"))
+    fn finish(self, path: &Path) -> Result<()> {
+        let tmp = self
+            .w
+            .into_inner()
+            .map_err(|e| anyhow!("{e}"))?
+            .into_inner()
+            .map_err(|e| anyhow!("{e}"))?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
     }
 }
 
@@ -714,7 +732,7 @@ pub fn check_sheet(
         program: pick_program(calendar, None)?,
         office: &office,
         office_code: "",
-        extra_military: Vec::new(),
+        extra_military: office.extra_military_statuses.clone(),
     };
     let name = path.display().to_string();
     let sheet = Sheet::open(&name, open_source(&name)?, None)?;

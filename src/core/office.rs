@@ -14,6 +14,10 @@ pub struct Office {
     pub code: Option<String>,
     pub address: Option<String>,
     pub phone: Option<String>,
+    /// Military-service statuses this office accepts beyond the built-in list
+    /// (`core::applicant::MILITARY_ACCEPTED`), as they appear on its forms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_military_statuses: Vec<String>,
 }
 
 impl Office {
@@ -31,6 +35,8 @@ impl Office {
             code: over.code.or(self.code),
             address: over.address.or(self.address),
             phone: over.phone.or(self.phone),
+            extra_military_statuses: [self.extra_military_statuses, over.extra_military_statuses]
+                .concat(),
         }
     }
 
