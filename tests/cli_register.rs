@@ -68,6 +68,23 @@ impl Desk {
         .arg(self.ledger());
         c
     }
+    /// The same command as a plain process, for tests that kill it or race two.
+    fn process(&self) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("pishkhan"));
+        c.args([
+            "register",
+            "--date",
+            "1402/10/26",
+            "--time",
+            "10:00",
+            "--office-code",
+            "37-1234",
+        ])
+        .arg("--ledger")
+        .arg(self.ledger());
+        c
+    }
+
     fn sql(&self, q: &str) -> i64 {
         let conn = rusqlite::Connection::open(self.ledger()).unwrap();
         conn.query_row(q, [], |r| r.get(0)).unwrap()
@@ -432,19 +449,8 @@ fn a_killed_batch_completes_on_rerun() {
     let desk = Desk::new();
     let csv = big_sheet(&desk, "big.csv", 1, 2000);
     let out = desk.dir.path().join("receipts");
-    let bin = assert_cmd::cargo::cargo_bin("pishkhan");
-    let mut child = Command::new(&bin)
-        .args([
-            "register",
-            "--date",
-            "1402/10/26",
-            "--time",
-            "10:00",
-            "--office-code",
-            "37-1234",
-        ])
-        .arg("--ledger")
-        .arg(desk.ledger())
+    let mut child = desk
+        .process()
         .arg("--out")
         .arg(&out)
         .arg(&csv)
@@ -508,20 +514,8 @@ fn two_runs_at_once_on_one_ledger() {
         run(desk.register().arg(big_sheet(&desk, "c.csv", 900_000, 1))).code,
         0
     );
-    let bin = assert_cmd::cargo::cargo_bin("pishkhan");
     let spawn = |f: &Path| {
-        Command::new(&bin)
-            .args([
-                "register",
-                "--date",
-                "1402/10/26",
-                "--time",
-                "10:00",
-                "--office-code",
-                "37-1234",
-            ])
-            .arg("--ledger")
-            .arg(desk.ledger())
+        desk.process()
             .arg(f)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -397,30 +397,16 @@ mod tests {
         );
         // Digits 4–9 all zero: real IDs that some libraries reject.
         assert_eq!(check_national_id("1230000003").unwrap(), "1230000003");
-        assert_eq!(
-            check_national_id("0012345678").unwrap_err().code,
-            "national_id_checksum"
-        );
-        assert_eq!(
-            check_national_id("001234567").unwrap_err().code,
-            "national_id_checksum"
-        );
-        assert_eq!(
-            check_national_id("12345").unwrap_err().code,
-            "national_id_format"
-        );
-        assert_eq!(
-            check_national_id("00123456790").unwrap_err().code,
-            "national_id_format"
-        );
-        assert_eq!(
-            check_national_id("00123x5679").unwrap_err().code,
-            "national_id_format"
-        );
-        assert_eq!(
-            check_national_id("").unwrap_err().code,
-            "national_id_missing"
-        );
+        for (bad, code) in [
+            ("0012345678", "national_id_checksum"),
+            ("001234567", "national_id_checksum"),
+            ("12345", "national_id_format"),
+            ("00123456790", "national_id_format"),
+            ("00123x5679", "national_id_format"),
+            ("", "national_id_missing"),
+        ] {
+            assert_eq!(check_national_id(bad).unwrap_err().code, code, "{bad:?}");
+        }
     }
 
     #[test]

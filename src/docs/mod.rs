@@ -210,6 +210,22 @@ pub(crate) fn header(page: &mut Page, f: &Frame, top: f32, title: &str, office: 
     y + f.base * 0.4
 }
 
+/// The top of a document: the office header under `title`, a rule, then the receipt
+/// number on the right and `date_line` on the left. Returns the y below it.
+pub(crate) fn head(page: &mut Page, f: &Frame, title: &str, r: &Receipt, date_line: &str) -> f32 {
+    let mut y = header(page, f, f.margin, title, &r.office);
+    y = rule(page, f, y);
+    y += pair_line(
+        page,
+        f,
+        y,
+        Style::bold(f.base),
+        &format!("شماره رسید: {}", ltr(&r.number)),
+        date_line,
+    );
+    y + f.base * 0.5
+}
+
 /// A thin full-width rule. Returns the y below it.
 pub(crate) fn rule(page: &mut Page, f: &Frame, y: f32) -> f32 {
     let x2 = page.width() - f.margin;

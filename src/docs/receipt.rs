@@ -1,7 +1,7 @@
 //! The registration and certificate receipts: who paid what, the office's money and
 //! TVTO's apart, the total in figures and in words, and the tariff's approvals.
 
-use super::{Frame, Receipt, fa, finish_page, header, ltr, pair_line, rule, signature_boxes};
+use super::{Frame, Receipt, fa, finish_page, head, ltr, signature_boxes};
 use crate::core::money::Money;
 use crate::core::tariff::Kind;
 use crate::typeset::{Align, Cell, Color, Dir, Page, Style, Table};
@@ -32,22 +32,13 @@ pub const NO_CERTIFICATE_FEE: &str = "هزینه صدور گواهینامه د�
 
 pub(super) fn draw(page: &mut Page, r: &Receipt) {
     let f = Frame::of(page.size());
-    let mut y = header(page, &f, f.margin, r.kind.title_fa(), &r.office);
-    y = rule(page, &f, y);
-    y += pair_line(
-        page,
-        &f,
-        y,
-        Style::bold(f.base),
-        &format!("شماره رسید: {}", ltr(&r.number)),
-        &format!(
-            "تاریخ: {} {} — ساعت {}",
-            r.date.weekday().name_fa(),
-            r.date.to_fa_digits(),
-            fa(&r.time)
-        ),
+    let date_line = format!(
+        "تاریخ: {} {} — ساعت {}",
+        r.date.weekday().name_fa(),
+        r.date.to_fa_digits(),
+        fa(&r.time)
     );
-    y += f.base * 0.5;
+    let mut y = head(page, &f, r.kind.title_fa(), r, &date_line);
     y += page.table(page.width() - f.margin, y, &applicant_table(&f, page, r));
     y += f.base;
     y += page.table(page.width() - f.margin, y, &lines_table(&f, page, r));

@@ -2,27 +2,18 @@
 //! written exam is, what to bring, and takes the applicant's signed confirmation,
 //! which the letter's service line 5 («با تأیید متقاضی») charges for.
 
-use super::{Frame, Slip, fa, finish_page, header, ltr, pair_line, rule, signature_boxes};
+use super::{Frame, Slip, fa, finish_page, head, pair_line, signature_boxes};
 use crate::typeset::{Align, Area, Cell, Color, Dir, Page, Style, Table};
 
 pub(super) fn draw(page: &mut Page, s: &Slip) {
     let r = &s.receipt;
     let f = Frame::of(page.size());
-    let mut y = header(page, &f, f.margin, "برگ اعلام زمان آزمون", &r.office);
-    y = rule(page, &f, y);
-    y += pair_line(
-        page,
-        &f,
-        y,
-        Style::bold(f.base),
-        &format!("شماره رسید: {}", ltr(&r.number)),
-        &format!(
-            "تاریخ صدور: {} {}",
-            r.date.weekday().name_fa(),
-            r.date.to_fa_digits()
-        ),
+    let date_line = format!(
+        "تاریخ صدور: {} {}",
+        r.date.weekday().name_fa(),
+        r.date.to_fa_digits()
     );
-    y += f.base * 0.5;
+    let mut y = head(page, &f, "برگ اعلام زمان آزمون", r, &date_line);
 
     let w = f.width(page);
     let label = Style::regular(f.base * 0.9).color(Color::GRAY);
