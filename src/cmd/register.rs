@@ -91,9 +91,17 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
     let mut sheets = Vec::new();
     for name in &args.csv {
         let sheet = Sheet::open(name, source_of(name)?, encoding)?;
-        if sheet.encoding == Encoding::Windows1256 && encoding.is_none() {
-            eprintln!("{name}: read as Windows-1256 (the bytes are not UTF-8)");
-        }
+        let why = match (encoding, sheet.encoding) {
+            (Some(_), _) => " (--encoding)",
+            (None, Encoding::Windows1256) => " (the bytes are not UTF-8)",
+            (None, Encoding::Utf8) => "",
+        };
+        let sep = match sheet.delimiter {
+            b';' => "semicolons",
+            b'\t' => "tabs",
+            _ => "commas",
+        };
+        eprintln!("{name}: read as {}{why}, separated by {sep}", sheet.encoding.name());
         sheets.push(sheet);
     }
 
