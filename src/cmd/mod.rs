@@ -2,6 +2,7 @@
 //! (the only file reading the core's values go through), the service date, the
 //! output format and writing to stdout.
 
+mod batch;
 pub mod check;
 pub mod fee;
 pub mod register;

@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, IsTerminal};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 
+use super::batch::{Outcome, Rejects, Results, Status, write_atomic};
 use super::{
     EXIT_REJECTED, emit, load_calendar, load_office, load_tariffs, output_format, service_date,
 };
@@ -25,26 +25,6 @@ use crate::core::tariff::{Schedule, Selection, Stage};
 use crate::docs::{self, Doc, Exam, Receipt, ReceiptKind};
 use crate::input::{Encoding, Sheet, open_source};
 use crate::ledger::{Ledger, NewReceipt, Recorded};
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Accepted,
-    Rejected,
-    Duplicate,
-}
-
-/// The result of one input row.
-struct Outcome {
-    file: String,
-    line: u64,
-    national_id: String,
-    status: Status,
-    receipt_no: String,
-    office_total: Money,
-    tvto_fee: Money,
-    total: Money,
-    problems: Vec<Rejection>,
-}
 
 pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
     let office = load_office(common)?;
@@ -101,7 +81,10 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
             b'\t' => "tabs",
             _ => "commas",
         };
-        eprintln!("{name}: read as {}{why}, separated by {sep}", sheet.encoding.name());
+        eprintln!(
+            "{name}: read as {}{why}, separated by {sep}",
+            sheet.encoding.name()
+        );
         sheets.push(sheet);
     }
 
@@ -346,44 +329,6 @@ impl Batch<'_> {
     }
 }
 
-impl Outcome {
-    fn rejected(file: &str, line: u64, national_id: &str, problems: Vec<Rejection>) -> Outcome {
-        Outcome {
-            file: file.to_string(),
-            line,
-            national_id: national_id.to_string(),
-            status: Status::Rejected,
-            receipt_no: String::new(),
-            office_total: Money::ZERO,
-            tvto_fee: Money::ZERO,
-            total: Money::ZERO,
-            problems,
-        }
-    }
-
-    fn code(&self) -> String {
-        self.problems
-            .iter()
-            .map(|p| p.code)
-            .collect::<Vec<_>>()
-            .join(";")
-    }
-    fn message_fa(&self) -> String {
-        self.problems
-            .iter()
-            .map(|p| p.message_fa.as_str())
-            .collect::<Vec<_>>()
-            .join("؛ ")
-    }
-    fn message_en(&self) -> String {
-        self.problems
-            .iter()
-            .map(|p| p.message_en.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
 fn process(
     common: &Common,
     args: &RegisterArgs,
@@ -544,182 +489,8 @@ fn process(
     })
 }
 
-/// The rejects file: the clerk's rows as she wrote them, with the reasons after them,
-/// in UTF-8 with a BOM so that Excel shows the Persian. Written as the rows come into
-/// a temporary file beside the target, renamed when the batch ends. The header is the
-/// first sheet's; rows of a sheet with other headers come under their own header line.
-struct Rejects {
-    w: csv::Writer<io::BufWriter<tempfile::NamedTempFile>>,
-    header: Option<csv::StringRecord>,
-}
-
-impl Rejects {
-    fn new(path: &Path) -> Result<Rejects> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        tmp.write_all("\u{FEFF}".as_bytes())?;
-        Ok(Rejects {
-            w: csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(io::BufWriter::new(tmp)),
-            header: None,
-        })
-    }
-
-    fn push(
-        &mut self,
-        headers: &csv::StringRecord,
-        record: &csv::StringRecord,
-        o: &Outcome,
-    ) -> Result<()> {
-        if self.header.as_ref() != Some(headers) {
-            let mut h: Vec<String> = headers.iter().map(safe_cell).collect();
-            h.extend(["code", "message_fa", "message_en"].map(String::from));
-            self.w.write_record(&h)?;
-            self.header = Some(headers.clone());
-        }
-        let mut cells: Vec<String> = record.iter().map(safe_cell).collect();
-        cells.resize(headers.len().max(cells.len()), String::new());
-        cells.extend([o.code(), o.message_fa(), o.message_en()]);
-        self.w.write_record(&cells)?;
-        Ok(())
-    }
-
-    fn finish(self, path: &Path) -> Result<()> {
-        let tmp = self
-            .w
-            .into_inner()
-            .map_err(|e| anyhow!("{e}"))?
-            .into_inner()
-            .map_err(|e| anyhow!("{e}"))?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
-    }
-}
-
 fn fa_n(n: u64) -> String {
     crate::core::text::fa_grouped(n as i64)
-}
-
-/// Result rows on stdout, as they come: CSV, or one JSON object per line.
-enum Results {
-    Csv(Box<csv::Writer<io::StdoutLock<'static>>>),
-    Json(io::BufWriter<io::StdoutLock<'static>>),
-}
-
-impl Results {
-    fn new(format: Format) -> Result<Results> {
-        let stdout = io::stdout().lock();
-        if format == Format::Json {
-            return Ok(Results::Json(io::BufWriter::new(stdout)));
-        }
-        let mut w = csv::Writer::from_writer(stdout);
-        w.write_record([
-            "line",
-            "national_id",
-            "status",
-            "receipt_no",
-            "office_total",
-            "tvto_fee",
-            "total",
-            "code",
-            "message_fa",
-            "message_en",
-            "file",
-        ])?;
-        Ok(Results::Csv(Box::new(w)))
-    }
-
-    fn write(&mut self, o: &Outcome) -> Result<()> {
-        let status = match o.status {
-            Status::Accepted => "accepted",
-            Status::Rejected => "rejected",
-            Status::Duplicate => "duplicate",
-        };
-        let toman = |m: Money| m.plain(Unit::Toman);
-        let written = match self {
-            Results::Json(out) => {
-                let v = json!({
-                    "line": o.line,
-                    "national_id": o.national_id,
-                    "status": status,
-                    "receipt_no": o.receipt_no,
-                    "office_total": o.office_total.json(Unit::Toman),
-                    "tvto_fee": o.tvto_fee.json(Unit::Toman),
-                    "total": o.total.json(Unit::Toman),
-                    "code": o.code(),
-                    "message_fa": o.message_fa(),
-                    "message_en": o.message_en(),
-                    "file": o.file,
-                });
-                serde_json::to_writer(&mut *out, &v)
-                    .map_err(io::Error::from)
-                    .and_then(|_| out.write_all(b"\n"))
-            }
-            Results::Csv(w) => w
-                .write_record([
-                    o.line.to_string(),
-                    safe_cell(&o.national_id),
-                    status.into(),
-                    o.receipt_no.clone(),
-                    toman(o.office_total),
-                    toman(o.tvto_fee),
-                    toman(o.total),
-                    o.code(),
-                    safe_cell(&o.message_fa()),
-                    safe_cell(&o.message_en()),
-                    safe_cell(&o.file),
-                ])
-                .map_err(io::Error::from),
-        };
-        quiet_pipe(written)
-    }
-
-    fn finish(self) -> Result<()> {
-        quiet_pipe(match self {
-            Results::Csv(mut w) => w.flush(),
-            Results::Json(mut w) => w.flush(),
-        })
-    }
-}
-
-/// A reader that stopped reading (`| head`) is not an error; the batch goes on.
-fn quiet_pipe(r: io::Result<()>) -> Result<()> {
-    match r {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
-}
-
-/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@` first) gets a
-/// leading apostrophe, which spreadsheets show as text and pishkhan's reader drops.
-pub fn safe_cell(s: &str) -> String {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
-    }
-}
-
-/// Writes a file so that it appears whole or not at all: a temporary file in the same
-/// directory, synced, then renamed over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// Checks an applicant sheet as `register --dry-run` would, recording nothing: for
