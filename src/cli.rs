@@ -216,17 +216,34 @@ the registration stage.")]
     #[command(after_help = "\
 Examples:
   pishkhan card --date 1402/11/24 --out slips/ --sms sms.csv
+  pishkhan card portal-times.csv --date 1402/11/24 --combined slips.pdf
+  pishkhan card --reprint 1402-000871 --out slips/
 
-Not available yet: arrives with the card and certify issue (#5).")]
-    Card(Pending),
+Without a CSV, every applicant registered for the stage gets a slip; a CSV of
+national_id (and exam_time, venue as the portal gave them) picks some. The service
+date must be inside the stage's entry-card window. Line 5 is charged once per
+applicant: a second run is a duplicate, not a second charge.")]
+    Card(CardArgs),
 
     /// Collect the certificate fee from applicants who finally passed
     #[command(after_help = "\
 Examples:
   pishkhan certify results.csv --out receipts/
 
-Not available yet: arrives with the card and certify issue (#5).")]
-    Certify(Pending),
+The CSV has national_id and result (قبول نهایی / passed, or anything else). Only a
+registered applicant who passed is charged lines 6–7 and TVTO's certificate fee; this
+is the only command that ever charges the certificate fee.")]
+    Certify(CertifyArgs),
+
+    /// Show one applicant's way through the office: registration, slip, certificate
+    #[command(after_help = "\
+Examples:
+  pishkhan status 0012345679
+  pishkhan status ۰۰۱۲۳۴۵۶۷۹ --format json")]
+    Status {
+        /// The applicant's national ID
+        national_id: String,
+    },
 
     /// The monthly fee report: office revenue and TVTO money apart
     #[command(after_help = "\
@@ -320,6 +337,66 @@ fn parse_time(s: &str) -> Result<String, String> {
     } else {
         Err(format!("expected HH:MM (e.g. 10:42), found \"{s}\""))
     }
+}
+
+/// What `card` and `certify` share with `register`.
+#[derive(Debug, Args)]
+pub struct BatchOutput {
+    /// Write one PDF per applicant into DIR, named by receipt number
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// Write all documents of the run into one multi-page PDF
+    #[arg(long, value_name = "FILE")]
+    pub combined: Option<std::path::PathBuf>,
+
+    /// Record nothing if any row is rejected
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Check and price only: no ledger writes, no PDFs
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The exam program's code in calendar.toml [default: the only one]
+    #[arg(long, value_name = "CODE", env = "PISHKHAN_PROGRAM")]
+    pub program: Option<String>,
+
+    /// The time printed on documents, HH:MM [default: now in Iran]
+    #[arg(long, value_name = "HH:MM", env = "PISHKHAN_TIME", value_parser = parse_time)]
+    pub time: Option<String>,
+
+    /// Print a document again from the ledger, identical to the first print
+    #[arg(long, value_name = "RECEIPT_NO", conflicts_with_all = ["dry_run", "strict"])]
+    pub reprint: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// National IDs to issue slips for (with exam_time, venue) [default: everyone registered]
+    #[arg(value_name = "CSV")]
+    pub csv: Option<String>,
+
+    /// The exam stage's number [default: the stage whose entry-card window holds the date]
+    #[arg(long, value_name = "N")]
+    pub stage: Option<u32>,
+
+    /// Write mobile,message rows for an SMS gateway
+    #[arg(long, value_name = "FILE")]
+    pub sms: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub batch: BatchOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct CertifyArgs {
+    /// national_id,result rows
+    #[arg(value_name = "CSV", required_unless_present = "reprint")]
+    pub csv: Option<String>,
+
+    #[command(flatten)]
+    pub batch: BatchOutput,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

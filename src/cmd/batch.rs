@@ -243,3 +243,120 @@ impl Rejects {
         Ok(())
     }
 }
+
+/// One applicant of a `card` or `certify` run, checked and priced: the outcome so
+/// far, and the receipt to record when accepted.
+pub struct Charge {
+    pub outcome: Outcome,
+    pub receipt: Option<crate::docs::Receipt>,
+    pub program: String,
+    pub exam_stage: u32,
+    pub schedule_id: String,
+}
+
+/// Records the accepted charges (unless a dry run, or `--strict` with a rejection),
+/// writes their documents and one result row each, prints the summary. Returns the
+/// exit code and the receipts newly recorded.
+pub fn record_charges(
+    common: &crate::cli::Common,
+    args: &crate::cli::BatchOutput,
+    office_code: &str,
+    charges: Vec<Charge>,
+) -> Result<(std::process::ExitCode, Vec<crate::docs::Receipt>)> {
+    use crate::docs::{self, Combined, Doc};
+    use crate::ledger::{Ledger, NewReceipt, Recorded};
+
+    let format = super::output_format(common);
+    if format == Format::Pdf {
+        anyhow::bail!("results are csv or json; documents go to --out DIR or --combined FILE");
+    }
+    let rejected = charges
+        .iter()
+        .filter(|c| c.outcome.status == Status::Rejected)
+        .count();
+    let strict_stop = args.strict && rejected > 0;
+    let record = !args.dry_run && !strict_stop;
+    let mut ledger = if record {
+        Some(Ledger::open(&common.ledger)?)
+    } else {
+        None
+    };
+    if let (Some(dir), true) = (&args.out, record) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let size = common.paper.size();
+    let mut combined = Combined::new("pishkhan", size);
+    let mut results = Results::new(format)?;
+    let mut new = Vec::new();
+    let (mut accepted, mut duplicates) = (0u64, 0u64);
+    let (mut office_sum, mut tvto_sum) = (Money::ZERO, Money::ZERO);
+    for mut c in charges {
+        if let (Some(l), Some(receipt), Status::Accepted) =
+            (ledger.as_mut(), &c.receipt, c.outcome.status)
+        {
+            match l.record(&NewReceipt {
+                office_code,
+                program: &c.program,
+                exam_stage: c.exam_stage,
+                schedule_id: &c.schedule_id,
+                person: None,
+                document: receipt,
+            })? {
+                Recorded::New(n) => c.outcome.receipt_no = n,
+                Recorded::Duplicate(n) => {
+                    c.outcome.status = Status::Duplicate;
+                    c.outcome.receipt_no = n;
+                }
+            }
+        }
+        if let (Some(l), false) = (
+            ledger.as_ref(),
+            c.outcome.status == Status::Rejected || c.outcome.receipt_no.is_empty(),
+        ) {
+            let doc = l
+                .document(office_code, &c.outcome.receipt_no)?
+                .ok_or_else(|| {
+                    anyhow!("receipt {} vanished from the ledger", c.outcome.receipt_no)
+                })?;
+            if let Some(dir) = &args.out {
+                let path = dir.join(format!("{}.pdf", c.outcome.receipt_no));
+                if c.outcome.status == Status::Accepted || !path.exists() {
+                    write_atomic(&path, &docs::render(&[Doc::of(doc.clone())], size))?;
+                }
+            }
+            if args.combined.is_some() {
+                combined.push(&Doc::of(doc.clone()));
+            }
+            if c.outcome.status == Status::Accepted {
+                new.push(doc);
+            }
+        }
+        match c.outcome.status {
+            Status::Accepted => {
+                accepted += 1;
+                office_sum = office_sum.checked_add(c.outcome.office_total)?;
+                tvto_sum = tvto_sum.checked_add(c.outcome.tvto_fee)?;
+            }
+            Status::Duplicate => duplicates += 1,
+            Status::Rejected => {}
+        }
+        results.write(&c.outcome)?;
+    }
+    results.finish()?;
+    if let (Some(path), false) = (&args.combined, combined.is_empty()) {
+        write_atomic(path, &combined.finish())?;
+    }
+    if strict_stop {
+        eprintln!("--strict: {rejected} row(s) rejected; nothing was recorded / هیچ چیز ثبت نشد");
+    }
+    eprintln!(
+        "{}accepted {accepted}, rejected {rejected}, already done {duplicates}; office fees {office_sum}, TVTO money {tvto_sum}",
+        if record { "" } else { "not recorded: " },
+    );
+    let code = if rejected > 0 {
+        std::process::ExitCode::from(super::EXIT_REJECTED)
+    } else {
+        std::process::ExitCode::SUCCESS
+    };
+    Ok((code, new))
+}

@@ -3,9 +3,12 @@
 //! output format and writing to stdout.
 
 mod batch;
+pub mod card;
+pub mod certify;
 pub mod check;
 pub mod fee;
 pub mod register;
+pub mod status;
 mod table;
 
 use std::fs;
@@ -40,8 +43,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Register(args) => register::run(common, &args),
-        Command::Card(_) => pending("card", "#5, exam-date slips and certificates"),
-        Command::Certify(_) => pending("certify", "#5, exam-date slips and certificates"),
+        Command::Card(args) => card::run(common, &args),
+        Command::Certify(args) => certify::run(common, &args),
+        Command::Status { national_id } => status::run(common, &national_id),
         Command::Report(_) => pending("report", "#6, the monthly fee report"),
     }
 }

@@ -24,12 +24,18 @@ use crate::core::office::Office;
 use crate::core::tariff::{Schedule, Selection, Stage};
 use crate::docs::{self, Doc, Exam, Receipt, ReceiptKind};
 use crate::input::{Encoding, Sheet, open_source};
-use crate::ledger::{Ledger, NewReceipt, Recorded};
+use crate::ledger::{Ledger, NewReceipt, Person, Recorded};
 
 pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
     let office = load_office(common)?;
     if let Some(number) = &args.reprint {
-        return reprint(common, args, &office, number);
+        return reprint(
+            common,
+            args.out.as_deref(),
+            args.combined.as_deref(),
+            &office,
+            number,
+        );
     }
     let tariffs = load_tariffs(common)?;
     let calendar = load_calendar(common)?;
@@ -393,12 +399,14 @@ fn process(
                     program: &batch.program.code,
                     exam_stage: *stage,
                     schedule_id: &batch.schedule.id,
-                    birth_date: &applicant.birth_date.to_string(),
-                    gender: match applicant.gender {
-                        Gender::Male => "male",
-                        Gender::Female => "female",
-                    },
-                    military_status: &applicant.military_status,
+                    person: Some(Person {
+                        birth_date: &applicant.birth_date.to_string(),
+                        gender: match applicant.gender {
+                            Gender::Male => "male",
+                            Gender::Female => "female",
+                        },
+                        military_status: &applicant.military_status,
+                    }),
                     document: receipt,
                 })?;
                 match recorded {
@@ -411,7 +419,8 @@ fn process(
             }
             // Receipts: new ones, and any already recorded whose file is missing (a
             // run stopped between the ledger and the disk).
-            if record && outcome.status != Status::Rejected {
+            let wants_pdf = args.out.is_some() || args.combined.is_some();
+            if record && wants_pdf && outcome.status != Status::Rejected {
                 let doc = ledger
                     .as_ref()
                     .expect("recording")
@@ -422,11 +431,11 @@ fn process(
                 if let Some(dir) = &args.out {
                     let path = dir.join(format!("{}.pdf", outcome.receipt_no));
                     if outcome.status == Status::Accepted || !path.exists() {
-                        write_atomic(&path, &docs::render(&[Doc::Receipt(doc.clone())], size))?;
+                        write_atomic(&path, &docs::render(&[Doc::of(doc.clone())], size))?;
                     }
                 }
                 if args.combined.is_some() {
-                    combined.push(&Doc::Receipt(doc));
+                    combined.push(&Doc::of(doc));
                 }
             }
             match outcome.status {
@@ -536,7 +545,7 @@ pub fn check_sheet(
     Ok((rows, problems))
 }
 
-fn pick_program<'a>(calendar: &'a Calendar, code: Option<&str>) -> Result<&'a Program> {
+pub fn pick_program<'a>(calendar: &'a Calendar, code: Option<&str>) -> Result<&'a Program> {
     match code {
         Some(c) => calendar.program(c).ok_or_else(|| {
             let known: Vec<&str> = calendar.programs.iter().map(|p| p.code.as_str()).collect();
@@ -557,7 +566,7 @@ fn pick_program<'a>(calendar: &'a Calendar, code: Option<&str>) -> Result<&'a Pr
 }
 
 /// HH:MM in Iran (UTC+03:30).
-fn now_in_iran() -> String {
+pub fn now_in_iran() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -565,9 +574,12 @@ fn now_in_iran() -> String {
     format!("{:02}:{:02}", local / 3600, local % 3600 / 60)
 }
 
-fn reprint(
+/// Prints a receipt (or an exam-date slip) again from the ledger, identical to the
+/// first print: into `out`, or `combined`, or standard output.
+pub fn reprint(
     common: &Common,
-    args: &RegisterArgs,
+    out: Option<&Path>,
+    combined: Option<&Path>,
     office: &Office,
     number: &str,
 ) -> Result<ExitCode> {
@@ -584,8 +596,8 @@ fn reprint(
             common.ledger.display()
         )
     })?;
-    let pdf = docs::render(&[Doc::Receipt(doc)], common.paper.size());
-    match (&args.out, &args.combined) {
+    let pdf = docs::render(&[Doc::of(doc)], common.paper.size());
+    match (out, combined) {
         (Some(dir), _) => {
             fs::create_dir_all(dir)?;
             let path = dir.join(format!("{number}.pdf"));

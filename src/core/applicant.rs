@@ -152,6 +152,11 @@ pub struct RowInput {
     pub cluster: String,
     pub exam_stage: String,
     pub form_date: String,
+    /// For `card`: the exam time and venue as the portal gave them.
+    pub exam_time: String,
+    pub venue: String,
+    /// For `certify`: the final result.
+    pub result: String,
 }
 
 /// A valid applicant, ready to price and record.

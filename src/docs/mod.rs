@@ -80,6 +80,16 @@ pub enum Doc {
     Slip(Slip),
 }
 
+impl Doc {
+    /// The document a receipt prints as: the exam-date slip for a card receipt.
+    pub fn of(receipt: Receipt) -> Doc {
+        match receipt.kind {
+            ReceiptKind::Card => Doc::Slip(Slip { receipt }),
+            _ => Doc::Receipt(receipt),
+        }
+    }
+}
+
 /// Renders documents as one PDF, one page each.
 pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
     let title = match docs.first() {

@@ -53,9 +53,9 @@ pub(super) fn draw(page: &mut Page, s: &Slip) {
         e.written_exam.to_fa_digits()
     )];
     lines.push(match (&e.time, &e.venue) {
-        (Some(t), Some(v)) => format!("ساعت {} — محل برگزاری: {v}", fa(t)),
+        (Some(t), Some(v)) => format!("ساعت {} — محل برگزاری: {}", fa(t), fa(v)),
         (Some(t), None) => format!("ساعت {} — محل برگزاری: طبق کارت ورود به جلسه", fa(t)),
-        (None, Some(v)) => format!("محل برگزاری: {v} — ساعت: طبق کارت ورود به جلسه"),
+        (None, Some(v)) => format!("محل برگزاری: {} — ساعت: طبق کارت ورود به جلسه", fa(v)),
         (None, None) => "ساعت و محل برگزاری: طبق کارت ورود به جلسه در پورتال سازمان".into(),
     });
     let big = Style::bold(f.base * 1.35);

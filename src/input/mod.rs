@@ -52,6 +52,9 @@ pub enum Field {
     Cluster,
     ExamStage,
     FormDate,
+    ExamTime,
+    Venue,
+    Result,
 }
 
 /// Header spellings, folded (`fold_key`, then `_` as a space).
@@ -134,9 +137,31 @@ const ALIASES: &[(Field, &[&str])] = &[
             "تاریخ فرم کاغذی",
         ],
     ),
+    (
+        Field::ExamTime,
+        &["exam time", "time", "ساعت", "ساعت آزمون"],
+    ),
+    (
+        Field::Venue,
+        &["venue", "exam venue", "محل", "محل آزمون", "محل برگزاری"],
+    ),
+    (
+        Field::Result,
+        &[
+            "result",
+            "exam result",
+            "نتیجه",
+            "نتیجه آزمون",
+            "وضعیت قبولی",
+        ],
+    ),
 ];
 
-const REQUIRED: &[(Field, &str, &str)] = &[
+/// A column a sheet must have: the field, its English and Persian names.
+pub type Required = (Field, &'static str, &'static str);
+
+/// The columns of an applicant sheet (`register`).
+pub const APPLICANT_COLUMNS: &[Required] = &[
     (Field::NationalId, "national_id", "کد ملی"),
     (Field::FirstName, "first_name", "نام"),
     (Field::LastName, "last_name", "نام خانوادگی"),
@@ -184,11 +209,21 @@ pub struct Sheet {
 }
 
 impl Sheet {
-    /// Opens a sheet. `forced` overrides the encoding guess.
+    /// Opens an applicant sheet. `forced` overrides the encoding guess.
     pub fn open(
+        name: &str,
+        source: Box<dyn Read>,
+        forced: Option<Encoding>,
+    ) -> Result<Sheet, FileError> {
+        Self::open_with(name, source, forced, APPLICANT_COLUMNS)
+    }
+
+    /// Opens a sheet that must have the `required` columns.
+    pub fn open_with(
         name: &str,
         mut source: Box<dyn Read>,
         forced: Option<Encoding>,
+        required: &[Required],
     ) -> Result<Sheet, FileError> {
         let err = |en: String, fa: String| FileError {
             file: name.to_string(),
@@ -257,7 +292,7 @@ impl Sheet {
                 ));
             }
         }
-        let missing: Vec<&(Field, &str, &str)> = REQUIRED
+        let missing: Vec<&Required> = required
             .iter()
             .filter(|(f, _, _)| !columns.contains(&Some(*f)))
             .collect();
@@ -365,6 +400,9 @@ impl Sheet {
                 Field::Cluster => &mut input.cluster,
                 Field::ExamStage => &mut input.exam_stage,
                 Field::FormDate => &mut input.form_date,
+                Field::ExamTime => &mut input.exam_time,
+                Field::Venue => &mut input.venue,
+                Field::Result => &mut input.result,
             };
             *slot = value;
         }

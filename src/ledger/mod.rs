@@ -45,8 +45,7 @@ CREATE TABLE receipts (
     tvto_total   INTEGER NOT NULL,          -- rial
     grand_total  INTEGER NOT NULL,          -- rial
     document     TEXT NOT NULL,             -- the printed receipt, JSON: reprints are identical
-    UNIQUE (office_code, year, seq),
-    UNIQUE (office_code, number),
+    UNIQUE (office_code, year, seq),          -- the number is year-seq: found through this
     UNIQUE (national_id, program, exam_stage, kind)
 );
 CREATE TABLE receipt_lines (
@@ -61,7 +60,7 @@ CREATE TABLE receipt_lines (
     kind        TEXT NOT NULL CHECK (kind IN ('office', 'tvto')),
     schedule_id TEXT NOT NULL,
     PRIMARY KEY (receipt_id, line_no)
-);
+) WITHOUT ROWID;
 CREATE INDEX receipts_by_date ON receipts (service_date);
 -- The letter forbids collecting the certificate fee before a final pass: only a
 -- certificate receipt may carry it, whatever code writes the ledger.
@@ -93,11 +92,32 @@ pub struct NewReceipt<'a> {
     pub program: &'a str,
     pub exam_stage: u32,
     pub schedule_id: &'a str,
+    /// The applicant's record, written at registration; later stages leave it be.
+    pub person: Option<Person<'a>>,
+    /// The document as it will print, with an empty number.
+    pub document: &'a Receipt,
+}
+
+/// What the ledger keeps of an applicant beyond the receipt.
+pub struct Person<'a> {
     pub birth_date: &'a str,
     pub gender: &'a str,
     pub military_status: &'a str,
-    /// The document as it will print, with an empty number.
-    pub document: &'a Receipt,
+}
+
+/// One receipt of an applicant, for `status`.
+#[derive(Debug, serde::Serialize)]
+pub struct ReceiptSummary {
+    pub number: String,
+    pub kind: String,
+    pub program: String,
+    pub exam_stage: u32,
+    pub date: String,
+    pub time: String,
+    /// rial
+    pub office_total: i64,
+    pub tvto_total: i64,
+    pub grand_total: i64,
 }
 
 impl Ledger {
@@ -127,6 +147,9 @@ impl Ledger {
         // process has handed it to the OS (a killed process loses nothing committed).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Each receipt is its own transaction; checkpointing every ~40 MB of WAL
+        // instead of 4 MB copies each hot page to the database once, not ten times.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut ledger = Ledger { conn };
         let tx = ledger
@@ -177,38 +200,39 @@ impl Ledger {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Statements are cached on the connection: parsed once per run, not per row.
         let existing: Option<String> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT number FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
-                params![a.national_id, r.program, r.exam_stage, kind],
-                |row| row.get(0),
-            )
+            )?
+            .query_row(params![a.national_id, r.program, r.exam_stage, kind], |row| row.get(0))
             .optional()?;
         if let Some(number) = existing {
             return Ok(Recorded::Duplicate(number));
         }
-        tx.execute(
+        if let Some(person) = &r.person {
+            tx.prepare_cached(
             "INSERT INTO applicants (national_id, first_name, last_name, father_name, birth_date, gender, military_status, mobile)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (national_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
                father_name = excluded.father_name, birth_date = excluded.birth_date, gender = excluded.gender,
                military_status = excluded.military_status, mobile = excluded.mobile",
-            params![a.national_id, a.first_name, a.last_name, a.father_name, r.birth_date, r.gender, r.military_status, a.mobile],
+            )?.execute(params![a.national_id, a.first_name, a.last_name, a.father_name, person.birth_date, person.gender, person.military_status, a.mobile],
         )?;
+        }
         let year = doc.date.year();
-        let seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE office_code = ?1 AND year = ?2",
-            params![r.office_code, year],
-            |row| row.get(0),
-        )?;
+        let seq: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE office_code = ?1 AND year = ?2")?
+            .query_row(params![r.office_code, year], |row| row.get(0))?;
         let number = format!("{year}-{seq:06}");
         let mut document = doc.clone();
         document.number = number.clone();
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO receipts (office_code, year, seq, number, kind, national_id, program, exam_stage, service_date,
                service_iso, time, schedule_id, office_total, tvto_total, grand_total, document)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
+        )?
+        .execute(params![
                 r.office_code,
                 year,
                 seq,
@@ -225,8 +249,7 @@ impl Ledger {
                 doc.tvto_total.rial(),
                 doc.grand_total.rial(),
                 serde_json::to_string(&document)?,
-            ],
-        )?;
+            ])?;
         let id = tx.last_insert_rowid();
         for (i, l) in doc.lines.iter().enumerate() {
             insert_line(&tx, id, i, l, r.schedule_id)?;
@@ -235,15 +258,67 @@ impl Ledger {
         Ok(Recorded::New(number))
     }
 
-    /// The receipt as it was printed, for a reprint.
-    pub fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>> {
-        let json: Option<String> = self
+    /// The registration receipts of a program's stage, in number order.
+    pub fn registrations(&self, program: &str, exam_stage: u32) -> Result<Vec<Receipt>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT document FROM receipts WHERE kind = 'registration' AND program = ?1 AND exam_stage = ?2 ORDER BY id",
+        )?;
+        let docs = stmt.query_map(params![program, exam_stage], |r| r.get::<_, String>(0))?;
+        docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+    }
+
+    /// An applicant's latest registration: program, exam stage and the receipt.
+    pub fn registration_of(&self, national_id: &str) -> Result<Option<(String, u32, Receipt)>> {
+        let row: Option<(String, u32, String)> = self
             .conn
             .query_row(
-                "SELECT document FROM receipts WHERE office_code = ?1 AND number = ?2",
-                params![office_code, number],
-                |r| r.get(0),
+                "SELECT program, exam_stage, document FROM receipts
+                 WHERE kind = 'registration' AND national_id = ?1 ORDER BY id DESC LIMIT 1",
+                [national_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
+            .optional()?;
+        row.map(|(p, s, d)| Ok((p, s, serde_json::from_str(&d)?)))
+            .transpose()
+    }
+
+    /// Every receipt of an applicant, oldest first.
+    pub fn receipts_of(&self, national_id: &str) -> Result<Vec<ReceiptSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT number, kind, program, exam_stage, service_date, time, office_total, tvto_total, grand_total
+             FROM receipts WHERE national_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([national_id], |r| {
+            Ok(ReceiptSummary {
+                number: r.get(0)?,
+                kind: r.get(1)?,
+                program: r.get(2)?,
+                exam_stage: r.get(3)?,
+                date: r.get(4)?,
+                time: r.get(5)?,
+                office_total: r.get(6)?,
+                tvto_total: r.get(7)?,
+                grand_total: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The receipt as it was printed, for a reprint.
+    pub fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>> {
+        // `1402-000123`: year and sequence, the receipts' unique key.
+        let Some((year, seq)) = number
+            .split_once('-')
+            .and_then(|(y, s)| Some((y.parse::<i64>().ok()?, s.parse::<i64>().ok()?)))
+        else {
+            return Ok(None);
+        };
+        let json: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT document FROM receipts WHERE office_code = ?1 AND year = ?2 AND seq = ?3",
+            )?
+            .query_row(params![office_code, year, seq], |r| r.get(0))
             .optional()?;
         json.map(|j| serde_json::from_str(&j).context("a receipt in the ledger cannot be read"))
             .transpose()
@@ -279,10 +354,11 @@ fn insert_line(
     l: &QuoteLine,
     schedule: &str,
 ) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO receipt_lines (receipt_id, line_no, code, name_fa, name_en, quantity, unit, amount, kind, schedule_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    )?
+    .execute(params![
             receipt,
             i as i64 + 1,
             l.code,
@@ -296,8 +372,7 @@ fn insert_line(
                 Kind::Tvto => "tvto",
             },
             schedule
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
