@@ -343,34 +343,63 @@ fn font_name(id: FontId) -> Name<'static> {
     }
 }
 
-/// A compressed font subset and its uncompressed length.
-type Subset = (usize, Rc<Vec<u8>>);
+/// The streams of an embedded font that depend only on the glyphs it holds and their
+/// text, compressed: the subset, its ToUnicode map and its CIDToGIDMap.
+struct FontFiles {
+    subset_len: usize,
+    subset: Vec<u8>,
+    to_unicode: Vec<u8>,
+    cid_to_gid: Vec<u8>,
+}
 
-/// The subset of a font holding exactly `used`'s glyphs, compressed, with its
-/// uncompressed length. Cached by glyph set: the face that carries a template's fixed
-/// text (labels, service names, digits) uses the same glyphs on every receipt.
-fn subset_font(id: FontId, used: &BTreeMap<u16, String>) -> Subset {
+/// The font's streams for `used`, cached by glyphs and text: the face that carries a
+/// template's fixed text (labels, service names, digits) is the same on every receipt.
+fn font_files(id: FontId, used: &BTreeMap<u16, String>) -> Rc<FontFiles> {
+    type Key = (FontId, Vec<(u16, String)>);
     thread_local! {
-        static SUBSETS: RefCell<HashMap<(FontId, Vec<u16>), Subset>> = RefCell::new(HashMap::new());
+        static FILES: RefCell<HashMap<Key, Rc<FontFiles>>> = RefCell::new(HashMap::new());
     }
-    let key = (id, used.keys().copied().collect::<Vec<u16>>());
-    if let Some(hit) = SUBSETS.with(|c| c.borrow().get(&key).cloned()) {
+    let key: Key = (id, used.iter().map(|(g, t)| (*g, t.clone())).collect());
+    if let Some(hit) = FILES.with(|c| c.borrow().get(&key).cloned()) {
         return hit;
     }
+    // CIDs are the font's own glyph ids; the map says where each is in the subset.
     let mut remapper = subsetter::GlyphRemapper::new();
     for gid in used.keys() {
         remapper.remap(*gid);
     }
     let subset = subsetter::subset(id.get().data, 0, &remapper).expect("the embedded font subsets");
-    let value = (subset.len(), Rc::new(deflate(&subset)));
-    SUBSETS.with(|c| {
+    let mut cmap = UnicodeCmap::new(
+        Name(b"Custom"),
+        SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"UCS"),
+            supplement: 0,
+        },
+    );
+    for (gid, text) in used {
+        if !text.is_empty() {
+            cmap.pair_with_multiple(*gid, text.chars());
+        }
+    }
+    let max = used.keys().next_back().copied().unwrap_or(0);
+    let map: Vec<u8> = (0..=max)
+        .flat_map(|cid| remapper.get(cid).unwrap_or(0).to_be_bytes())
+        .collect();
+    let files = Rc::new(FontFiles {
+        subset_len: subset.len(),
+        subset: deflate(&subset),
+        to_unicode: deflate(&cmap.finish()),
+        cid_to_gid: deflate(&map),
+    });
+    FILES.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 64 {
             c.clear();
         }
-        c.insert(key, value.clone());
+        c.insert(key, files.clone());
     });
-    value
+    files
 }
 
 fn write_font(
@@ -387,12 +416,7 @@ fn write_font(
     let cmap_id = next();
     let cid_map_id = next();
 
-    // CIDs are the font's own glyph ids; the map says where each is in the subset.
-    let mut remapper = subsetter::GlyphRemapper::new();
-    for gid in used.keys() {
-        remapper.remap(*gid);
-    }
-    let (subset_len, compressed) = subset_font(id, used);
+    let files = font_files(id, used);
 
     // Subset tag: six capitals from the glyph set, as PDF readers expect (`sub yes`).
     let mut h = DefaultHasher::new();
@@ -459,30 +483,13 @@ fn write_font(
         .weight(font.weight)
         .font_file2(file_id);
 
-    pdf.stream(file_id, &compressed)
+    pdf.stream(file_id, &files.subset)
         .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), subset_len as i32);
+        .pair(Name(b"Length1"), files.subset_len as i32);
 
-    let mut cmap = UnicodeCmap::new(
-        Name(b"Custom"),
-        SystemInfo {
-            registry: Str(b"Adobe"),
-            ordering: Str(b"UCS"),
-            supplement: 0,
-        },
-    );
-    for (gid, text) in used {
-        if !text.is_empty() {
-            cmap.pair_with_multiple(*gid, text.chars());
-        }
-    }
-    let cmap_data = deflate(&cmap.finish());
-    pdf.stream(cmap_id, &cmap_data).filter(Filter::FlateDecode);
-    let max = used.keys().next_back().copied().unwrap_or(0);
-    let map: Vec<u8> = (0..=max)
-        .flat_map(|cid| remapper.get(cid).unwrap_or(0).to_be_bytes())
-        .collect();
-    pdf.stream(cid_map_id, &deflate(&map))
+    pdf.stream(cmap_id, &files.to_unicode)
+        .filter(Filter::FlateDecode);
+    pdf.stream(cid_map_id, &files.cid_to_gid)
         .filter(Filter::FlateDecode);
 }
 
