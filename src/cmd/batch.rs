@@ -244,6 +244,40 @@ impl Rejects {
     }
 }
 
+/// The office code receipts are numbered under; a dry run can do without one.
+pub fn office_code(office: &crate::core::office::Office, dry_run: bool) -> Result<String> {
+    match office.code.clone().filter(|c| !c.trim().is_empty()) {
+        Some(code) => Ok(code),
+        None if dry_run => Ok(String::new()),
+        None => anyhow::bail!(
+            "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or a --config file with `code` (receipt numbers are kept per office) / کد دفتر تعیین نشده است"
+        ),
+    }
+}
+
+/// A national ID that came earlier in the same batch.
+pub fn duplicate_in_batch(first_line: Option<u64>) -> Rejection {
+    let (fa, en) = match first_line {
+        Some(n) => (
+            format!(
+                "این کد ملی در سطر {} همین فهرست هم آمده است",
+                crate::core::text::to_persian_digits(&n.to_string())
+            ),
+            format!("the same national ID is on line {n} of this batch"),
+        ),
+        None => (
+            "این کد ملی در همین فهرست دوباره آمده است".into(),
+            "the same national ID is on an earlier line of this batch".into(),
+        ),
+    };
+    Rejection {
+        code: "duplicate_in_batch",
+        field: "national_id",
+        message_fa: fa,
+        message_en: en,
+    }
+}
+
 /// One applicant of a `card` or `certify` run, checked and priced: the outcome so
 /// far, and the receipt to record when accepted.
 pub struct Charge {

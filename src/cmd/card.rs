@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
 
-use super::batch::{Charge, Outcome, Status, record_charges, safe_cell, write_atomic};
+use super::batch::{
+    Charge, Outcome, Status, duplicate_in_batch, office_code, record_charges, safe_cell,
+    write_atomic,
+};
 use super::register::{now_in_iran, pick_program, reprint};
 use super::{load_calendar, load_office, load_tariffs, service_date};
 use crate::cli::{CardArgs, Common};
@@ -42,12 +45,7 @@ pub fn run(common: &Common, args: &CardArgs) -> Result<ExitCode> {
     let schedule = tariffs.schedule_on(date)?;
     let program = pick_program(&calendar, b.program.as_deref())?;
     let stage = card_stage(program, args.stage, date)?;
-    let office_code = office.code.clone().filter(|c| !c.trim().is_empty());
-    let Some(office_code) = office_code.or_else(|| b.dry_run.then(String::new)) else {
-        bail!(
-            "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or --config / کد دفتر تعیین نشده است"
-        );
-    };
+    let office_code = office_code(&office, b.dry_run)?;
     let time = b.time.clone().unwrap_or_else(now_in_iran);
     let ledger = Ledger::open_read_only(&common.ledger)?;
 
@@ -129,12 +127,7 @@ pub fn run(common: &Common, args: &CardArgs) -> Result<ExitCode> {
         let reject = |r: Rejection| Outcome::rejected(&w.file, w.line, &w.national_id, vec![r]);
         let registration = match (&w.problem, &ledger) {
             (Some(p), _) => Err(p.clone()),
-            _ if !seen.insert(w.national_id.clone()) => Err(Rejection {
-                code: "duplicate_in_batch",
-                field: "national_id",
-                message_fa: "این کد ملی در همین فهرست دوباره آمده است".into(),
-                message_en: "the same national ID is on an earlier line of this batch".into(),
-            }),
+            _ if !seen.insert(w.national_id.clone()) => Err(duplicate_in_batch(None)),
             (None, Some(l)) => registered(l, &w.national_id, &program.code, stage),
             (None, None) => Err(not_registered(stage)),
         };

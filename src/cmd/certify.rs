@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
-use super::batch::{Charge, Outcome, Status, record_charges};
+use super::batch::{Charge, Outcome, Status, duplicate_in_batch, office_code, record_charges};
 use super::register::{now_in_iran, reprint};
 use super::{load_office, load_tariffs, service_date};
 use crate::cli::{CertifyArgs, Common};
@@ -46,12 +46,7 @@ pub fn run(common: &Common, args: &CertifyArgs) -> Result<ExitCode> {
     let tariffs = load_tariffs(common)?;
     let date = service_date(common)?;
     let schedule = tariffs.schedule_on(date)?;
-    let office_code = office.code.clone().filter(|c| !c.trim().is_empty());
-    let Some(office_code) = office_code.or_else(|| b.dry_run.then(String::new)) else {
-        bail!(
-            "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or --config / کد دفتر تعیین نشده است"
-        );
-    };
+    let office_code = office_code(&office, b.dry_run)?;
     let time = b.time.clone().unwrap_or_else(now_in_iran);
     let sheet = Sheet::open_with(
         name,
@@ -88,12 +83,7 @@ pub fn run(common: &Common, args: &CertifyArgs) -> Result<ExitCode> {
             }
         };
         if !seen.insert(id.clone()) {
-            let r = Rejection {
-                code: "duplicate_in_batch",
-                field: "national_id",
-                message_fa: "این کد ملی در همین فهرست دوباره آمده است".into(),
-                message_en: "the same national ID is on an earlier line of this batch".into(),
-            };
+            let r = duplicate_in_batch(None);
             charges.push(rejected(name, line, &id, r));
             continue;
         }

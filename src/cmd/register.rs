@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::batch::{Outcome, Rejects, Results, Status, write_atomic};
+use super::batch::{
+    Outcome, Rejects, Results, Status, duplicate_in_batch, office_code, write_atomic,
+};
 use super::{
     EXIT_REJECTED, emit, load_calendar, load_office, load_tariffs, output_format, service_date,
 };
@@ -42,12 +44,7 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
     let date = service_date(common)?;
     let schedule = tariffs.schedule_on(date)?;
     let program = pick_program(&calendar, args.program.as_deref())?;
-    let office_code = office.code.clone().filter(|c| !c.trim().is_empty());
-    if office_code.is_none() && !args.dry_run {
-        bail!(
-            "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or a --config file with `code` (receipt numbers are kept per office) / کد دفتر تعیین نشده است"
-        );
-    }
+    let office_code = office_code(&office, args.dry_run)?;
     let time = match &args.time {
         Some(t) => t.clone(),
         None => now_in_iran(),
@@ -100,7 +97,7 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
         schedule,
         program,
         office: &office,
-        office_code: office_code.as_deref().unwrap_or(""),
+        office_code: &office_code,
         extra_military: office.extra_military_statuses.clone(),
     };
 
@@ -217,15 +214,7 @@ impl Batch<'_> {
             }
         };
         if let Some(first) = seen.get(&applicant.national_id) {
-            let r = Rejection {
-                code: "duplicate_in_batch",
-                field: "national_id",
-                message_fa: format!(
-                    "این کد ملی در سطر {} همین فهرست هم آمده است",
-                    crate::core::text::to_persian_digits(&first.to_string())
-                ),
-                message_en: format!("the same national ID is on line {first} of this batch"),
-            };
+            let r = duplicate_in_batch(Some(*first));
             return (
                 Outcome::rejected(file, row.line, &applicant.national_id, vec![r]),
                 None,
