@@ -62,16 +62,18 @@ pub struct Common {
     )]
     pub calendar: PathBuf,
 
-    /// The ledger: SQLite database, the system of record
+    /// The ledger: SQLite database, the system of record (report: repeat to merge
+    /// several offices' ledgers; PISHKHAN_LEDGER takes a colon-separated list)
     #[arg(
         long,
         global = true,
         value_name = "FILE",
         env = "PISHKHAN_LEDGER",
         default_value = "pishkhan.sqlite",
+        value_delimiter = ':',
         help_heading = "Common options"
     )]
-    pub ledger: PathBuf,
+    pub ledger: Vec<PathBuf>,
 
     /// Service date, Jalali, Persian or Latin digits [default: today in Iran]
     #[arg(long, global = true, value_name = "YYYY/MM/DD", env = "PISHKHAN_DATE",
@@ -148,6 +150,17 @@ pub struct Common {
         help_heading = "Office"
     )]
     pub office_phone: Option<String>,
+}
+
+impl Common {
+    /// The one ledger a command that records works on.
+    pub fn ledger(&self) -> anyhow::Result<&std::path::Path> {
+        match self.ledger.as_slice() {
+            [one] => Ok(one),
+            [] => anyhow::bail!("no --ledger given"),
+            _ => anyhow::bail!("only `report` reads several ledgers: give one --ledger"),
+        }
+    }
 }
 
 fn parse_date(s: &str) -> Result<JalaliDate, String> {
@@ -248,10 +261,16 @@ Examples:
     /// The monthly fee report: office revenue and TVTO money apart
     #[command(after_help = "\
 Examples:
-  pishkhan report --month 1402/11 --format pdf > report.pdf
+  pishkhan report --month 1402/11
+  pishkhan report --from 1402/10/25 --to 1402/11/30 --format json
+  pishkhan report --month ۱۴۰۲/۱۱ --ledger office-a.sqlite --ledger office-b.sqlite
+  pishkhan report --month 1402/11 --export lines.csv
 
-Not available yet: arrives with the report issue (#6).")]
-    Report(Pending),
+Per service line, per day and per office: the office's revenue, and the TVTO money it
+collected (exam fee by cluster, certificate fee) apart. The report checks itself: its
+grand total must equal the sum of the period's receipts. (The PDF format is still to
+come.)")]
+    Report(ReportArgs),
 
     /// Check tariffs.toml, calendar.toml and the office config; change nothing
     #[command(after_help = "\
@@ -273,14 +292,6 @@ Examples:
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-}
-
-/// Arguments of a command whose issue has not landed yet: taken whole, so that the
-/// command can say it is not available instead of failing on an unknown flag.
-#[derive(Debug, Args)]
-pub struct Pending {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -433,6 +444,25 @@ pub struct FeeArgs {
     /// Show amounts in rial instead of toman (1 toman = 10 rial)
     #[arg(long, env = "PISHKHAN_RIAL")]
     pub rial: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A Jalali month, 1402/11
+    #[arg(long, value_name = "YYYY/MM", conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+    pub month: Option<String>,
+
+    /// First day of the period
+    #[arg(long, value_name = "YYYY/MM/DD", value_parser = parse_date, requires = "to")]
+    pub from: Option<JalaliDate>,
+
+    /// Last day of the period
+    #[arg(long, value_name = "YYYY/MM/DD", value_parser = parse_date, requires = "from")]
+    pub to: Option<JalaliDate>,
+
+    /// Also write every charged line of the period as CSV
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -61,11 +61,17 @@ fn completions_for_three_shells() {
 }
 
 #[test]
-fn report_is_not_built_yet_and_says_so() {
-    let r = run(pishkhan().args(["report", "--month", "1402/11"]));
+fn the_report_pdf_is_not_built_yet_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("l.sqlite");
+    pishkhan::ledger::Ledger::open(&ledger).unwrap();
+    let r = run(pishkhan()
+        .args(["report", "--month", "1402/11", "--format", "pdf"])
+        .arg("--ledger")
+        .arg(&ledger));
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("not available yet") && r.stderr.contains("#6"),
+        r.stderr.contains("PDF format is not built yet"),
         "{}",
         r.stderr
     );

@@ -311,7 +311,7 @@ pub fn record_charges(
     let strict_stop = args.strict && rejected > 0;
     let record = !args.dry_run && !strict_stop;
     let mut ledger = if record {
-        Some(Ledger::open(&common.ledger)?)
+        Some(Ledger::open(common.ledger()?)?)
     } else {
         None
     };

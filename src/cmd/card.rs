@@ -47,7 +47,7 @@ pub fn run(common: &Common, args: &CardArgs) -> Result<ExitCode> {
     let stage = card_stage(program, args.stage, date)?;
     let office_code = office_code(&office, b.dry_run)?;
     let time = b.time.clone().unwrap_or_else(now_in_iran);
-    let ledger = Ledger::open_read_only(&common.ledger)?;
+    let ledger = Ledger::open_read_only(common.ledger()?)?;
 
     // Who gets a slip: the CSV's national IDs, or everyone registered for the stage.
     struct Wanted {

@@ -57,7 +57,7 @@ pub fn run(common: &Common, args: &CertifyArgs) -> Result<ExitCode> {
             (Field::Result, "result", "نتیجه"),
         ],
     )?;
-    let ledger = Ledger::open_read_only(&common.ledger)?;
+    let ledger = Ledger::open_read_only(common.ledger()?)?;
     let quote = schedule.quote(Selection::One(Stage::Certificate), None, 1)?;
     let mut seen = HashSet::new();
     let mut charges = Vec::new();

@@ -8,6 +8,7 @@ pub mod certify;
 pub mod check;
 pub mod fee;
 pub mod register;
+pub mod report;
 pub mod status;
 mod table;
 
@@ -46,16 +47,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Card(args) => card::run(common, &args),
         Command::Certify(args) => certify::run(common, &args),
         Command::Status { national_id } => status::run(common, &national_id),
-        Command::Report(_) => pending("report", "#6, the monthly fee report"),
+        Command::Report(args) => report::run(common, &args),
     }
-}
-
-fn pending(name: &str, issue: &str) -> Result<ExitCode> {
-    eprintln!(
-        "pishkhan {name}: not available yet: it arrives with issue {issue}. Nothing was done.\n\
-         pishkhan {name}: این فرمان هنوز آماده نیست. کاری انجام نشد."
-    );
-    Ok(ExitCode::from(EXIT_USAGE))
 }
 
 /// The service date: `--date`, else today in Iran.

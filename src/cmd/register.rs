@@ -104,7 +104,7 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
     if args.strict {
         // First pass: check everything, record nothing.
         let mut seen = HashMap::new();
-        let ledger = Ledger::open_read_only(&common.ledger)?;
+        let ledger = Ledger::open_read_only(common.ledger()?)?;
         let mut rejected = 0;
         for sheet in sheets.drain(..) {
             let name = sheet.name.clone();
@@ -134,7 +134,7 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
     let ledger = if args.dry_run {
         None
     } else {
-        Some(Ledger::open(&common.ledger)?)
+        Some(Ledger::open(common.ledger()?)?)
     };
     process(common, args, &batch, sheets, ledger)
 }
@@ -339,7 +339,7 @@ fn process(
     let read_only = if record {
         None
     } else {
-        Ledger::open_read_only(&common.ledger)?
+        Ledger::open_read_only(common.ledger()?)?
     };
     if let Some(dir) = &args.out
         && record
@@ -513,7 +513,7 @@ pub fn check_sheet(
     };
     let name = path.display().to_string();
     let sheet = Sheet::open(&name, open_source(&name)?, None)?;
-    let ledger = Ledger::open_read_only(&common.ledger)?;
+    let ledger = Ledger::open_read_only(common.ledger()?)?;
     let mut seen = HashMap::new();
     let (mut rows, mut problems) = (0, Vec::new());
     for row in sheet {
@@ -576,13 +576,13 @@ pub fn reprint(
         .code
         .as_deref()
         .ok_or_else(|| anyhow!("the office code is not set: give --office-code or --config"))?;
-    let ledger = Ledger::open_read_only(&common.ledger)?
-        .ok_or_else(|| anyhow!("no ledger at {}", common.ledger.display()))?;
+    let ledger = Ledger::open_read_only(common.ledger()?)?
+        .ok_or_else(|| anyhow!("no ledger at {}", common.ledger[0].display()))?;
     let number = crate::core::text::to_ascii_digits(number);
     let doc = ledger.document(code, &number)?.ok_or_else(|| {
         anyhow!(
             "no receipt {number} of office {code} in {}",
-            common.ledger.display()
+            common.ledger[0].display()
         )
     })?;
     let pdf = docs::render(&[Doc::of(doc)], common.paper.size());

@@ -16,8 +16,8 @@ use crate::ledger::Ledger;
 pub fn run(common: &Common, national_id: &str) -> Result<ExitCode> {
     let id = check_national_id(&normalize_field(national_id))
         .map_err(|r| anyhow!("{} / {}", r.message_en, r.message_fa))?;
-    let ledger = Ledger::open_read_only(&common.ledger)?
-        .ok_or_else(|| anyhow!("no ledger at {}", common.ledger.display()))?;
+    let ledger = Ledger::open_read_only(common.ledger()?)?
+        .ok_or_else(|| anyhow!("no ledger at {}", common.ledger[0].display()))?;
     let receipts = ledger.receipts_of(&id)?;
     let toman = |rial: i64| {
         Money::from_rial(rial)
@@ -103,7 +103,7 @@ pub fn run(common: &Common, national_id: &str) -> Result<ExitCode> {
     if receipts.is_empty() {
         eprintln!(
             "{id}: no receipt in {} / این کد ملی در دفتر ثبت نشده است",
-            common.ledger.display()
+            common.ledger[0].display()
         );
         return Ok(ExitCode::from(EXIT_REJECTED));
     }

@@ -351,6 +351,33 @@ impl JalaliDate {
         Self::from_iso(y as i32, m as u8, d as u8)
     }
 
+    /// A Jalali month, `1402/11` (any digit family, `/` or `-`): its first and last day.
+    pub fn parse_month(input: &str) -> Result<(JalaliDate, JalaliDate), DateError> {
+        let cleaned: String = input
+            .chars()
+            .filter(|c| !is_bidi_control(*c))
+            .map(ascii_digit)
+            .collect();
+        let syntax = || DateError::Syntax {
+            input: input.trim().to_string(),
+        };
+        let (y, m) = cleaned.trim().split_once(['/', '-']).ok_or_else(syntax)?;
+        if y.len() != 4
+            || m.is_empty()
+            || m.len() > 2
+            || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit())
+        {
+            return Err(syntax());
+        }
+        let (year, month): (i32, u32) = (
+            y.parse().map_err(|_| syntax())?,
+            m.parse().map_err(|_| syntax())?,
+        );
+        let first = Self::checked(input.trim(), year, month, 1)?;
+        let last = JalaliDate::new(year, first.month, month_length(year, first.month))?;
+        Ok((first, last))
+    }
+
     /// The date in Iran at a given instant (seconds since the Unix epoch).
     pub fn in_iran_at_unix(seconds: i64) -> Option<Self> {
         let days = (seconds + IRAN_OFFSET_SECS).div_euclid(86_400);
@@ -530,6 +557,30 @@ mod tests {
             );
         }
         assert!(msg("1402/13/01").contains("1402/13/01"), "names the input");
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(
+            JalaliDate::parse_month("1402/11").unwrap(),
+            (d("1402/11/01"), d("1402/11/30"))
+        );
+        assert_eq!(
+            JalaliDate::parse_month("۱۴۰۳/۱۲").unwrap().1,
+            d("1403/12/30")
+        );
+        assert_eq!(
+            JalaliDate::parse_month("1402-12").unwrap().1,
+            d("1402/12/29")
+        );
+        assert!(
+            JalaliDate::parse_month("1402/13")
+                .unwrap_err()
+                .to_string()
+                .contains("no month 13")
+        );
+        assert!(JalaliDate::parse_month("1402").is_err());
+        assert!(JalaliDate::parse_month("1402/11/01").is_err());
     }
 
     #[test]

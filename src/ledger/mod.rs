@@ -105,6 +105,20 @@ pub struct Person<'a> {
     pub military_status: &'a str,
 }
 
+/// Charged lines added up for one office, day and priced line (amounts in rial).
+#[derive(Debug, Clone)]
+pub struct LineSum {
+    pub office_code: String,
+    pub date: String,
+    pub code: String,
+    pub name_fa: String,
+    pub kind: String,
+    pub unit: i64,
+    pub schedule_id: String,
+    pub quantity: i64,
+    pub amount: i64,
+}
+
 /// One receipt of an applicant, for `status`.
 #[derive(Debug, serde::Serialize)]
 pub struct ReceiptSummary {
@@ -339,6 +353,73 @@ impl Ledger {
             |r| r.get(0),
         )?;
         Ok((lines.0, lines.1, receipts))
+    }
+
+    /// Charged lines of the period grouped by office, day and priced line: what the
+    /// report adds up. Dates are Jalali `YYYY/MM/DD`, which sort as text.
+    pub fn line_sums(&self, from: &str, to: &str) -> Result<Vec<LineSum>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.office_code, r.service_date, l.code, l.name_fa, l.kind, l.unit, l.schedule_id,
+                    SUM(l.quantity), SUM(l.amount)
+             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+             WHERE r.service_date BETWEEN ?1 AND ?2
+             GROUP BY r.office_code, r.service_date, l.code, l.name_fa, l.kind, l.unit, l.schedule_id",
+        )?;
+        let rows = stmt.query_map([from, to], |r| {
+            Ok(LineSum {
+                office_code: r.get(0)?,
+                date: r.get(1)?,
+                code: r.get(2)?,
+                name_fa: r.get(3)?,
+                kind: r.get(4)?,
+                unit: r.get(5)?,
+                schedule_id: r.get(6)?,
+                quantity: r.get(7)?,
+                amount: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Receipts of the period by office and kind: (office, kind, count, grand total).
+    pub fn receipt_sums(&self, from: &str, to: &str) -> Result<Vec<(String, String, i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT office_code, kind, COUNT(*), SUM(grand_total) FROM receipts
+             WHERE service_date BETWEEN ?1 AND ?2 GROUP BY office_code, kind",
+        )?;
+        let rows = stmt.query_map([from, to], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every charged line of the period, for `report --export`.
+    pub fn export_lines(
+        &self,
+        from: &str,
+        to: &str,
+        mut each: impl FnMut(&[String]) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.number, r.service_date, r.service_iso, r.office_code, r.national_id, r.kind, l.line_no, l.code,
+                    l.name_fa, l.quantity, l.unit, l.amount, l.kind, l.schedule_id
+             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+             WHERE r.service_date BETWEEN ?1 AND ?2 ORDER BY r.office_code, r.year, r.seq, l.line_no",
+        )?;
+        let mut rows = stmt.query([from, to])?;
+        while let Some(r) = rows.next()? {
+            let cells: Vec<String> = (0..14)
+                .map(|i| match r.get_ref(i) {
+                    Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
+                    Ok(rusqlite::types::ValueRef::Text(t)) => {
+                        String::from_utf8_lossy(t).into_owned()
+                    }
+                    _ => String::new(),
+                })
+                .collect();
+            each(&cells)?;
+        }
+        Ok(())
     }
 
     /// The raw connection, for reports and tests.
