@@ -268,8 +268,8 @@ Examples:
 
 Per service line, per day and per office: the office's revenue, and the TVTO money it
 collected (exam fee by cluster, certificate fee) apart. The report checks itself: its
-grand total must equal the sum of the period's receipts. (The PDF format is still to
-come.)")]
+grand total must equal the sum of the period's receipts. --format pdf writes an A4
+report (tables, a chart of daily office revenue, page numbers) to standard output.")]
     Report(ReportArgs),
 
     /// Check tariffs.toml, calendar.toml and the office config; change nothing

@@ -61,24 +61,6 @@ fn completions_for_three_shells() {
 }
 
 #[test]
-fn the_report_pdf_is_not_built_yet_and_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = dir.path().join("l.sqlite");
-    pishkhan::ledger::Ledger::open(&ledger).unwrap();
-    let r = run(pishkhan()
-        .args(["report", "--month", "1402/11", "--format", "pdf"])
-        .arg("--ledger")
-        .arg(&ledger));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("PDF format is not built yet"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stdout.is_empty());
-}
-
-#[test]
 fn usage_errors_exit_2() {
     for args in [
         &["fee", "--stage", "exam"][..],

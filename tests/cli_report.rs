@@ -266,6 +266,61 @@ fn every_figure_of_a_month_in_every_format() {
         assert!(r.stdout.contains(part), "{part} in {}", r.stdout);
     }
 
+    // The PDF: an A4 report a reader can extract, with the month's name and page numbers.
+    let pdf = dir.path().join("report.pdf");
+    let bytes = {
+        let o = pishkhan()
+            .args([
+                "report",
+                "--month",
+                "1402/11",
+                "--format",
+                "pdf",
+                "--office-name",
+                "دفتر نمونه",
+            ])
+            .arg("--tariffs")
+            .arg(&a.tariffs)
+            .arg("--ledger")
+            .arg(&a.path)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    std::fs::write(&pdf, &bytes).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text: String = String::from_utf8(text.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !('\u{202A}'..='\u{202E}').contains(c))
+        .collect();
+    for part in [
+        "گزارش درآمد دفتر پیشخوان",
+        "دفتر نمونه",
+        "بهمن",
+        "۱۴۰۲",
+        "۵٬۶۰۰",
+        "۳٬۰۰۰",
+        "۸٬۶۰۰",
+        "qom-1402b",
+        "صفحه",
+        "از",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+
     // --export: every charged line of the period.
     let export = dir.path().join("lines.csv");
     let r = run(pishkhan()

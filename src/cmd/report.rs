@@ -11,11 +11,12 @@ use serde_json::json;
 
 use super::batch::{safe_cell, write_atomic};
 use super::table::Table;
-use super::{emit, load_tariffs, output_format};
+use super::{emit, load_office, load_tariffs, output_format};
 use crate::cli::{Common, Format, ReportArgs};
 use crate::core::jalali::JalaliDate;
 use crate::core::money::{Money, Unit};
 use crate::core::text::{fa_grouped, to_persian_digits};
+use crate::docs;
 use crate::ledger::Ledger;
 
 /// One row of the per-line table. Amounts in rial.
@@ -146,7 +147,12 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<ExitCode> {
         Format::Csv => report.csv()?,
         Format::Table => report.table(),
         Format::Pdf => {
-            bail!("the report's PDF format is not built yet (issue #6); use table, csv or json")
+            let office_name = match report.offices.len() {
+                0 | 1 => load_office(common)?.name,
+                _ => None,
+            };
+            emit(&docs::render_report(&report.doc(from, to, office_name)))?;
+            return Ok(ExitCode::SUCCESS);
         }
     };
     emit(text.as_bytes())?;
@@ -163,6 +169,52 @@ fn toman_json(rial: i64) -> serde_json::Value {
 }
 
 impl Report {
+    fn doc(
+        &self,
+        from: JalaliDate,
+        to: JalaliDate,
+        office_name: Option<String>,
+    ) -> docs::ReportDoc {
+        let mut days = Vec::new();
+        let mut d = Some(from);
+        while let Some(day) = d.filter(|d| *d <= to) {
+            let t = self.days.get(&day.to_string()).copied().unwrap_or_default();
+            days.push((day, t.office, t.tvto));
+            d = day.add_days(1);
+        }
+        let count = |k: &str| self.counts.get(k).copied().unwrap_or(0);
+        docs::ReportDoc {
+            office_name,
+            from,
+            to,
+            lines: self
+                .lines
+                .values()
+                .map(|l| docs::ReportLine {
+                    row: (l.row != u32::MAX).then_some(l.row),
+                    name_fa: l.name_fa.clone(),
+                    schedule: l.schedule_id.clone(),
+                    unit: l.unit,
+                    count: l.count,
+                    amount: l.amount,
+                    tvto: l.kind != "office",
+                })
+                .collect(),
+            office_total: self.total.office,
+            tvto_total: self.total.tvto,
+            counts: [count("registration"), count("card"), count("certificate")],
+            days,
+            offices: if self.offices.len() > 1 {
+                self.offices
+                    .iter()
+                    .map(|(c, t)| (c.clone(), t.office, t.tvto))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
     fn json(&self) -> serde_json::Value {
         let line = |l: &Line| {
             json!({"code": l.code, "name_fa": l.name_fa, "kind": l.kind, "schedule": l.schedule_id,

@@ -4,6 +4,7 @@
 //! one font subset. Everything printed comes from the values handed in: no clock.
 
 mod receipt;
+mod report;
 mod slip;
 
 use crate::core::jalali::JalaliDate;
@@ -14,6 +15,7 @@ use crate::core::text::to_persian_digits;
 use crate::typeset::{Align, Area, Color, Dir, Document, Page, PageSize, Style};
 
 pub use receipt::ReceiptKind;
+pub use report::{ReportDoc, ReportLine, render_report};
 
 /// Who the document is for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,0 +1,325 @@
+//! The monthly fee report as an A4 PDF: a header with the office and the period, the
+//! service-line table with the office's revenue and TVTO's money apart, receipt
+//! counts, a bar chart of daily office revenue, the per-day and per-office tables, and
+//! «صفحه ۱ از ۲» on every page.
+
+use crate::core::jalali::JalaliDate;
+use crate::core::money::{Money, Unit};
+use crate::core::text::{fa_grouped, to_persian_digits};
+use crate::typeset::{Align, Area, Cell, Color, Dir, Document, Page, PageSize, Style, Table};
+
+/// A row of the service-line table (amounts in rial).
+pub struct ReportLine {
+    pub row: Option<u32>,
+    pub name_fa: String,
+    pub schedule: String,
+    pub unit: i64,
+    pub count: i64,
+    pub amount: i64,
+    pub tvto: bool,
+}
+
+/// Everything the PDF shows; amounts in rial.
+pub struct ReportDoc {
+    pub office_name: Option<String>,
+    pub from: JalaliDate,
+    pub to: JalaliDate,
+    pub lines: Vec<ReportLine>,
+    pub office_total: i64,
+    pub tvto_total: i64,
+    pub counts: [i64; 3],
+    /// Every day of the period with its office revenue and TVTO money.
+    pub days: Vec<(JalaliDate, i64, i64)>,
+    /// Per office, when several ledgers were merged.
+    pub offices: Vec<(String, i64, i64)>,
+}
+
+const MARGIN: f32 = 42.0;
+const FOOTER: f32 = 36.0;
+
+fn toman(rial: i64) -> String {
+    Money::from_rial(rial).map_or_else(|_| String::new(), |m| m.grouped_fa(Unit::Toman))
+}
+
+/// Pages filled top to bottom; a block that does not fit starts a new page.
+struct Flow {
+    pages: Vec<Page>,
+    y: f32,
+}
+
+impl Flow {
+    fn page(&mut self) -> &mut Page {
+        self.pages.last_mut().expect("a page")
+    }
+    fn bottom(&self) -> f32 {
+        PageSize::A4.height().expect("A4 is cut") - MARGIN - FOOTER
+    }
+    fn ensure(&mut self, h: f32) {
+        if self.y + h > self.bottom() {
+            self.pages.push(Page::new(PageSize::A4));
+            self.y = MARGIN;
+        }
+    }
+    fn width(&self) -> f32 {
+        PageSize::A4.width() - 2.0 * MARGIN
+    }
+    fn text(&mut self, style: Style, align: Align, text: &str) {
+        self.ensure(style.line_height());
+        let area = Area::new(MARGIN, self.y, self.width());
+        self.y += self.page().paragraph(area, style, align, Dir::Rtl, text);
+    }
+    /// A table in chunks of rows, each chunk with the header repeated.
+    fn table(&mut self, widths: &[f32], header: &[&str], rows: Vec<Vec<Cell>>, shade_last: usize) {
+        let style = Style::bold(9.0);
+        let row_h = Style::regular(9.0).line_height() + 6.0;
+        let n = rows.len();
+        let mut rows = rows.into_iter().enumerate().peekable();
+        while rows.peek().is_some() {
+            self.ensure(3.0 * row_h);
+            let fit = ((self.bottom() - self.y) / row_h).floor() as usize - 1;
+            let mut t = Table::new(widths.to_vec());
+            t.shaded_row(
+                header
+                    .iter()
+                    .map(|h| Cell::new(*h, style, Align::Center))
+                    .collect(),
+                Color::LIGHT,
+            );
+            for (i, cells) in rows.by_ref().take(fit.max(1)) {
+                if i + shade_last >= n {
+                    t.shaded_row(cells, Color::LIGHT);
+                } else {
+                    t.row(cells);
+                }
+            }
+            let x = PageSize::A4.width() - MARGIN;
+            let y = self.y;
+            self.y += self.page().table(x, y, &t) + 10.0;
+        }
+    }
+}
+
+pub fn render_report(r: &ReportDoc) -> Vec<u8> {
+    let mut f = Flow {
+        pages: vec![Page::new(PageSize::A4)],
+        y: MARGIN,
+    };
+    let w = f.width();
+    let body = Style::regular(9.0);
+    let strong = Style::bold(9.0);
+
+    f.text(
+        Style::bold(16.0),
+        Align::Center,
+        "گزارش درآمد دفتر پیشخوان خدمات دولت",
+    );
+    if let Some(name) = &r.office_name {
+        f.text(Style::bold(11.0), Align::Center, name);
+    }
+    let whole_month = r.from.day() == 1
+        && r.to.add_days(1).is_none_or(|d| d.day() == 1)
+        && r.from.month() == r.to.month();
+    let period = if whole_month {
+        format!(
+            "{} {}",
+            r.from.month_name_fa(),
+            to_persian_digits(&r.from.year().to_string())
+        )
+    } else {
+        format!("از {} تا {}", r.from.to_fa_digits(), r.to.to_fa_digits())
+    };
+    f.text(
+        Style::regular(11.0),
+        Align::Center,
+        &format!("دوره: {period} — مبالغ به تومان"),
+    );
+    f.y += 8.0;
+
+    if r.lines.is_empty() {
+        f.text(
+            strong,
+            Align::Right,
+            "در این دوره هیچ مبلغی دریافت نشده است.",
+        );
+    }
+    let mut rows: Vec<Vec<Cell>> = r
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::new(
+                    l.row
+                        .map(|n| to_persian_digits(&n.to_string()))
+                        .unwrap_or_default(),
+                    body,
+                    Align::Center,
+                ),
+                Cell::new(
+                    if l.tvto {
+                        format!("{} (سازمان)", l.name_fa)
+                    } else {
+                        l.name_fa.clone()
+                    },
+                    body,
+                    Align::Right,
+                ),
+                Cell::new(l.schedule.clone(), body, Align::Center).ltr(),
+                Cell::new(toman(l.unit), body, Align::Left),
+                Cell::new(fa_grouped(l.count), body, Align::Center),
+                Cell::new(toman(l.amount), body, Align::Left),
+            ]
+        })
+        .collect();
+    for (label, v) in [
+        ("درآمد دفتر", r.office_total),
+        (
+            "وجوه سازمان آموزش فنی و حرفه‌ای (جدا از درآمد دفتر)",
+            r.tvto_total,
+        ),
+        ("جمع کل", r.office_total + r.tvto_total),
+    ] {
+        rows.push(vec![
+            Cell::new(label, strong, Align::Right).span(5),
+            Cell::new(toman(v), strong, Align::Left),
+        ]);
+    }
+    f.table(
+        &[w * 0.06, w * 0.46, w * 0.12, w * 0.12, w * 0.08, w * 0.16],
+        &["ردیف", "شرح", "جدول تعرفه", "مبلغ واحد", "تعداد", "مبلغ"],
+        rows,
+        3,
+    );
+    f.text(
+        body,
+        Align::Right,
+        &format!(
+            "ثبت نام: {} نفر — برگ اعلام زمان آزمون: {} — گواهینامه: {}",
+            fa_grouped(r.counts[0]),
+            fa_grouped(r.counts[1]),
+            fa_grouped(r.counts[2])
+        ),
+    );
+    f.y += 10.0;
+    chart(&mut f, r);
+
+    let day_rows: Vec<Vec<Cell>> = r
+        .days
+        .iter()
+        .filter(|d| d.1 != 0 || d.2 != 0)
+        .map(|(d, o, t)| {
+            vec![
+                Cell::new(
+                    format!("{} {}", d.weekday().name_fa(), d.to_fa_digits()),
+                    body,
+                    Align::Right,
+                ),
+                Cell::new(toman(*o), body, Align::Left),
+                Cell::new(toman(*t), body, Align::Left),
+                Cell::new(toman(o + t), body, Align::Left),
+            ]
+        })
+        .collect();
+    if !day_rows.is_empty() {
+        f.text(strong, Align::Right, "درآمد روزانه");
+        f.table(
+            &[w * 0.34, w * 0.22, w * 0.22, w * 0.22],
+            &["روز", "درآمد دفتر", "وجوه سازمان", "جمع"],
+            day_rows,
+            0,
+        );
+    }
+    if r.offices.len() > 1 {
+        f.text(strong, Align::Right, "به تفکیک دفتر");
+        let rows = r
+            .offices
+            .iter()
+            .map(|(code, o, t)| {
+                vec![
+                    Cell::new(to_persian_digits(code), body, Align::Center),
+                    Cell::new(toman(*o), body, Align::Left),
+                    Cell::new(toman(*t), body, Align::Left),
+                    Cell::new(toman(o + t), body, Align::Left),
+                ]
+            })
+            .collect();
+        f.table(
+            &[w * 0.34, w * 0.22, w * 0.22, w * 0.22],
+            &["کد دفتر", "درآمد دفتر", "وجوه سازمان", "جمع"],
+            rows,
+            0,
+        );
+    }
+
+    // Page numbers, now that the count is known.
+    let n = f.pages.len();
+    let mut doc = Document::new(&format!("گزارش درآمد {period}"));
+    for (i, mut page) in f.pages.into_iter().enumerate() {
+        let y = PageSize::A4.height().expect("A4") - MARGIN;
+        let label = format!(
+            "صفحه {} از {}",
+            to_persian_digits(&(i + 1).to_string()),
+            to_persian_digits(&n.to_string())
+        );
+        page.text(
+            Area::new(MARGIN, y - 12.0, w),
+            Style::regular(8.5).color(Color::GRAY),
+            Align::Center,
+            Dir::Rtl,
+            &label,
+        );
+        doc.push(page);
+    }
+    doc.finish()
+}
+
+/// Bars of daily office revenue, the first day on the right.
+fn chart(f: &mut Flow, r: &ReportDoc) {
+    if r.days.is_empty() {
+        return;
+    }
+    let (h, label_h) = (150.0, 14.0);
+    f.ensure(h + label_h + 30.0);
+    f.text(
+        Style::bold(9.0),
+        Align::Right,
+        "نمودار درآمد روزانه دفتر (تومان)",
+    );
+    let max = r.days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+    let w = f.width();
+    let slot = w / r.days.len() as f32;
+    let top = f.y;
+    let base = top + h;
+    let page = f.page();
+    page.line(MARGIN, base, MARGIN + w, base, 0.8, Color::BLACK);
+    let small = Style::regular(6.5).color(Color::GRAY);
+    for (i, (day, office, _)) in r.days.iter().enumerate() {
+        let x = MARGIN + w - (i as f32 + 1.0) * slot;
+        let bh = h * (*office as f32 / max as f32);
+        if *office > 0 {
+            page.rect(
+                x + slot * 0.15,
+                base - bh,
+                slot * 0.7,
+                bh,
+                Some(Color(0.22, 0.42, 0.62)),
+                None,
+            );
+        }
+        page.text(
+            Area::new(x, base + 2.0, slot),
+            small,
+            Align::Center,
+            Dir::Rtl,
+            &to_persian_digits(&day.day().to_string()),
+        );
+    }
+    let peak = format!("بیشترین: {}", toman(max));
+    page.text(
+        Area::new(MARGIN, top - 2.0, w),
+        small,
+        Align::Left,
+        Dir::Rtl,
+        &peak,
+    );
+    f.y = base + label_h + 12.0;
+}
