@@ -302,3 +302,65 @@ fn roll_grows_with_its_content() {
     let h: f32 = size.split_whitespace().nth(4).unwrap().parse().unwrap();
     assert!(h > 500.0 && h < 2000.0, "{size}");
 }
+
+#[test]
+fn a_long_report_pages_with_numbers() {
+    use pishkhan::docs::{ReportDoc, ReportLine, render_report};
+    let from = JalaliDate::parse("1402/10/01").unwrap();
+    let days: Vec<(JalaliDate, i64, i64)> = (0..60)
+        .map(|i| (from.add_days(i).unwrap(), 484_790 * (i + 1), 600_000))
+        .collect();
+    let doc = ReportDoc {
+        office_name: Some("دفتر نمونه".into()),
+        from,
+        to: from.add_days(59).unwrap(),
+        lines: vec![ReportLine {
+            row: Some(1),
+            name_fa: "احراز هویت متقاضی براساس مدارک".into(),
+            schedule: "qom-1402".into(),
+            unit: 39_000,
+            count: 60,
+            amount: 2_340_000,
+            tvto: false,
+        }],
+        office_total: days.iter().map(|d| d.1).sum(),
+        tvto_total: 36_000_000,
+        counts: [60, 0, 0],
+        days,
+        offices: Vec::new(),
+    };
+    let (_d, path, text) = text_of(&render_report(&doc));
+    let path = path.to_str().unwrap();
+    let info = run("pdfinfo", &[path]);
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(pages >= 2, "{info}");
+    run("qpdf", &["--check", path]);
+    let labels: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains("صفحه"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(labels.len(), pages, "{labels:?}");
+    let fa = |n: usize| -> String {
+        n.to_string()
+            .chars()
+            .map(|c| char::from_u32(0x06F0 + c.to_digit(10).unwrap()).unwrap())
+            .collect()
+    };
+    for (i, l) in labels.iter().enumerate() {
+        assert!(
+            l.contains(&fa(i + 1)) && l.contains(&fa(pages)) && l.contains("از"),
+            "{l}"
+        );
+    }
+    assert!(
+        text.contains("۱۴۰۲/۱۱/۳۰"),
+        "the last day is in the daily table"
+    );
+}
