@@ -4,18 +4,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{pishkhan, run};
-
-fn nid(n: u64) -> String {
-    let body = format!("{:09}", n % 1_000_000_000);
-    let s: u32 = body
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
-        .sum();
-    let r = s % 11;
-    format!("{body}{}", if r < 2 { r } else { 11 - r })
-}
+use common::{nid, pishkhan, run};
 
 const NAMES: [&str; 5] = ["مریم", "زهرا", "فاطمه", "سارا", "لیلا"];
 

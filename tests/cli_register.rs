@@ -7,21 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{pishkhan, root, run};
+use common::{nid, pishkhan, root, run};
 
 const HEADER: &str = "national_id,first_name,last_name,father_name,birth_date,gender,military_status,mobile,trade,cluster";
-
-/// A valid national ID made from `n`.
-fn nid(n: u64) -> String {
-    let body = format!("{:09}", n % 1_000_000_000);
-    let s: u32 = body
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
-        .sum();
-    let r = s % 11;
-    format!("{body}{}", if r < 2 { r } else { 11 - r })
-}
 
 fn good_row(n: u64) -> String {
     format!(

@@ -5,19 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{pishkhan, root, run};
+use common::{nid, pishkhan, root, run};
 use serde_json::Value;
-
-fn nid(n: u64) -> String {
-    let body = format!("{:09}", n % 1_000_000_000);
-    let s: u32 = body
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
-        .sum();
-    let r = s % 11;
-    format!("{body}{}", if r < 2 { r } else { 11 - r })
-}
 
 /// The shipped tariffs, plus a second schedule from 1402/11/25 in which the exam
 /// slip (line 5) costs 3,000 toman instead of 2,800.

@@ -47,3 +47,15 @@ pub fn edited_copy(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     path
 }
+
+/// A valid national ID (check digit computed) made from `n`.
+pub fn nid(n: u64) -> String {
+    let body = format!("{:09}", n % 1_000_000_000);
+    let s: u32 = body
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
+        .sum();
+    let r = s % 11;
+    format!("{body}{}", if r < 2 { r } else { 11 - r })
+}
