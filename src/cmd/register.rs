@@ -374,12 +374,9 @@ fn process(
                 Ok(r) => r.record.clone(),
                 Err(b) => b.record.clone(),
             };
-            let (mut outcome, priced) = batch.check(
-                row,
-                &mut seen,
-                ledger.as_ref().or(read_only.as_ref()),
-                &name,
-            );
+            // When recording, `Ledger::record` finds duplicates inside its transaction;
+            // asking the ledger first as well would be a second query per row.
+            let (mut outcome, priced) = batch.check(row, &mut seen, read_only.as_ref(), &name);
             if let (Some((applicant, receipt, stage)), Status::Accepted) = (&priced, outcome.status)
                 && let Some(l) = ledger.as_mut().filter(|_| record)
             {

@@ -384,31 +384,28 @@ impl Report {
             count("card"),
             count("certificate")
         ));
-        let mut d = Table::new(&["تاریخ", "درآمد دفتر", "وجوه سازمان", "جمع"]);
-        for (day, t) in &self.days {
-            d.row(vec![
-                to_persian_digits(day),
-                fa_rial(t.office),
-                fa_rial(t.tvto),
-                fa_rial(t.grand()),
-            ]);
-        }
-        out.push_str(&d.render());
+        out.push_str(&totals_table("تاریخ", &self.days));
         if self.offices.len() > 1 {
-            let mut o = Table::new(&["کد دفتر", "درآمد دفتر", "وجوه سازمان", "جمع"]);
-            for (code, t) in &self.offices {
-                o.row(vec![
-                    to_persian_digits(code),
-                    fa_rial(t.office),
-                    fa_rial(t.tvto),
-                    fa_rial(t.grand()),
-                ]);
-            }
             out.push('\n');
-            out.push_str(&o.render());
+            out.push_str(&totals_table("کد دفتر", &self.offices));
         }
         out
     }
+}
+
+/// Office revenue, TVTO money and their sum per key (day or office), for the terminal.
+fn totals_table(key: &str, rows: &BTreeMap<String, Totals>) -> String {
+    let fa_rial = |r: i64| fa_grouped(r / 10);
+    let mut t = Table::new(&[key, "درآمد دفتر", "وجوه سازمان", "جمع"]);
+    for (k, v) in rows {
+        t.row(vec![
+            to_persian_digits(k),
+            fa_rial(v.office),
+            fa_rial(v.tvto),
+            fa_rial(v.grand()),
+        ]);
+    }
+    t.render()
 }
 
 /// Every charged line of the period, one CSV row each: the stable format for
