@@ -192,3 +192,58 @@ fn five_lines_sample_for_eyes() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("five-lines.pdf");
     std::fs::write(&out, five_line_pdf()).unwrap();
 }
+
+/// The Bold faces listed by pdffonts, as (subset tag, name).
+fn bold_subsets(pdf: &Path) -> Vec<String> {
+    tool("pdffonts", &[], pdf)
+        .lines()
+        .skip(2)
+        .filter_map(|r| r.split_whitespace().next())
+        .filter(|n| n.ends_with("Vazirmatn-Bold"))
+        .map(str::to_string)
+        .collect()
+}
+
+fn labelled(value: &str) -> Vec<u8> {
+    let mut page = Page::new(PageSize::A5);
+    let area = Area::new(20.0, 40.0, page.width() - 40.0);
+    let label = Style::bold(12.0);
+    page.text(area, label, Align::Right, Dir::Rtl, "نام و نام خانوادگی");
+    let area = Area::new(20.0, 70.0, page.width() - 40.0);
+    page.text(area, label.data(), Align::Right, Dir::Rtl, value);
+    let mut doc = Document::new("data");
+    doc.push(page);
+    doc.finish()
+}
+
+#[test]
+fn data_text_gets_a_subset_of_only_what_the_template_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every glyph of «خانوادگی نام» is in the label: no subset of its own.
+    let same = write(dir.path(), "same.pdf", &labelled("خانوادگی نام"));
+    assert_eq!(bold_subsets(&same).len(), 1, "{:?}", bold_subsets(&same));
+    assert!(pdftotext(&same).contains("خانوادگی نام"));
+    // New letters go in a second, small subset; the label's subset is the same
+    // (same tag) whatever the data, so it is built once; words whose glyphs come from
+    // both subsets read back whole.
+    let a = write(dir.path(), "a.pdf", &labelled("زهرا فرهادی‌پور"));
+    let b = write(dir.path(), "b.pdf", &labelled("محمدحسین کریمی"));
+    let (sa, sb) = (bold_subsets(&a), bold_subsets(&b));
+    assert_eq!((sa.len(), sb.len()), (2, 2), "{sa:?} {sb:?}");
+    assert_eq!(
+        sa[0], sb[0],
+        "the label's subset does not change with the data"
+    );
+    assert_ne!(sa[1], sb[1]);
+    assert!(
+        pdftotext(&a).contains("زهرا فرهادی\u{200C}پور"),
+        "{}",
+        pdftotext(&a)
+    );
+    assert!(
+        pdftotext(&b).contains("محمدحسین کریمی"),
+        "{}",
+        pdftotext(&b)
+    );
+    tool("qpdf", &["--check"], &a);
+}

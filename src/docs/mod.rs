@@ -227,11 +227,12 @@ pub(crate) fn header(page: &mut Page, f: &Frame, top: f32, title: &str, office: 
 pub(crate) fn head(page: &mut Page, f: &Frame, title: &str, r: &Receipt, date_line: &str) -> f32 {
     let mut y = header(page, f, f.margin, title, &r.office);
     y = rule(page, f, y);
+    // The number, date and time change with every receipt: data.
     y += pair_line(
         page,
         f,
         y,
-        Style::bold(f.base),
+        Style::bold(f.base).data(),
         &format!("شماره رسید: {}", ltr(&r.number)),
         date_line,
     );

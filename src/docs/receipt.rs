@@ -101,7 +101,9 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
 fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
     let w = f.width(page);
     let label = Style::regular(f.base * 0.9).color(Color::GRAY);
-    let value = Style::bold(f.base);
+    // The applicant's values are data; the exam is the same on every receipt.
+    let value = Style::bold(f.base).data();
+    let exam_style = Style::bold(f.base);
     let a = &r.applicant;
     let national_id = a.national_id.clone();
     let exam = format!("{} — {}", r.exam.program, r.exam.stage);
@@ -135,7 +137,7 @@ fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
         }
         t.row(vec![
             Cell::new("آزمون", label, Align::Right),
-            Cell::new(exam, value, Align::Right),
+            Cell::new(exam, exam_style, Align::Right),
         ]);
     } else {
         t = Table::new(vec![w * 0.17, w * 0.33, w * 0.17, w * 0.33]);
@@ -154,7 +156,7 @@ fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
         }
         t.row(vec![
             Cell::new("آزمون", label, Align::Right),
-            Cell::new(exam, value, Align::Right).span(3),
+            Cell::new(exam, exam_style, Align::Right).span(3),
         ]);
     }
     t.padding = f.base * 0.45;

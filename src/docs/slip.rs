@@ -17,7 +17,7 @@ pub(super) fn draw(page: &mut Page, s: &Slip) {
 
     let w = f.width(page);
     let label = Style::regular(f.base * 0.9).color(Color::GRAY);
-    let value = Style::bold(f.base);
+    let value = Style::bold(f.base).data();
     let a = &r.applicant;
     let mut t = Table::new(vec![w * 0.3, w * 0.7]);
     t.padding = f.base * 0.45;
@@ -32,7 +32,13 @@ pub(super) fn draw(page: &mut Page, s: &Slip) {
             false,
         ),
     ] {
-        let cell = Cell::new(v, value, Align::Right);
+        // The exam is the template's; the rest is the applicant's data.
+        let style = if l == "آزمون" {
+            Style::bold(f.base)
+        } else {
+            value
+        };
+        let cell = Cell::new(v, style, Align::Right);
         t.row(vec![
             Cell::new(l, label, Align::Right),
             if ltr {
@@ -110,7 +116,7 @@ pub(super) fn draw(page: &mut Page, s: &Slip) {
     let a = f.area(page, y);
     y += page.paragraph(
         a,
-        Style::regular(f.base),
+        Style::regular(f.base).data(),
         Align::Right,
         Dir::Rtl,
         &format!(

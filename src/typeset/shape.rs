@@ -8,11 +8,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::rc::Rc;
 use std::str::FromStr;
 
-use rustybuzz::{Direction, Language, UnicodeBuffer};
+use rustybuzz::{Direction, Language, Script, ShapePlan, UnicodeBuffer};
 use unicode_bidi::{Level, ParagraphBidiInfo};
 
 use super::font::FontId;
@@ -61,14 +63,66 @@ impl Line {
     }
 }
 
+/// Shaped runs by face and direction, then text: looked up by `&str`, with no key
+/// to allocate, under a fast hash (the keys are our own text, not an attacker's).
+type Cache<T> = RefCell<[FxHashMap<Box<str>, Rc<T>>; 4]>;
+
 thread_local! {
-    static CACHE: RefCell<HashMap<(FontId, bool, String), Rc<Run>>> = RefCell::new(HashMap::new());
+    static CACHE: Cache<Run> = RefCell::new(Default::default());
 }
 const CACHE_LIMIT: usize = 20_000;
 
+fn cached<T>(
+    cache: &'static std::thread::LocalKey<Cache<T>>,
+    i: usize,
+    text: &str,
+) -> Option<Rc<T>> {
+    cache.with(|c| c.borrow()[i].get(text).cloned())
+}
+
+fn remember<T>(cache: &'static std::thread::LocalKey<Cache<T>>, i: usize, text: &str, v: &Rc<T>) {
+    cache.with(|c| {
+        let map = &mut c.borrow_mut()[i];
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(text.into(), v.clone());
+    });
+}
+
+thread_local! {
+    static PLANS: RefCell<HashMap<(FontId, bool, Script), Rc<ShapePlan>>> = RefCell::new(HashMap::new());
+}
+
+/// The shaping plan for a face, direction and script (the language is Persian for
+/// right-to-left runs, none otherwise). Building one costs more than shaping a label.
+fn plan(font: FontId, rtl: bool, script: Script) -> Rc<ShapePlan> {
+    PLANS.with(|p| {
+        p.borrow_mut()
+            .entry((font, rtl, script))
+            .or_insert_with(|| {
+                let (direction, language) = if rtl {
+                    let fa = Language::from_str("fa").expect("valid language tag");
+                    (Direction::RightToLeft, Some(fa))
+                } else {
+                    (Direction::LeftToRight, None)
+                };
+                Rc::new(ShapePlan::new(
+                    &font.get().face,
+                    direction,
+                    // The buffer reports no script (digits only) as UNKNOWN.
+                    (script != rustybuzz::script::UNKNOWN).then_some(script),
+                    language.as_ref(),
+                    &[],
+                ))
+            })
+            .clone()
+    })
+}
+
 fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
-    let key = (font, rtl, text.to_string());
-    if let Some(run) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+    let slot = font.index() * 2 + rtl as usize;
+    if let Some(run) = cached(&CACHE, slot, text) {
         return run;
     }
     let mut buf = UnicodeBuffer::new();
@@ -85,7 +139,9 @@ fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
     // behind), so that the ToUnicode map gives it back as U+200C, not a space.
     buf.set_flags(rustybuzz::BufferFlags::PRESERVE_DEFAULT_IGNORABLES);
     buf.guess_segment_properties();
-    let out = rustybuzz::shape(&font.get().face, &[], buf);
+    let face = &font.get().face;
+    let plan = plan(font, rtl, buf.script());
+    let out = rustybuzz::shape_with_plan(face, &plan, buf);
     let infos = out.glyph_infos();
     let positions = out.glyph_positions();
     // Cluster values are byte offsets; a cluster's text runs to the next larger one.
@@ -126,34 +182,22 @@ fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
         glyphs,
         width,
     });
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= CACHE_LIMIT {
-            c.clear();
-        }
-        c.insert(key, run.clone());
-    });
+    remember(&CACHE, slot, text, &run);
     run
 }
 
 thread_local! {
-    static LINES: RefCell<HashMap<(FontId, Dir, String), Rc<Line>>> = RefCell::new(HashMap::new());
+    static LINES: Cache<Line> = RefCell::new(Default::default());
 }
 
 /// Shapes one line (no line breaks inside) with base direction `dir`.
 pub fn shape_line(font: FontId, text: &str, dir: Dir) -> Rc<Line> {
-    let key = (font, dir, text.to_string());
-    if let Some(line) = LINES.with(|c| c.borrow().get(&key).cloned()) {
+    let slot = font.index() * 2 + (dir == Dir::Rtl) as usize;
+    if let Some(line) = cached(&LINES, slot, text) {
         return line;
     }
     let line = Rc::new(shape_uncached(font, text, dir));
-    LINES.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= CACHE_LIMIT {
-            c.clear();
-        }
-        c.insert(key, line.clone());
-    });
+    remember(&LINES, slot, text, &line);
     line
 }
 
@@ -225,15 +269,16 @@ pub fn measure(font: FontId, size: f32, text: &str, dir: Dir) -> f32 {
 /// ZWNJ, which joins a word), and inside a word only when the word alone is too wide.
 /// Explicit newlines start a new line.
 pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Rc<Line>> {
+    let measure = |t: &str| shape_line(font, t, dir).width(size);
     // Words are measured once each and summed with the space between them; shaping
     // does not join across a space, so the sum is the line's width.
-    let space = measure(font, size, " ", dir);
+    let space = measure(" ");
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut current = String::new();
         let mut width = 0.0;
         for word in para.split(' ').filter(|w| !w.is_empty()) {
-            let w = measure(font, size, word, dir);
+            let w = measure(word);
             if current.is_empty() && w <= max_width {
                 current.push_str(word);
                 width = w;
@@ -258,14 +303,14 @@ pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Ve
             for ch in word.chars() {
                 let mut candidate = current.clone();
                 candidate.push(ch);
-                if !current.is_empty() && measure(font, size, &candidate, dir) > max_width {
+                if !current.is_empty() && measure(&candidate) > max_width {
                     lines.push(shape_line(font, &current, dir));
                     current = ch.to_string();
                 } else {
                     current = candidate;
                 }
             }
-            width = measure(font, size, &current, dir);
+            width = measure(&current);
         }
         lines.push(shape_line(font, &current, dir));
     }
