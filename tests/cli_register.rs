@@ -169,6 +169,18 @@ fn a_rerun_charges_nothing_again() {
     assert_eq!(desk.sql("SELECT COUNT(*) FROM receipts"), 5);
 }
 
+/// The WAL is checkpointed from a second connection during a batch; when the run
+/// ends, everything is in the database file and no WAL is left behind.
+#[test]
+fn a_finished_batch_leaves_everything_in_the_database() {
+    let desk = Desk::new();
+    let csv = big_sheet(&desk, "big.csv", 1, 1500);
+    assert_eq!(run(desk.register().arg(&csv)).code, 0);
+    let wal = desk.dir.path().join("ledger.sqlite-wal");
+    assert!(!wal.exists(), "WAL left behind: {wal:?}");
+    assert_consistent(&desk, 1500);
+}
+
 #[test]
 fn every_quirk_of_a_real_sheet() {
     let desk = Desk::new();

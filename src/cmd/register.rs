@@ -134,7 +134,9 @@ pub fn run(common: &Common, args: &RegisterArgs) -> Result<ExitCode> {
     let ledger = if args.dry_run {
         None
     } else {
-        Some(Ledger::open(common.ledger()?)?)
+        let mut ledger = Ledger::open(common.ledger()?)?;
+        ledger.checkpoint_in_background()?;
+        Some(ledger)
     };
     process(common, args, &batch, sheets, ledger)
 }

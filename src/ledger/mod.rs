@@ -74,7 +74,28 @@ END;
 "#;
 
 pub struct Ledger {
+    /// Copies the WAL into the database from a thread of its own (see
+    /// [`Ledger::checkpoint_in_background`]). Declared first so it stops before
+    /// `conn` closes: the last connection to close checkpoints what is left.
+    checkpointer: Option<Checkpointer>,
     conn: Connection,
+    path: std::path::PathBuf,
+}
+
+/// A thread that checkpoints the WAL while a batch writes, stopped when the ledger
+/// is closed.
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// What recording a receipt did.
@@ -151,7 +172,11 @@ impl Ledger {
             .with_context(|| format!("cannot open the ledger {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(60))?;
         check_version(&conn, path)?;
-        Ok(Some(Ledger { conn }))
+        Ok(Some(Ledger {
+            conn,
+            path: path.to_path_buf(),
+            checkpointer: None,
+        }))
     }
 
     fn setup(conn: Connection, path: &Path) -> Result<Ledger> {
@@ -165,7 +190,11 @@ impl Ledger {
         // instead of 4 MB copies each hot page to the database once, not ten times.
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut ledger = Ledger { conn };
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+            checkpointer: None,
+        };
         let tx = ledger
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -184,6 +213,37 @@ impl Ledger {
         tx.commit()?;
         check_version(&ledger.conn, path)?;
         Ok(ledger)
+    }
+
+    /// Starts checkpointing from a thread of its own, for a long batch of commits.
+    ///
+    /// Each commit appends the pages it changed to the WAL; a checkpoint copies them
+    /// into the database and waits for the disk twice (fsync), which on the committing
+    /// thread stalls the batch. Here a second connection does the copying and the
+    /// waiting, while the batch's own automatic checkpoints find little left to do and
+    /// let the WAL start over. Durability is unchanged: every commit is still its own
+    /// transaction, synced as before.
+    pub fn checkpoint_in_background(&mut self) -> Result<()> {
+        if self.checkpointer.is_some() {
+            return Ok(());
+        }
+        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .with_context(|| format!("cannot open the ledger {}", self.path.display()))?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                // PASSIVE: never waits for, nor blocks, the writer; busy means the
+                // writer's own checkpoint is running, and the next round will do.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        self.checkpointer = Some(Checkpointer {
+            stop,
+            thread: Some(thread),
+        });
+        Ok(())
     }
 
     /// The receipt already recorded for this applicant, exam stage and service.
