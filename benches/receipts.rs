@@ -271,12 +271,7 @@ fn main() {
     for i in 0..n {
         book.push(&Doc::Receipt(receipt(i)));
     }
-    let t1 = start.elapsed().as_secs_f64();
     let pdf = book.finish();
-    eprintln!(
-        "push {t1:.3} finish {:.3}",
-        start.elapsed().as_secs_f64() - t1
-    );
     std::fs::write(out.join("combined.pdf"), &pdf).unwrap();
     let (t, c) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     println!(
