@@ -193,7 +193,7 @@ fn five_lines_sample_for_eyes() {
     std::fs::write(&out, five_line_pdf()).unwrap();
 }
 
-/// The Bold faces listed by pdffonts, as (subset tag, name).
+/// The Bold subsets listed by pdffonts, by name (`TAG+Vazirmatn-Bold`).
 fn bold_subsets(pdf: &Path) -> Vec<String> {
     tool("pdffonts", &[], pdf)
         .lines()

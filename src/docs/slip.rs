@@ -17,27 +17,23 @@ pub(super) fn draw(page: &mut Page, s: &Slip) {
 
     let w = f.width(page);
     let label = Style::regular(f.base * 0.9).color(Color::GRAY);
-    let value = Style::bold(f.base).data();
+    // The applicant's values are data; the exam is the same on every slip.
+    let (value, exam) = (Style::bold(f.base).data(), Style::bold(f.base));
     let a = &r.applicant;
     let mut t = Table::new(vec![w * 0.3, w * 0.7]);
     t.padding = f.base * 0.45;
-    for (l, v, ltr) in [
-        ("نام و نام خانوادگی", a.full_name(), false),
-        ("نام پدر", a.father_name.clone(), false),
-        ("کد ملی", a.national_id.clone(), true),
-        ("حرفه", a.trade.clone(), false),
+    for (l, v, style, ltr) in [
+        ("نام و نام خانوادگی", a.full_name(), value, false),
+        ("نام پدر", a.father_name.clone(), value, false),
+        ("کد ملی", a.national_id.clone(), value, true),
+        ("حرفه", a.trade.clone(), value, false),
         (
             "آزمون",
             format!("{} — {}", r.exam.program, r.exam.stage),
+            exam,
             false,
         ),
     ] {
-        // The exam is the template's; the rest is the applicant's data.
-        let style = if l == "آزمون" {
-            Style::bold(f.base)
-        } else {
-            value
-        };
         let cell = Cell::new(v, style, Align::Right);
         t.row(vec![
             Cell::new(l, label, Align::Right),

@@ -79,7 +79,6 @@ pub struct Ledger {
     /// `conn` closes: the last connection to close checkpoints what is left.
     checkpointer: Option<Checkpointer>,
     conn: Connection,
-    path: std::path::PathBuf,
 }
 
 /// A thread that checkpoints the WAL while a batch writes, stopped when the ledger
@@ -174,7 +173,6 @@ impl Ledger {
         check_version(&conn, path)?;
         Ok(Some(Ledger {
             conn,
-            path: path.to_path_buf(),
             checkpointer: None,
         }))
     }
@@ -192,7 +190,6 @@ impl Ledger {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut ledger = Ledger {
             conn,
-            path: path.to_path_buf(),
             checkpointer: None,
         };
         let tx = ledger
@@ -227,8 +224,13 @@ impl Ledger {
         if self.checkpointer.is_some() {
             return Ok(());
         }
-        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .with_context(|| format!("cannot open the ledger {}", self.path.display()))?;
+        // The file as SQLite opened it; without one (a name that is not UTF-8), the
+        // batch's own checkpoints do the work, only slower.
+        let Some(path) = self.conn.path() else {
+            return Ok(());
+        };
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .with_context(|| format!("cannot open the ledger {path}"))?;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {

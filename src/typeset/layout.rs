@@ -91,8 +91,8 @@ impl Page {
 
     /// One line of text in `area`, not wrapped. Returns the height used.
     pub fn text(&mut self, area: Area, style: Style, align: Align, dir: Dir, text: &str) -> f32 {
-        let shaped = shape_line(style.font, text, dir);
-        self.place(&shaped, area.x, area.w, area.top, style, align);
+        let line = shape_line(style.font, text, dir);
+        self.place(&line, area.x, area.w, area.top, style, align);
         style.line_height()
     }
 

@@ -90,6 +90,18 @@ impl Slot {
 /// Glyphs used in each slot, with the text each stands for (first seen wins).
 type Used = [BTreeMap<u16, String>; 4];
 
+/// The slot a glyph drawn in `slot` comes from: a data glyph that the page's fixed
+/// text also uses is drawn from the fixed text's subset, so the data subset holds
+/// only what the template lacks.
+fn drawn_from(used: &Used, slot: Slot, gid: u16) -> Slot {
+    let fixed = Slot::new(slot.font, false);
+    if slot.data && used[fixed.index()].contains_key(&gid) {
+        fixed
+    } else {
+        slot
+    }
+}
+
 /// A glyph placed on the page: x and baseline y in points from the top-left corner.
 struct Placed {
     gid: u16,
@@ -312,16 +324,12 @@ impl Document {
     }
 
     pub fn push(&mut self, mut page: Page) {
-        // A data glyph that the page's fixed text also uses is drawn from the fixed
-        // text's subset: the data subset holds only what the template lacks.
+        // Data glyphs move to the subset they are drawn from (see `drawn_from`).
         for font in FontId::ALL {
-            let (fixed, data) = (Slot::new(font, false), Slot::new(font, true));
+            let data = Slot::new(font, true);
             let mine = std::mem::take(&mut page.used[data.index()]);
             for (gid, text) in mine {
-                let to = match page.used[fixed.index()].get(&gid) {
-                    Some(_) => fixed,
-                    None => data,
-                };
+                let to = drawn_from(&page.used, data, gid);
                 let e = page.used[to.index()].entry(gid).or_default();
                 if e.is_empty() {
                     *e = text;
@@ -520,14 +528,15 @@ fn without_tables(font: &[u8], drop: &[&[u8; 4]]) -> Vec<u8> {
     let mut offset = 12 + 16 * tables.len();
     let mut head_at = None;
     for (tag, data) in &tables {
-        let mut data = data.to_vec();
+        let mut sum = checksum(data);
         if tag == b"head" && data.len() >= 12 {
-            // checkSumAdjustment counts as zero in the sums; it is set at the end.
-            data[8..12].fill(0);
+            // checkSumAdjustment counts as zero in the sums (it is a whole aligned
+            // word, so it is taken out of the sum); it is set at the end.
+            sum = sum.wrapping_sub(u32::from_be_bytes(data[8..12].try_into().expect("4")));
             head_at = Some(offset);
         }
         out.extend_from_slice(tag);
-        out.extend_from_slice(&checksum(&data).to_be_bytes());
+        out.extend_from_slice(&sum.to_be_bytes());
         out.extend_from_slice(&(offset as u32).to_be_bytes());
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
         offset += data.len().next_multiple_of(4);
@@ -692,14 +701,7 @@ fn page_content(page: &Page) -> Vec<u8> {
             } => {
                 let f = slot.font.get();
                 let scale = f.scale(*size);
-                let fixed = Slot::new(slot.font, false);
-                let slot_of = |gid: u16| {
-                    if slot.data && page.used[fixed.index()].contains_key(&gid) {
-                        fixed
-                    } else {
-                        *slot
-                    }
-                };
+                let slot_of = |gid: u16| drawn_from(&page.used, *slot, gid);
                 c.begin_text();
                 c.set_fill_rgb(*r, *g, *b);
                 // One text-matrix move per baseline or font change; between glyphs, a
@@ -758,17 +760,21 @@ fn round2(v: f32) -> f32 {
 fn deflate(data: &[u8]) -> Vec<u8> {
     use libdeflater::{CompressionLvl, Compressor};
     thread_local! {
-        static COMPRESS: RefCell<Compressor> =
-            // Level 1: level 0 (also "fastest" in libdeflater) stores, uncompressed.
-            RefCell::new(Compressor::new(CompressionLvl::new(1).expect("a valid level")));
+        // Level 1: level 0 (also "fastest" in libdeflater) stores, uncompressed. The
+        // scratch buffer has room for the worst case; the result is copied out at its
+        // own size, as a combined PDF keeps every page.
+        static COMPRESS: RefCell<(Compressor, Vec<u8>)> = RefCell::new((
+            Compressor::new(CompressionLvl::new(1).expect("a valid level")),
+            Vec::new(),
+        ));
     }
     COMPRESS.with(|c| {
-        let mut c = c.borrow_mut();
-        let mut out = vec![0; c.zlib_compress_bound(data.len())];
-        let n = c.zlib_compress(data, &mut out).expect("the bound fits");
-        out.truncate(n);
-        // Pages of a combined PDF are kept: not at the size of the bound.
-        out.shrink_to_fit();
-        out
+        let (c, scratch) = &mut *c.borrow_mut();
+        let bound = c.zlib_compress_bound(data.len());
+        if scratch.len() < bound {
+            scratch.resize(bound, 0);
+        }
+        let n = c.zlib_compress(data, scratch).expect("the bound fits");
+        scratch[..n].to_vec()
     })
 }

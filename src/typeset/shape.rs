@@ -8,12 +8,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-
-use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::rc::Rc;
 use std::str::FromStr;
 
+use rustc_hash::FxHashMap;
 use rustybuzz::{Direction, Language, Script, ShapePlan, UnicodeBuffer};
 use unicode_bidi::{Level, ParagraphBidiInfo};
 
@@ -269,16 +268,15 @@ pub fn measure(font: FontId, size: f32, text: &str, dir: Dir) -> f32 {
 /// ZWNJ, which joins a word), and inside a word only when the word alone is too wide.
 /// Explicit newlines start a new line.
 pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Rc<Line>> {
-    let measure = |t: &str| shape_line(font, t, dir).width(size);
     // Words are measured once each and summed with the space between them; shaping
     // does not join across a space, so the sum is the line's width.
-    let space = measure(" ");
+    let space = measure(font, size, " ", dir);
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut current = String::new();
         let mut width = 0.0;
         for word in para.split(' ').filter(|w| !w.is_empty()) {
-            let w = measure(word);
+            let w = measure(font, size, word, dir);
             if current.is_empty() && w <= max_width {
                 current.push_str(word);
                 width = w;
@@ -303,14 +301,14 @@ pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Ve
             for ch in word.chars() {
                 let mut candidate = current.clone();
                 candidate.push(ch);
-                if !current.is_empty() && measure(&candidate) > max_width {
+                if !current.is_empty() && measure(font, size, &candidate, dir) > max_width {
                     lines.push(shape_line(font, &current, dir));
                     current = ch.to_string();
                 } else {
                     current = candidate;
                 }
             }
-            width = measure(&current);
+            width = measure(font, size, &current, dir);
         }
         lines.push(shape_line(font, &current, dir));
     }
