@@ -13,7 +13,8 @@ use pishkhan::core::jalali::JalaliDate;
 use pishkhan::core::money::Unit;
 use pishkhan::core::office::Office;
 use pishkhan::core::tariff::{Selection, Stage, Tariffs};
-use pishkhan::docs::{Applicant, Combined, Doc, Exam, Receipt, ReceiptKind, render};
+use pishkhan::desk::{Applicant, Exam, Receipt};
+use pishkhan::docs::{Combined, Doc, render};
 use pishkhan::typeset::PageSize;
 
 // The same name lists as ../shared/bench-peers, picked pseudo-randomly: names are
@@ -176,11 +177,11 @@ fn main() {
             .quote(Selection::One(Stage::Registration), Some(cluster), 1)
             .unwrap();
         Receipt {
-            kind: ReceiptKind::Registration,
-            office: office.clone(),
+            kind: Stage::Registration,
+            office: office.clone().into(),
             number: format!("1402-{:06}", i + 1),
             date,
-            time: format!("{:02}:{:02}", 8 + (i / 60) % 6, i % 60),
+            time: format!("{:02}:{:02}", 8 + (i / 60) % 6, i % 60).into(),
             applicant: Applicant {
                 first_name: FIRST[pick(i, 1, 30)].into(),
                 last_name: LAST[pick(i, 2, 30)].into(),
@@ -197,12 +198,12 @@ fn main() {
                 time: None,
                 venue: None,
             },
-            lines: q.lines,
+            lines: q.lines.into(),
             office_total: q.office_total,
             tvto_total: q.tvto_total,
             grand_total: q.grand_total,
             unit: Unit::Toman,
-            approvals: schedule.approvals.clone(),
+            approvals: schedule.approvals.clone().into(),
         }
     };
     let receipt = |i: u64| {
@@ -216,7 +217,7 @@ fn main() {
                 .quote(Selection::One(Stage::Registration), Some(cluster), 1)
                 .unwrap();
             r.number = s("receipt_no");
-            r.time = s("time");
+            r.time = s("time").into();
             r.applicant.first_name = s("first_name");
             r.applicant.last_name = s("last_name");
             r.applicant.national_id = s("national_id");
@@ -224,7 +225,7 @@ fn main() {
             r.applicant.trade = s("trade");
             r.applicant.cluster = cluster.name_fa.clone();
             (r.lines, r.office_total, r.tvto_total, r.grand_total) =
-                (q.lines, q.office_total, q.tvto_total, q.grand_total);
+                (q.lines.into(), q.office_total, q.tvto_total, q.grand_total);
         }
         r
     };

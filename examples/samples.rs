@@ -9,7 +9,8 @@ use pishkhan::core::jalali::JalaliDate;
 use pishkhan::core::money::Unit;
 use pishkhan::core::office::Office;
 use pishkhan::core::tariff::{Selection, Stage, Tariffs};
-use pishkhan::docs::{Applicant, Doc, Exam, Receipt, ReceiptKind, Slip, render};
+use pishkhan::desk::{Applicant, Exam, Receipt};
+use pishkhan::docs::{Doc, Slip, render};
 use pishkhan::typeset::PageSize;
 
 fn main() {
@@ -36,52 +37,51 @@ fn main() {
         trade: "قالی‌باف دستباف".into(),
         cluster: String::new(),
     };
-    let receipt =
-        |kind: ReceiptKind, date: &str, time: &str, number: &str, selection: Selection| {
-            let date = JalaliDate::parse(date).unwrap();
-            let schedule = tariffs.schedule_on(date).unwrap();
-            let cluster = schedule.find_cluster("60000").unwrap();
-            let quote = schedule.quote(selection, Some(cluster), 1).unwrap();
-            let mut applicant = applicant.clone();
-            applicant.cluster = cluster.name_fa.clone();
-            Receipt {
-                kind,
-                office: office.clone(),
-                number: number.into(),
-                date,
-                time: time.into(),
-                applicant,
-                exam: Exam {
-                    program: program.clone(),
-                    stage: stage.name_fa.clone(),
-                    written_exam: stage.written_exam,
-                    time: Some("08:30".into()),
-                    venue: Some("مرکز آموزش فنی و حرفه‌ای شماره ۱ قم، بلوار امین".into()),
-                },
-                lines: quote.lines,
-                office_total: quote.office_total,
-                tvto_total: quote.tvto_total,
-                grand_total: quote.grand_total,
-                unit: Unit::Toman,
-                approvals: schedule.approvals.clone(),
-            }
-        };
+    let receipt = |kind: Stage, date: &str, time: &str, number: &str, selection: Selection| {
+        let date = JalaliDate::parse(date).unwrap();
+        let schedule = tariffs.schedule_on(date).unwrap();
+        let cluster = schedule.find_cluster("60000").unwrap();
+        let quote = schedule.quote(selection, Some(cluster), 1).unwrap();
+        let mut applicant = applicant.clone();
+        applicant.cluster = cluster.name_fa.clone();
+        Receipt {
+            kind,
+            office: office.clone().into(),
+            number: number.into(),
+            date,
+            time: time.into(),
+            applicant,
+            exam: Exam {
+                program: program.clone().into(),
+                stage: stage.name_fa.clone().into(),
+                written_exam: stage.written_exam,
+                time: Some("08:30".into()),
+                venue: Some("مرکز آموزش فنی و حرفه‌ای شماره ۱ قم، بلوار امین".into()),
+            },
+            lines: quote.lines.into(),
+            office_total: quote.office_total,
+            tvto_total: quote.tvto_total,
+            grand_total: quote.grand_total,
+            unit: Unit::Toman,
+            approvals: schedule.approvals.clone().into(),
+        }
+    };
     let registration = receipt(
-        ReceiptKind::Registration,
+        Stage::Registration,
         "1402/10/26",
         "10:42",
         "1402-000123",
         Selection::One(Stage::Registration),
     );
     let card = receipt(
-        ReceiptKind::Card,
+        Stage::Card,
         "1402/11/24",
         "09:15",
         "1402-000871",
         Selection::One(Stage::Card),
     );
     let certificate = receipt(
-        ReceiptKind::Certificate,
+        Stage::Certificate,
         "1403/01/20",
         "11:05",
         "1403-000042",

@@ -1,11 +1,13 @@
 //! pishkhan: the TVTO exam-registration desk of a government counter office.
 //!
-//! `core` is the pure domain; `cmd` holds one module per subcommand; `cli` is the
-//! argument surface shared by the binary and its completions.
+//! `core` is the pure domain; `desk` the rules of the counter and the one recording
+//! loop over it; `ledger` stores, `docs` draws (on `typeset`), `input` reads sheets;
+//! `cmd` holds one module per subcommand, `cli` the options they share.
 
 pub mod cli;
 pub mod cmd;
 pub mod core;
+pub mod desk;
 pub mod docs;
 pub mod input;
 pub mod ledger;

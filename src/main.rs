@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // clap exits 2 on a usage error, as PRODUCT.md's exit codes want.
-    let cli = pishkhan::cli::Cli::parse();
+    // clap exits 2 on a usage error, which is what exit code 2 means here.
+    let cli = pishkhan::cmd::Cli::parse();
     match pishkhan::cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -15,3 +15,6 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

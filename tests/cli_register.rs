@@ -266,13 +266,25 @@ fn exit_codes() {
         run(desk.register().arg(desk.dir.path().join("nope.csv"))).code,
         2
     );
+    // No office code: a new ledger cannot know it...
+    let r = run(pishkhan()
+        .args(["register", "--date", "1402/10/26"])
+        .arg("--ledger")
+        .arg(desk.dir.path().join("new.sqlite"))
+        .arg(&good));
+    assert_eq!(r.code, 2, "no office code");
+    assert!(r.stderr.contains("office code"), "{}", r.stderr);
+    // ...a ledger with one office's receipts does.
     let r = run(pishkhan()
         .args(["register", "--date", "1402/10/26"])
         .arg("--ledger")
         .arg(desk.ledger())
-        .arg(&good));
-    assert_eq!(r.code, 2, "no office code");
-    assert!(r.stderr.contains("office code"), "{}", r.stderr);
+        .arg(desk.file("next.csv", sheet(&[good_row(9)]))));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        desk.sql("SELECT COUNT(DISTINCT office_code) FROM receipts"),
+        1
+    );
 }
 
 #[test]

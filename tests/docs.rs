@@ -9,12 +9,13 @@ use pishkhan::core::jalali::JalaliDate;
 use pishkhan::core::money::Unit;
 use pishkhan::core::office::Office;
 use pishkhan::core::tariff::{Selection, Stage, Tariffs};
-use pishkhan::docs::{Applicant, Doc, Exam, Receipt, ReceiptKind, Slip, render};
+use pishkhan::desk::{Applicant, Exam, Receipt};
+use pishkhan::docs::{Doc, Slip, render};
 use pishkhan::typeset::PageSize;
 
 const SIZES: [PageSize; 3] = [PageSize::A5, PageSize::A4, PageSize::Roll80];
 
-fn receipt(kind: ReceiptKind, date: &str, stage: Stage, first_name: &str) -> Receipt {
+fn receipt(kind: Stage, date: &str, stage: Stage, first_name: &str) -> Receipt {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
     let tariffs = Tariffs::parse(&read("tariffs.toml")).0.unwrap();
@@ -29,7 +30,7 @@ fn receipt(kind: ReceiptKind, date: &str, stage: Stage, first_name: &str) -> Rec
         .unwrap();
     Receipt {
         kind,
-        office,
+        office: office.into(),
         number: "1402-000123".into(),
         date,
         time: "10:42".into(),
@@ -43,24 +44,24 @@ fn receipt(kind: ReceiptKind, date: &str, stage: Stage, first_name: &str) -> Rec
             cluster: cluster.name_fa.clone(),
         },
         exam: Exam {
-            program: program.name_fa.clone(),
-            stage: program.stages[0].name_fa.clone(),
+            program: program.name_fa.clone().into(),
+            stage: program.stages[0].name_fa.clone().into(),
             written_exam: program.stages[0].written_exam,
             time: Some("08:30".into()),
             venue: Some("مرکز شماره ۱ قم".into()),
         },
-        lines: q.lines,
+        lines: q.lines.into(),
         office_total: q.office_total,
         tvto_total: q.tvto_total,
         grand_total: q.grand_total,
         unit: Unit::Toman,
-        approvals: schedule.approvals.clone(),
+        approvals: schedule.approvals.clone().into(),
     }
 }
 
 fn registration() -> Receipt {
     receipt(
-        ReceiptKind::Registration,
+        Stage::Registration,
         "1402/10/26",
         Stage::Registration,
         "زهرا",
@@ -152,7 +153,7 @@ fn registration_receipt_text() {
 #[test]
 fn exam_slip_text() {
     let slip = Slip {
-        receipt: receipt(ReceiptKind::Card, "1402/11/24", Stage::Card, "زهرا"),
+        receipt: receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا"),
     };
     for size in SIZES {
         let (_d, _p, text) = text_of(&render(&[Doc::Slip(slip.clone())], size));
@@ -176,12 +177,7 @@ fn exam_slip_text() {
 
 #[test]
 fn certificate_receipt_text() {
-    let r = receipt(
-        ReceiptKind::Certificate,
-        "1403/01/20",
-        Stage::Certificate,
-        "زهرا",
-    );
+    let r = receipt(Stage::Certificate, "1403/01/20", Stage::Certificate, "زهرا");
     let (_d, _p, text) = text_of(&render(&[Doc::Receipt(r)], PageSize::A5));
     assert_contains(
         &text,
@@ -202,10 +198,10 @@ fn valid_small_subset_pdfs() {
     let docs = [
         Doc::Receipt(registration()),
         Doc::Slip(Slip {
-            receipt: receipt(ReceiptKind::Card, "1402/11/24", Stage::Card, "زهرا"),
+            receipt: receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا"),
         }),
         Doc::Receipt(receipt(
-            ReceiptKind::Certificate,
+            Stage::Certificate,
             "1403/01/20",
             Stage::Certificate,
             "زهرا",
@@ -249,7 +245,7 @@ fn same_receipt_same_bytes() {
     }
     // Different content, different document id.
     let other = receipt(
-        ReceiptKind::Registration,
+        Stage::Registration,
         "1402/10/26",
         Stage::Registration,
         "مریم",
@@ -267,7 +263,7 @@ fn many_applicants_one_file_one_subset() {
         .iter()
         .map(|n| {
             Doc::Receipt(receipt(
-                ReceiptKind::Registration,
+                Stage::Registration,
                 "1402/10/26",
                 Stage::Registration,
                 n,
@@ -314,11 +310,20 @@ fn roll_grows_with_its_content() {
 
 #[test]
 fn a_long_report_pages_with_numbers() {
-    use pishkhan::docs::{ReportDoc, ReportLine, render_report};
+    use pishkhan::core::money::Money;
+    use pishkhan::core::tariff::Kind;
+    use pishkhan::docs::{ReportDoc, ReportLine, Split, render_report};
+    let rial = |n: i64| Money::from_rial(n).unwrap();
+    let split = |office: i64, tvto: i64| Split {
+        office: rial(office),
+        tvto: rial(tvto),
+        grand: rial(office + tvto),
+    };
     let from = JalaliDate::parse("1402/10/01").unwrap();
-    let days: Vec<(JalaliDate, i64, i64)> = (0..60)
-        .map(|i| (from.add_days(i).unwrap(), 484_790 * (i + 1), 600_000))
+    let days: Vec<(JalaliDate, Split)> = (0..60)
+        .map(|i| (from.add_days(i).unwrap(), split(484_790 * (i + 1), 600_000)))
         .collect();
+    let office_total: i64 = (0..60).map(|i| 484_790 * (i + 1)).sum();
     let doc = ReportDoc {
         office_name: Some("دفتر نمونه".into()),
         from,
@@ -327,13 +332,12 @@ fn a_long_report_pages_with_numbers() {
             row: Some(1),
             name_fa: "احراز هویت متقاضی براساس مدارک".into(),
             schedule: "qom-1402".into(),
-            unit: 39_000,
+            unit: rial(39_000),
             count: 60,
-            amount: 2_340_000,
-            tvto: false,
+            amount: rial(2_340_000),
+            kind: Kind::Office,
         }],
-        office_total: days.iter().map(|d| d.1).sum(),
-        tvto_total: 36_000_000,
+        total: split(office_total, 36_000_000),
         counts: [60, 0, 0],
         days,
         offices: Vec::new(),

@@ -1,117 +1,547 @@
-//! What every batch command shares (register, card, certify): one result row per input
-//! row on stdout, the rejects file, files that appear whole or not at all, and cells
-//! a spreadsheet cannot mistake for formulas.
+//! What the charging commands (register, card, certify) write as the desk settles
+//! each group of rows: one result line per input row on stdout, receipt PDFs
+//! (rendered on every core), one combined PDF, the rejects file and SMS rows.
+//!
+//! A group arrives only after its transaction has committed, and its result lines are
+//! printed only after its PDFs are on the disk: the group's files are written under
+//! temporary names, synced at once, renamed, and the directory synced. An output that
+//! fails is given up (the rest of the batch is still recorded, every row still gets
+//! its result line) and reported at the end, for exit code 3: a re-run writes it.
 
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, VecDeque};
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::cli::Format;
-use crate::core::applicant::Rejection;
-use crate::core::money::{Money, Unit};
+use super::files::{self, Growing};
+use super::table::Columns;
+use crate::cli::BatchArgs;
+use crate::cli::DataFormat;
+use crate::core::money::Unit;
+use crate::core::text::{fa_grouped, to_persian_digits};
+use crate::desk::Receipt;
+use crate::desk::batch::{Entry, Outcome, Raw, Sink, Status};
+use crate::desk::batch::{Mode, Summary};
+use crate::desk::book::{Book, NoLedger, Registry};
+use crate::docs::{self, Combined};
+use crate::ledger::Ledger;
+use crate::typeset::PageSize;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Accepted,
-    Rejected,
-    Duplicate,
+/// Runs a batch through the desk's recording loop into the run's outputs: recorded
+/// in groups, or with `--dry-run` only checked, or with `--strict` all or nothing.
+/// The ledger is opened for writing (and created) only here, once the command has
+/// read everything it needs; `reader`, the command's own view of it, is closed
+/// before the writer, which as the last connection leaves no WAL behind. Returns
+/// the summary and what could not be written.
+pub fn charge(
+    path: &std::path::Path,
+    b: &BatchArgs,
+    reader: Option<Ledger>,
+    entries: Box<dyn Iterator<Item = Result<Entry>> + Send + '_>,
+    spec: Spec,
+) -> Result<(Summary, Vec<String>)> {
+    let mut ledger = if b.dry_run || b.strict {
+        None
+    } else {
+        let mut l = Ledger::open(path)?;
+        l.checkpoint_in_background()?;
+        Some(l)
+    };
+    let mut outputs = Outputs::start(spec)?;
+    let registry: &dyn Registry = match &reader {
+        Some(l) => l,
+        None => &NoLedger,
+    };
+    let mode = match &mut ledger {
+        Some(l) => Mode::Record(l),
+        None if b.dry_run => Mode::DryRun(registry),
+        None => Mode::Strict {
+            check: registry,
+            open: Box::new(|| Ok(Box::new(Ledger::open(path)?) as Box<dyn Book>)),
+        },
+    };
+    let recorded = crate::desk::batch::record(entries, mode, &mut outputs);
+    drop(reader);
+    drop(ledger);
+    // What was settled is written even when the batch stopped on an error.
+    let unwritten = outputs.finish();
+    let summary = recorded?;
+    if b.strict && !summary.recorded {
+        eprintln!(
+            "--strict: {} row(s) rejected; nothing was recorded / {} سطر رد شد و هیچ چیز ثبت نشد",
+            summary.rejected,
+            fa_grouped(summary.rejected as i64)
+        );
+    }
+    Ok((summary, unwritten))
 }
 
-/// The result of one input row.
-pub struct Outcome {
-    pub file: String,
-    pub line: u64,
-    pub national_id: String,
-    pub status: Status,
-    pub receipt_no: String,
-    pub office_total: Money,
-    pub tvto_fee: Money,
-    pub total: Money,
-    pub problems: Vec<Rejection>,
+/// What a run writes.
+pub struct Spec {
+    pub format: DataFormat,
+    /// One PDF per receipt, named by its number.
+    pub out: Option<PathBuf>,
+    /// All documents of the run in one PDF.
+    pub combined: Option<PathBuf>,
+    /// The rejected rows as the clerk wrote them, with the reasons.
+    pub rejects: Option<PathBuf>,
+    /// `mobile,message` rows for an SMS gateway.
+    pub sms: Option<PathBuf>,
+    pub paper: PageSize,
+    /// The combined PDF's title.
+    pub title: String,
 }
 
-impl Outcome {
-    pub fn rejected(file: &str, line: u64, national_id: &str, problems: Vec<Rejection>) -> Outcome {
-        Outcome {
-            file: file.to_string(),
-            line,
-            national_id: national_id.to_string(),
-            status: Status::Rejected,
-            receipt_no: String::new(),
-            office_total: Money::ZERO,
-            tvto_fee: Money::ZERO,
-            total: Money::ZERO,
-            problems,
+/// The outputs of a run, written on a thread of their own as groups settle.
+pub struct Outputs {
+    groups: Option<mpsc::SyncSender<(Vec<Entry>, bool)>>,
+    writer: Option<JoinHandle<Vec<String>>>,
+    wants_documents: bool,
+}
+
+impl Outputs {
+    /// Removes what killed runs left behind, then starts writing.
+    pub fn start(spec: Spec) -> Result<Outputs> {
+        for dir in [&spec.out].into_iter().flatten().cloned().chain(
+            [&spec.combined, &spec.rejects, &spec.sms]
+                .into_iter()
+                .flatten()
+                .map(|p| files::dir_of(p)),
+        ) {
+            files::remove_stale_temps(&dir);
+        }
+        let wants_documents = spec.out.is_some() || spec.combined.is_some() || spec.sms.is_some();
+        let mut writer = Writer::new(spec)?;
+        // Two groups in flight: one being printed while the next is rendered.
+        let (tx, rx) = mpsc::sync_channel(1);
+        let thread = std::thread::spawn(move || writer.run(rx));
+        Ok(Outputs {
+            groups: Some(tx),
+            writer: Some(thread),
+            wants_documents,
+        })
+    }
+
+    /// Waits for everything to be written; returns what could not be.
+    pub fn finish(mut self) -> Vec<String> {
+        self.groups = None;
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(failed)) => failed,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Vec::new(),
+        }
+    }
+}
+
+impl Sink for Outputs {
+    fn wants_documents(&self) -> bool {
+        self.wants_documents
+    }
+
+    fn settled(&mut self, entries: Vec<Entry>, recorded: bool) {
+        if let Some(tx) = &self.groups {
+            // The writer only stops early by panicking, which `finish` passes on.
+            let _ = tx.send((entries, recorded));
+        }
+    }
+}
+
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        self.groups = None;
+        if let Some(t) = self.writer.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// An output given up, and why.
+struct Failure {
+    what: String,
+    why: String,
+}
+
+struct Writer {
+    results: Results,
+    pdfs: Option<Pdfs>,
+    combined: Option<(PathBuf, Combined)>,
+    rejects: Option<Rejects>,
+    sms: Option<Sms>,
+    failed: Vec<Failure>,
+    progress: Option<ProgressBar>,
+    next_group: u64,
+}
+
+/// A group whose documents are being rendered.
+struct Pending {
+    id: u64,
+    entries: Vec<Entry>,
+    /// Temporary and final names of the group's PDFs.
+    pdfs: Vec<(PathBuf, PathBuf)>,
+    sms: Vec<(String, String)>,
+}
+
+impl Writer {
+    fn new(spec: Spec) -> Result<Writer> {
+        let progress = io::stderr().is_terminal().then(|| {
+            let p = ProgressBar::new_spinner();
+            p.set_style(
+                ProgressStyle::with_template("{spinner} {pos} rows {msg}").expect("valid template"),
+            );
+            p
+        });
+        Ok(Writer {
+            results: Results::new(spec.format),
+            pdfs: spec.out.map(|dir| Pdfs::start(dir, spec.paper)),
+            combined: spec
+                .combined
+                .map(|p| (p, Combined::new(&spec.title, spec.paper))),
+            rejects: spec.rejects.map(Rejects::new),
+            sms: spec.sms.map(Sms::new),
+            failed: Vec::new(),
+            progress,
+            next_group: 0,
+        })
+    }
+
+    fn run(&mut self, groups: mpsc::Receiver<(Vec<Entry>, bool)>) -> Vec<String> {
+        let mut pending = VecDeque::new();
+        loop {
+            // Start rendering the next group before finishing this one.
+            while pending.len() < 2 {
+                let next = if pending.is_empty() {
+                    groups.recv().ok()
+                } else {
+                    groups.try_recv().ok()
+                };
+                match next {
+                    Some((entries, recorded)) => pending.push_back(self.start(entries, recorded)),
+                    None => break,
+                }
+            }
+            match pending.pop_front() {
+                Some(p) => self.finish_group(p),
+                None => break,
+            }
+        }
+        self.finish()
+    }
+
+    /// Hands a group's documents to the renderers, the combined PDF and the SMS.
+    fn start(&mut self, mut entries: Vec<Entry>, recorded: bool) -> Pending {
+        let id = self.next_group;
+        self.next_group += 1;
+        let mut p = Pending {
+            id,
+            entries: Vec::new(),
+            pdfs: Vec::new(),
+            sms: Vec::new(),
+        };
+        for e in &mut entries {
+            let Some(doc) = e.document.take() else {
+                continue;
+            };
+            if self.sms.is_some() {
+                p.sms
+                    .push((doc.applicant.mobile.clone(), docs::sms_text(&doc)));
+            }
+            if !recorded {
+                continue;
+            }
+            if let Some((_, c)) = &mut self.combined {
+                c.add(&doc);
+            }
+            if let Some(pdfs) = self.pdfs.as_mut().filter(|p| p.broken.is_none()) {
+                let target = pdfs.dir.join(format!("{}.pdf", e.outcome.receipt_no));
+                // A duplicate's PDF only when a stopped run did not write it.
+                if e.outcome.status == Status::Accepted || !target.exists() {
+                    let tmp = files::temp_name(&pdfs.dir);
+                    pdfs.render(id, *doc, tmp.clone());
+                    p.pdfs.push((tmp, target));
+                }
+            }
+        }
+        p.entries = entries;
+        p
+    }
+
+    /// Puts a group's PDFs in place, then writes its rejects, SMS and result lines.
+    fn finish_group(&mut self, p: Pending) {
+        if let Some(pdfs) = &mut self.pdfs
+            && let Err(why) = pdfs.put_in_place(p.id, &p.pdfs)
+        {
+            let line = p.entries.first().map_or(0, |e| e.outcome.line);
+            self.failed.push(Failure {
+                what: format!(
+                    "receipt PDFs in {} (from line {line} of the sheet on)",
+                    pdfs.dir.display()
+                ),
+                why,
+            });
+        }
+        if let Some(r) = &mut self.rejects {
+            for e in &p.entries {
+                if let (Status::Rejected, Some(raw)) = (e.outcome.status, &e.raw) {
+                    r.push(raw, &e.outcome);
+                }
+            }
+        }
+        if let Some(s) = &mut self.sms {
+            for (mobile, text) in &p.sms {
+                s.push(mobile, text);
+            }
+        }
+        for e in &p.entries {
+            self.results.write(&e.outcome);
+        }
+        self.results.flush();
+        if let Some(bar) = &self.progress {
+            bar.inc(p.entries.len() as u64);
         }
     }
 
-    pub fn code(&self) -> String {
-        self.problems
+    fn finish(&mut self) -> Vec<String> {
+        if let Some(bar) = self.progress.take() {
+            bar.finish_and_clear();
+        }
+        if let Some(pdfs) = self.pdfs.take() {
+            pdfs.stop();
+        }
+        if let Some((path, c)) = self.combined.take()
+            && !c.is_empty()
+            && let Err(e) = files::write_atomic(&path, &c.finish())
+        {
+            self.failed.push(Failure {
+                what: format!("the combined PDF {}", path.display()),
+                why: format!("{e:#}"),
+            });
+        }
+        if let Some(r) = self.rejects.take() {
+            let path = r.path.clone();
+            if let Err(why) = r.finish() {
+                self.failed.push(Failure {
+                    what: format!("the rejects file {}", path.display()),
+                    why,
+                });
+            }
+        }
+        if let Some(s) = self.sms.take() {
+            let path = s.path.clone();
+            if let Err(why) = s.finish() {
+                self.failed.push(Failure {
+                    what: format!("the SMS file {}", path.display()),
+                    why,
+                });
+            }
+        }
+        if let Some(why) = self.results.broken.take() {
+            self.failed.push(Failure {
+                what: "result lines on standard output".into(),
+                why,
+            });
+        }
+        self.failed
             .iter()
-            .map(|p| p.code)
-            .collect::<Vec<_>>()
-            .join(";")
-    }
-    pub fn message_fa(&self) -> String {
-        self.problems
-            .iter()
-            .map(|p| p.message_fa.as_str())
-            .collect::<Vec<_>>()
-            .join("؛ ")
-    }
-    pub fn message_en(&self) -> String {
-        self.problems
-            .iter()
-            .map(|p| p.message_en.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+            .map(|f| format!("{}: {}", f.what, f.why))
+            .collect()
     }
 }
 
-/// Result rows on stdout, as they come: CSV, or one JSON object per line.
-pub enum Results {
-    Csv(Box<csv::Writer<io::StdoutLock<'static>>>),
-    Json(io::BufWriter<io::StdoutLock<'static>>),
+/// Receipt PDFs rendered on every core: each worker keeps its own font subsets and
+/// shaping caches for the whole run.
+struct Pdfs {
+    dir: PathBuf,
+    jobs: Option<mpsc::Sender<Job>>,
+    done: mpsc::Receiver<(u64, Result<(), String>)>,
+    /// Results of groups not yet put in place.
+    early: HashMap<u64, Vec<Result<(), String>>>,
+    workers: Vec<JoinHandle<()>>,
+    /// Why the PDFs were given up, once they have been.
+    broken: Option<String>,
+    made_dir: bool,
 }
+
+struct Job {
+    group: u64,
+    doc: Receipt,
+    tmp: PathBuf,
+}
+
+impl Pdfs {
+    fn start(dir: PathBuf, paper: PageSize) -> Pdfs {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        let (report, done) = mpsc::channel();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = (0..cores)
+            .map(|_| {
+                let (queue, report) = (queue.clone(), report.clone());
+                std::thread::spawn(move || {
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        let pdf = docs::print(&job.doc, paper);
+                        let written = fs::OpenOptions::new()
+                            .write(true)
+                            .create_new(true)
+                            .open(&job.tmp)
+                            .and_then(|mut f| f.write_all(&pdf))
+                            .map_err(|e| format!("{}: {e}", job.tmp.display()));
+                        if report.send((job.group, written)).is_err() {
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Pdfs {
+            dir,
+            jobs: Some(jobs),
+            done,
+            early: HashMap::new(),
+            workers,
+            broken: None,
+            made_dir: false,
+        }
+    }
+
+    fn render(&mut self, group: u64, doc: Receipt, tmp: PathBuf) {
+        if !self.made_dir {
+            self.made_dir = true;
+            if let Err(e) = fs::create_dir_all(&self.dir) {
+                self.broken = Some(format!("cannot create {}: {e}", self.dir.display()));
+            }
+        }
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(Job { group, doc, tmp });
+        }
+    }
+
+    /// Waits for a group's PDFs, makes their bytes durable with one sync, renames
+    /// them into place and syncs the directory. On any failure the group's temporary
+    /// files go, and so do the PDFs of the rest of the run.
+    fn put_in_place(&mut self, group: u64, files: &[(PathBuf, PathBuf)]) -> Result<(), String> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut results = self.early.remove(&group).unwrap_or_default();
+        while results.len() < files.len() {
+            match self.done.recv() {
+                Ok((g, r)) if g == group => results.push(r),
+                Ok((g, r)) => self.early.entry(g).or_default().push(r),
+                Err(_) => results.push(Err("the PDF renderers stopped".into())),
+            }
+        }
+        let mut done = results.into_iter().collect::<Result<(), String>>();
+        if let Some(why) = &self.broken {
+            done = Err(why.clone());
+        }
+        if done.is_ok() {
+            let tmps: Vec<PathBuf> = files.iter().map(|(t, _)| t.clone()).collect();
+            done = files::sync_files_in(&self.dir, &tmps)
+                .and_then(|()| files.iter().try_for_each(|(t, f)| fs::rename(t, f)))
+                .and_then(|()| files::sync_dir(&self.dir))
+                .map_err(|e| format!("{}: {e}", self.dir.display()));
+        }
+        if let Err(why) = &done {
+            for (t, _) in files {
+                let _ = fs::remove_file(t);
+            }
+            self.broken.get_or_insert_with(|| why.clone());
+        }
+        done
+    }
+
+    fn stop(mut self) {
+        self.jobs = None;
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+/// Result lines on stdout, as groups settle: CSV, JSON lines, or a table.
+struct Results {
+    out: io::BufWriter<io::Stdout>,
+    format: DataFormat,
+    table: Columns,
+    /// Why stdout failed, when it did; a closed pipe (`| head`) is not a failure.
+    broken: Option<String>,
+    closed: bool,
+}
+
+const HEADER: [&str; 11] = [
+    "line",
+    "national_id",
+    "status",
+    "receipt_no",
+    "office_total",
+    "tvto_fee",
+    "total",
+    "code",
+    "message_fa",
+    "message_en",
+    "file",
+];
 
 impl Results {
-    pub fn new(format: Format) -> Result<Results> {
-        let stdout = io::stdout().lock();
-        if format == Format::Json {
-            return Ok(Results::Json(io::BufWriter::new(stdout)));
-        }
-        let mut w = csv::Writer::from_writer(stdout);
-        w.write_record([
-            "line",
-            "national_id",
-            "status",
-            "receipt_no",
-            "office_total",
-            "tvto_fee",
-            "total",
-            "code",
-            "message_fa",
-            "message_en",
-            "file",
-        ])?;
-        Ok(Results::Csv(Box::new(w)))
+    fn new(format: DataFormat) -> Results {
+        let mut r = Results {
+            out: io::BufWriter::new(io::stdout()),
+            format,
+            table: Columns::new(&[5, 10, 7, 11, 9, 50]),
+            broken: None,
+            closed: false,
+        };
+        let head = match format {
+            DataFormat::Csv => csv_line(HEADER),
+            DataFormat::Json => Vec::new(),
+            DataFormat::Table => r
+                .table
+                .header(&[
+                    "سطر",
+                    "کد ملی",
+                    "وضعیت",
+                    "شماره رسید",
+                    "مبلغ (تومان)",
+                    "توضیح",
+                ])
+                .into_bytes(),
+        };
+        r.put(&head);
+        r
     }
 
-    pub fn write(&mut self, o: &Outcome) -> Result<()> {
-        let status = match o.status {
-            Status::Accepted => "accepted",
-            Status::Rejected => "rejected",
-            Status::Duplicate => "duplicate",
-        };
-        let toman = |m: Money| m.plain(Unit::Toman);
-        let written = match self {
-            Results::Json(out) => {
-                let v = json!({
+    fn write(&mut self, o: &Outcome) {
+        let toman = |m: crate::core::money::Money| m.plain(Unit::Toman);
+        let bytes = match self.format {
+            DataFormat::Csv => csv_line([
+                o.line.to_string(),
+                safe_cell(&o.national_id),
+                o.status.as_str().into(),
+                o.receipt_no.clone(),
+                toman(o.office_total),
+                toman(o.tvto_fee),
+                toman(o.total),
+                o.code(),
+                safe_cell(&o.message_fa()),
+                safe_cell(&o.message_en()),
+                safe_cell(&o.file),
+            ]),
+            DataFormat::Json => {
+                let mut v = serde_json::to_vec(&json!({
                     "line": o.line,
                     "national_id": o.national_id,
-                    "status": status,
+                    "status": o.status.as_str(),
                     "receipt_no": o.receipt_no,
                     "office_total": o.office_total.json(Unit::Toman),
                     "tvto_fee": o.tvto_fee.json(Unit::Toman),
@@ -119,45 +549,70 @@ impl Results {
                     "code": o.code(),
                     "message_fa": o.message_fa(),
                     "message_en": o.message_en(),
-                    "file": o.file,
-                });
-                serde_json::to_writer(&mut *out, &v)
-                    .map_err(io::Error::from)
-                    .and_then(|_| out.write_all(b"\n"))
+                    "file": &*o.file,
+                }))
+                .expect("plain values serialise");
+                v.push(b'\n');
+                v
             }
-            Results::Csv(w) => w
-                .write_record([
-                    o.line.to_string(),
-                    safe_cell(&o.national_id),
-                    status.into(),
-                    o.receipt_no.clone(),
-                    toman(o.office_total),
-                    toman(o.tvto_fee),
-                    toman(o.total),
-                    o.code(),
-                    safe_cell(&o.message_fa()),
-                    safe_cell(&o.message_en()),
-                    safe_cell(&o.file),
+            DataFormat::Table => self
+                .table
+                .line(&[
+                    to_persian_digits(&o.line.to_string()),
+                    o.national_id.clone(),
+                    o.status.name_fa().into(),
+                    to_persian_digits(&o.receipt_no),
+                    if o.status == Status::Rejected {
+                        String::new()
+                    } else {
+                        o.total.grouped_fa(Unit::Toman)
+                    },
+                    o.message_fa(),
                 ])
-                .map_err(io::Error::from),
+                .into_bytes(),
         };
-        quiet_pipe(written)
+        self.put(&bytes);
     }
 
-    pub fn finish(self) -> Result<()> {
-        quiet_pipe(match self {
-            Results::Csv(mut w) => w.flush(),
-            Results::Json(mut w) => w.flush(),
-        })
+    fn put(&mut self, bytes: &[u8]) {
+        if self.closed || self.broken.is_some() {
+            return;
+        }
+        if let Err(e) = self.out.write_all(bytes) {
+            self.fail(e);
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.closed
+            && self.broken.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.fail(e);
+        }
+    }
+
+    fn fail(&mut self, e: io::Error) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            self.closed = true; // the reader stopped reading; the batch goes on
+        } else {
+            self.broken = Some(e.to_string());
+        }
     }
 }
 
-/// A reader that stopped reading (`| head`) is not an error; the batch goes on.
-fn quiet_pipe(r: io::Result<()>) -> Result<()> {
-    match r {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+/// One CSV record, with its line ending.
+fn csv_line<I, S>(cells: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .buffer_capacity(512)
+        .from_writer(Vec::with_capacity(256));
+    w.write_record(cells).expect("writing to memory");
+    w.into_inner().expect("writing to memory")
 }
 
 /// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@` first) gets a
@@ -169,228 +624,108 @@ pub fn safe_cell(s: &str) -> String {
     }
 }
 
-/// Writes a file so that it appears whole or not at all: a temporary file in the same
-/// directory, synced, then renamed over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+/// A file of rows written as groups settle, put in place when the run ends. The
+/// first failure gives it up.
+struct Appended {
+    path: PathBuf,
+    file: Result<Growing, String>,
+}
+
+impl Appended {
+    fn new(path: PathBuf, head: &[u8]) -> Appended {
+        let file = Growing::create(&path)
+            .and_then(|mut g| g.writer().write_all(head).map(|()| g))
+            .map_err(|e| format!("cannot write beside {}: {e}", path.display()));
+        Appended { path, file }
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        if let Ok(g) = &mut self.file
+            && let Err(e) = g.writer().write_all(bytes)
+        {
+            let why = e.to_string();
+            if let Ok(g) = std::mem::replace(&mut self.file, Err(why)) {
+                g.abandon();
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(), String> {
+        let path = self.path;
+        self.file?.finish(&path).map_err(|e| e.to_string())
+    }
 }
 
 /// The rejects file: the clerk's rows as she wrote them, with the reasons after them,
-/// in UTF-8 with a BOM so that Excel shows the Persian. Written as the rows come into
-/// a temporary file beside the target, renamed when the batch ends. The header is the
-/// first sheet's; rows of a sheet with other headers come under their own header line.
-pub struct Rejects {
-    w: csv::Writer<io::BufWriter<tempfile::NamedTempFile>>,
-    header: Option<csv::StringRecord>,
+/// in UTF-8 with a BOM so that Excel shows the Persian. The header is the first
+/// sheet's; rows of a sheet with other headers come under their own header line.
+struct Rejects {
+    path: PathBuf,
+    file: Appended,
+    header: Option<Arc<csv::StringRecord>>,
 }
 
 impl Rejects {
-    pub fn new(path: &Path) -> Result<Rejects> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        tmp.write_all("\u{FEFF}".as_bytes())?;
-        Ok(Rejects {
-            w: csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(io::BufWriter::new(tmp)),
+    fn new(path: PathBuf) -> Rejects {
+        Rejects {
+            file: Appended::new(path.clone(), "\u{FEFF}".as_bytes()),
+            path,
             header: None,
-        })
+        }
     }
 
-    pub fn push(
-        &mut self,
-        headers: &csv::StringRecord,
-        record: &csv::StringRecord,
-        o: &Outcome,
-    ) -> Result<()> {
-        if self.header.as_ref() != Some(headers) {
-            let mut h: Vec<String> = headers.iter().map(safe_cell).collect();
+    fn push(&mut self, raw: &Raw, o: &Outcome) {
+        if self.header.as_ref() != Some(&raw.headers) {
+            let mut h: Vec<String> = raw.headers.iter().map(safe_cell).collect();
             h.extend(["code", "message_fa", "message_en"].map(String::from));
-            self.w.write_record(&h)?;
-            self.header = Some(headers.clone());
+            self.file.append(&csv_line(&h));
+            self.header = Some(raw.headers.clone());
         }
-        let mut cells: Vec<String> = record.iter().map(safe_cell).collect();
-        cells.resize(headers.len().max(cells.len()), String::new());
+        let mut cells: Vec<String> = raw.record.iter().map(safe_cell).collect();
+        cells.resize(raw.headers.len().max(cells.len()), String::new());
         cells.extend([o.code(), o.message_fa(), o.message_en()]);
-        self.w.write_record(&cells)?;
-        Ok(())
+        self.file.append(&csv_line(&cells));
     }
 
-    pub fn finish(self, path: &Path) -> Result<()> {
-        let tmp = self
-            .w
-            .into_inner()
-            .map_err(|e| anyhow!("{e}"))?
-            .into_inner()
-            .map_err(|e| anyhow!("{e}"))?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+    fn finish(self) -> Result<(), String> {
+        self.file.finish()
     }
 }
 
-/// The office code receipts are numbered under; a dry run can do without one.
-pub fn office_code(office: &crate::core::office::Office, dry_run: bool) -> Result<String> {
-    match office.code.clone().filter(|c| !c.trim().is_empty()) {
-        Some(code) => Ok(code),
-        None if dry_run => Ok(String::new()),
-        None => anyhow::bail!(
-            "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or a --config file with `code` (receipt numbers are kept per office) / کد دفتر تعیین نشده است"
-        ),
-    }
+/// `mobile,message` rows for an SMS gateway.
+struct Sms {
+    path: PathBuf,
+    file: Appended,
 }
 
-/// A national ID that came earlier in the same batch.
-pub fn duplicate_in_batch(first_line: Option<u64>) -> Rejection {
-    let (fa, en) = match first_line {
-        Some(n) => (
-            format!(
-                "این کد ملی در سطر {} همین فهرست هم آمده است",
-                crate::core::text::to_persian_digits(&n.to_string())
-            ),
-            format!("the same national ID is on line {n} of this batch"),
-        ),
-        None => (
-            "این کد ملی در همین فهرست دوباره آمده است".into(),
-            "the same national ID is on an earlier line of this batch".into(),
-        ),
-    };
-    Rejection {
-        code: "duplicate_in_batch",
-        field: "national_id",
-        message_fa: fa,
-        message_en: en,
-    }
-}
-
-/// One applicant of a `card` or `certify` run, checked and priced: the outcome so
-/// far, and the receipt to record when accepted.
-pub struct Charge {
-    pub outcome: Outcome,
-    pub receipt: Option<crate::docs::Receipt>,
-    pub program: String,
-    pub exam_stage: u32,
-    pub schedule_id: String,
-}
-
-/// Records the accepted charges (unless a dry run, or `--strict` with a rejection),
-/// writes their documents and one result row each, prints the summary. Returns the
-/// exit code and the receipts newly recorded.
-pub fn record_charges(
-    common: &crate::cli::Common,
-    args: &crate::cli::BatchOutput,
-    office_code: &str,
-    charges: Vec<Charge>,
-) -> Result<(std::process::ExitCode, Vec<crate::docs::Receipt>)> {
-    use crate::docs::{self, Combined, Doc};
-    use crate::ledger::{Ledger, NewReceipt, Recorded};
-
-    let format = super::output_format(common);
-    if format == Format::Pdf {
-        anyhow::bail!("results are csv or json; documents go to --out DIR or --combined FILE");
-    }
-    let rejected = charges
-        .iter()
-        .filter(|c| c.outcome.status == Status::Rejected)
-        .count();
-    let strict_stop = args.strict && rejected > 0;
-    let record = !args.dry_run && !strict_stop;
-    let mut ledger = if record {
-        Some(Ledger::open(common.ledger()?)?)
-    } else {
-        None
-    };
-    if let (Some(dir), true) = (&args.out, record) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let size = common.paper.size();
-    let mut combined = Combined::new("pishkhan", size);
-    let mut results = Results::new(format)?;
-    let mut new = Vec::new();
-    let (mut accepted, mut duplicates) = (0u64, 0u64);
-    let (mut office_sum, mut tvto_sum) = (Money::ZERO, Money::ZERO);
-    for mut c in charges {
-        if let (Some(l), Some(receipt), Status::Accepted) =
-            (ledger.as_mut(), &c.receipt, c.outcome.status)
-        {
-            match l.record(&NewReceipt {
-                office_code,
-                program: &c.program,
-                exam_stage: c.exam_stage,
-                schedule_id: &c.schedule_id,
-                person: None,
-                document: receipt,
-            })? {
-                Recorded::New(n) => c.outcome.receipt_no = n,
-                Recorded::Duplicate(n) => {
-                    c.outcome.status = Status::Duplicate;
-                    c.outcome.receipt_no = n;
-                }
-            }
+impl Sms {
+    fn new(path: PathBuf) -> Sms {
+        Sms {
+            file: Appended::new(path.clone(), &csv_line(["mobile", "message"])),
+            path,
         }
-        if let (Some(l), false) = (
-            ledger.as_ref(),
-            c.outcome.status == Status::Rejected || c.outcome.receipt_no.is_empty(),
-        ) {
-            let doc = l
-                .document(office_code, &c.outcome.receipt_no)?
-                .ok_or_else(|| {
-                    anyhow!("receipt {} vanished from the ledger", c.outcome.receipt_no)
-                })?;
-            if let Some(dir) = &args.out {
-                let path = dir.join(format!("{}.pdf", c.outcome.receipt_no));
-                if c.outcome.status == Status::Accepted || !path.exists() {
-                    write_atomic(&path, &docs::render(&[Doc::of(doc.clone())], size))?;
-                }
-            }
-            if args.combined.is_some() {
-                combined.push(&Doc::of(doc.clone()));
-            }
-            if c.outcome.status == Status::Accepted {
-                new.push(doc);
-            }
-        }
-        match c.outcome.status {
-            Status::Accepted => {
-                accepted += 1;
-                office_sum = office_sum.checked_add(c.outcome.office_total)?;
-                tvto_sum = tvto_sum.checked_add(c.outcome.tvto_fee)?;
-            }
-            Status::Duplicate => duplicates += 1,
-            Status::Rejected => {}
-        }
-        results.write(&c.outcome)?;
     }
-    results.finish()?;
-    if let (Some(path), false) = (&args.combined, combined.is_empty()) {
-        write_atomic(path, &combined.finish())?;
+
+    fn push(&mut self, mobile: &str, text: &str) {
+        self.file
+            .append(&csv_line([safe_cell(mobile), safe_cell(text)]));
     }
-    if strict_stop {
-        eprintln!("--strict: {rejected} row(s) rejected; nothing was recorded / هیچ چیز ثبت نشد");
+
+    fn finish(self) -> Result<(), String> {
+        self.file.finish()
     }
-    eprintln!(
-        "{}accepted {accepted}, rejected {rejected}, already done {duplicates}; office fees {office_sum}, TVTO money {tvto_sum}",
-        if record { "" } else { "not recorded: " },
-    );
-    let code = if rejected > 0 {
-        std::process::ExitCode::from(super::EXIT_REJECTED)
-    } else {
-        std::process::ExitCode::SUCCESS
-    };
-    Ok((code, new))
+}
+
+/// What went unwritten, on stderr, English and Persian: the rows are recorded and a
+/// re-run writes it.
+pub fn report_unwritten(failed: &[String]) {
+    for f in failed {
+        eprintln!("not written: {f}");
+    }
+    if !failed.is_empty() {
+        eprintln!(
+            "the rows above are recorded in the ledger; run the same command again to write what is missing (nothing is charged twice) / ردیف‌ها در دفتر ثبت شده‌اند اما {} خروجی نوشته نشد؛ همین فرمان را دوباره اجرا کنید تا نوشته شود (هیچ مبلغی دوباره گرفته نمی‌شود)",
+            fa_grouped(failed.len() as i64)
+        );
+    }
 }

@@ -1,178 +1,93 @@
 //! `pishkhan certify`: after a final pass, lines 6–7 and TVTO's certificate fee, with
 //! a certificate receipt. The only command that ever charges the certificate fee.
 
-use std::collections::HashSet;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
-use super::batch::{Charge, Outcome, Status, duplicate_in_batch, office_code, record_charges};
-use super::register::{now_in_iran, reprint};
-use super::{load_office, load_tariffs, service_date};
-use crate::cli::{CertifyArgs, Common};
-use crate::core::applicant::{Rejection, check_national_id};
-use crate::core::tariff::{Selection, Stage};
-use crate::core::text::fold_key;
-use crate::docs::{Receipt, ReceiptKind};
+use super::batch::{self, Spec};
+use super::{batch_end, context, reprint};
+use crate::cli::{BatchArgs, Common};
+use crate::desk::book::{NoLedger, Registry};
+use crate::desk::certify::{Certificates, ExamResult};
+use crate::desk::rules;
 use crate::input::{Field, Sheet, open_source};
 use crate::ledger::Ledger;
 
-/// Results that mean a final pass, folded.
-const PASSED: &[&str] = &[
-    "قبول نهایی",
-    "قبول",
-    "پذیرفته",
-    "passed",
-    "pass",
-    "final pass",
-    "accepted",
-];
+const EXAMPLES: &str = "\
+Examples:
+  pishkhan certify examples/results.csv --date 1402/12/10 --out certs/
+  pishkhan certify --reprint 1402-000027 --out certs/
 
-pub fn run(common: &Common, args: &CertifyArgs) -> Result<ExitCode> {
+The CSV has national_id (کد ملی) and result (نتیجه: قبول نهایی / passed, or anything
+else). Only an applicant registered in this ledger who finally passed is charged lines
+6–7 and TVTO's certificate fee; this is the only command that ever charges the
+certificate fee, and a second run is a duplicate, not a second charge.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// national_id,result rows
+    #[arg(value_name = "CSV", required_unless_present = "reprint")]
+    pub csv: Option<String>,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let b = &args.batch;
-    let office = load_office(common)?;
     if let Some(number) = &b.reprint {
-        return reprint(
-            common,
-            b.out.as_deref(),
-            b.combined.as_deref(),
-            &office,
-            number,
-        );
+        return reprint(common, b, number);
     }
     let Some(name) = &args.csv else {
         bail!("give the results CSV (national_id,result)");
     };
-    let tariffs = load_tariffs(common)?;
-    let date = service_date(common)?;
-    let schedule = tariffs.schedule_on(date)?;
-    let office_code = office_code(&office, b.dry_run)?;
-    let time = b.time.clone().unwrap_or_else(now_in_iran);
+    let path = common.ledger()?;
+    let reader = Ledger::open_read_only(path)?;
+    let ctx = context(common, b.time.as_deref(), reader.as_ref())?;
+    let office_code = rules::office_code(ctx.office_code(), b.dry_run)?;
+    let mut certificates = Certificates::new(&ctx, &office_code)?;
     let sheet = Sheet::open_with(
         name,
-        open_source(name)?,
+        open_source(name).with_context(|| format!("cannot read {name}"))?,
         None,
         &[
             (Field::NationalId, "national_id", "کد ملی"),
             (Field::Result, "result", "نتیجه"),
         ],
     )?;
-    let ledger = Ledger::open_read_only(common.ledger()?)?;
-    let quote = schedule.quote(Selection::One(Stage::Certificate), None, 1)?;
-    let mut seen = HashSet::new();
-    let mut charges = Vec::new();
-    for row in sheet {
-        let (line, input) = match row {
-            Ok(r) => (r.line, r.input),
-            Err(bad) => {
-                let r = Rejection {
-                    code: "row_malformed",
-                    field: "",
-                    message_fa: bad.fa,
-                    message_en: bad.en,
-                };
-                charges.push(rejected(name, bad.line, "", r));
-                continue;
-            }
+    let file: Arc<str> = Arc::from(name.as_str());
+    // Registrations are looked up on the checking thread, over a connection of its own.
+    let lookup: Box<dyn Registry + Send> = match Ledger::open_read_only(path)? {
+        Some(l) => Box::new(l),
+        None => Box::new(NoLedger),
+    };
+    let entries = sheet.map(move |row| {
+        let row = match row {
+            Ok(r) => Ok(ExamResult {
+                line: r.line,
+                national_id: r.input.national_id,
+                result: r.input.result,
+            }),
+            Err(bad) => Err((bad.line, rules::malformed(&bad))),
         };
-        let id = match check_national_id(&input.national_id) {
-            Ok(id) => id,
-            Err(r) => {
-                charges.push(rejected(name, line, &input.national_id, r));
-                continue;
-            }
-        };
-        if !seen.insert(id.clone()) {
-            let r = duplicate_in_batch(None);
-            charges.push(rejected(name, line, &id, r));
-            continue;
-        }
-        let registration = ledger
-            .as_ref()
-            .map(|l| l.registration_of(&id))
-            .transpose()?
-            .flatten();
-        let Some((program, stage, reg)) = registration else {
-            let r = Rejection {
-                code: "not_registered",
-                field: "national_id",
-                message_fa: "این متقاضی در این دفتر ثبت نام نکرده است".into(),
-                message_en: "not registered in this ledger".into(),
-            };
-            charges.push(rejected(name, line, &id, r));
-            continue;
-        };
-        if !PASSED
-            .iter()
-            .any(|p| fold_key(p) == fold_key(&input.result))
-        {
-            let r = Rejection {
-                code: "not_passed",
-                field: "result",
-                message_fa: format!(
-                    "نتیجه «{}» قبولی نهایی نیست: هزینه گواهینامه فقط از قبول‌شدگان نهایی گرفته می‌شود",
-                    input.result
-                ),
-                message_en: format!(
-                    "result \"{}\" is not a final pass: only those who passed pay for the certificate",
-                    input.result
-                ),
-            };
-            charges.push(rejected(name, line, &id, r));
-            continue;
-        }
-        let duplicate = ledger
-            .as_ref()
-            .map(|l| l.find(&id, &program, stage, ReceiptKind::Certificate))
-            .transpose()?
-            .flatten();
-        let receipt = Receipt {
-            kind: ReceiptKind::Certificate,
-            office: office.clone(),
-            number: String::new(),
-            date,
-            time: time.clone(),
-            applicant: reg.applicant.clone(),
-            exam: reg.exam.clone(),
-            lines: quote.lines.clone(),
-            office_total: quote.office_total,
-            tvto_total: quote.tvto_total,
-            grand_total: quote.grand_total,
-            unit: reg.unit,
-            approvals: schedule.approvals.clone(),
-        };
-        charges.push(Charge {
-            outcome: Outcome {
-                file: name.clone(),
-                line,
-                national_id: id.clone(),
-                status: if duplicate.is_some() {
-                    Status::Duplicate
-                } else {
-                    Status::Accepted
-                },
-                receipt_no: duplicate.unwrap_or_default(),
-                office_total: quote.office_total,
-                tvto_fee: quote.tvto_total,
-                total: quote.grand_total,
-                problems: Vec::new(),
-            },
-            receipt: Some(receipt),
-            program,
-            exam_stage: stage,
-            schedule_id: schedule.id.clone(),
-        });
-    }
-    drop(ledger);
-    Ok(record_charges(common, b, &office_code, charges)?.0)
-}
-
-fn rejected(file: &str, line: u64, national_id: &str, r: Rejection) -> Charge {
-    Charge {
-        outcome: Outcome::rejected(file, line, national_id, vec![r]),
-        receipt: None,
-        program: String::new(),
-        exam_stage: 0,
-        schedule_id: String::new(),
-    }
+        certificates.check(&file, lookup.as_ref(), row)
+    });
+    let spec = Spec {
+        format: b.format.get(),
+        out: b.out.clone(),
+        combined: b.combined.clone(),
+        rejects: None,
+        sms: None,
+        paper: b.paper.size(),
+        title: "رسیدهای پرداخت هزینه گواهینامه".into(),
+    };
+    let (summary, unwritten) = batch::charge(path, b, reader, Box::new(entries), spec)?;
+    Ok(batch_end(
+        &summary,
+        &unwritten,
+        ("certified before", "پرداخت‌شده از پیش"),
+    ))
 }

@@ -3,17 +3,47 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use serde::Serialize;
 
-use super::{EXIT_USAGE, emit, office_overrides, output_format, problem_lines, read_text};
-use crate::cli::{CheckArgs, Common, Format};
+use super::{
+    EXIT_USAGE, emit, load_office, office_overrides, problem_lines, read_text, service_date,
+};
+use crate::cli::{Common, DataFormat};
 use crate::core::calendar::Calendar;
 use crate::core::money::Unit;
 use crate::core::office::Office;
 use crate::core::problem::Problem;
 use crate::core::tariff::Tariffs;
+use crate::desk::Context;
+use crate::desk::register::Registrar;
+use crate::desk::rules;
+use crate::input::{Sheet, open_source};
+
+const EXAMPLES: &str = "\
+Examples:
+  pishkhan check
+  pishkhan check --format json
+  pishkhan check --applicants examples/applicants.csv --date 1402/10/26
+
+Lists every problem with its file and key. Exit 0 when there is no error (warnings
+do not fail), 2 otherwise. --applicants checks a sheet as `register --dry-run` would,
+one problem per reason with its line and column; without --date, as on a day of the
+stage's registration window (today when it is open), and it says which.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Also check an applicant sheet as `register --dry-run` would, recording nothing
+    #[arg(long, value_name = "CSV")]
+    pub applicants: Option<PathBuf>,
+
+    /// Output format [default: table]
+    #[arg(long, value_enum, env = "PISHKHAN_FORMAT")]
+    pub format: Option<DataFormat>,
+}
 
 #[derive(Serialize)]
 struct FileReport {
@@ -34,7 +64,7 @@ fn parse_file<T>(
     }
 }
 
-pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
+pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let mut reports = Vec::new();
 
     let (tariffs, problems) = parse_file(&common.tariffs, "tariffs", Tariffs::parse);
@@ -104,8 +134,10 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
         .filter(|p| p.is_error())
         .count();
     let warnings = reports.iter().flat_map(|r| &r.problems).count() - errors;
-    let text = match output_format(common) {
-        Format::Json => {
+    // A list of problems reads the same on a terminal and in a log: the table (text)
+    // unless asked otherwise.
+    let text = match args.format.unwrap_or(DataFormat::Table) {
+        DataFormat::Json => {
             let mut s = serde_json::to_string_pretty(&serde_json::json!({
                 "ok": errors == 0,
                 "errors": errors,
@@ -115,7 +147,31 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<ExitCode> {
             s.push('\n');
             s
         }
-        _ => {
+        DataFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "file",
+                "severity",
+                "key",
+                "code",
+                "message_en",
+                "message_fa",
+            ])?;
+            for r in &reports {
+                for p in &r.problems {
+                    w.write_record([
+                        r.file.display().to_string(),
+                        if p.is_error() { "error" } else { "warning" }.into(),
+                        p.key.clone(),
+                        p.code.unwrap_or_default().into(),
+                        p.message_en.clone().unwrap_or_else(|| p.message.clone()),
+                        p.message_fa.clone().unwrap_or_default(),
+                    ])?;
+                }
+            }
+            String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?
+        }
+        DataFormat::Table => {
             let mut s = String::new();
             for r in &reports {
                 if let Some(summary) = &r.summary {
@@ -161,25 +217,74 @@ fn applicants_report(
             )],
         };
     };
-    match super::register::check_sheet(common, t, c, path) {
-        Ok((rows, problems)) => {
-            let mut lines: Vec<&str> = problems
-                .iter()
-                .filter_map(|p| p.key.split(' ').nth(1))
-                .collect();
-            lines.dedup();
-            FileReport {
-                file: path.to_path_buf(),
-                summary: Some(format!("{rows} applicant rows, {} rejected", lines.len())),
-                problems,
-            }
-        }
+    match check_sheet(common, t, c, path) {
+        Ok((summary, problems)) => FileReport {
+            file: path.to_path_buf(),
+            summary: Some(summary),
+            problems,
+        },
         Err(e) => FileReport {
             file: path.to_path_buf(),
             summary: None,
             problems: vec![Problem::error("", format!("{e:#}"))],
         },
     }
+}
+
+/// The sheet's rows through the desk's registration checks, recording nothing.
+/// Without `--date` the rows are checked as on a day of the registration window.
+fn check_sheet(
+    common: &Common,
+    tariffs: &Tariffs,
+    calendar: &Calendar,
+    path: &Path,
+) -> Result<(String, Vec<Problem>)> {
+    let program = rules::program(calendar, None)?;
+    let (date, why) = match common.date {
+        Some(d) => (d, None),
+        None => {
+            let (d, why) = rules::registration_day(program, service_date(common)?);
+            (d, Some(why))
+        }
+    };
+    let ctx = Context {
+        tariffs: tariffs.clone(),
+        calendar: calendar.clone(),
+        office: load_office(common)?,
+        date,
+        time: String::new(),
+    };
+    let mut registrar = Registrar::new(&ctx, program, "")?;
+    let name = path.display().to_string();
+    let sheet = Sheet::open(
+        &name,
+        open_source(&name).with_context(|| format!("cannot read {name}"))?,
+        None,
+    )?;
+    let file: Arc<str> = Arc::from(name.as_str());
+    let headers = sheet.headers.clone();
+    let (mut rows, mut rejected, mut problems) = (0, 0, Vec::new());
+    for row in sheet {
+        rows += 1;
+        let o = registrar.check(&file, &headers, row).outcome;
+        rejected += usize::from(!o.problems.is_empty());
+        for p in &o.problems {
+            let key = if p.field.is_empty() {
+                format!("line {}", o.line)
+            } else {
+                format!("line {} {}", o.line, p.field)
+            };
+            problems.push(Problem::row(key, p.code, &p.message_en, &p.message_fa));
+        }
+    }
+    let as_of = match why {
+        Some(why) => format!(" (no --date: checked as on {why})"),
+        None => String::new(),
+    };
+    Ok((
+        format!("{rows} applicant rows, {rejected} rejected{as_of}"),
+        problems,
+    ))
 }
 
 fn tariffs_summary(t: &Tariffs) -> String {

@@ -1,12 +1,14 @@
-//! One module per subcommand, and what they share: loading the configuration files
-//! (the only file reading the core's values go through), the service date, the
-//! output format and writing to stdout.
+//! The command line: one module per subcommand, each with its options, help and
+//! examples beside its code, turning arguments into a call of the desk and its
+//! results into output. What they share lives here: loading the configuration files,
+//! settling the run's [`Context`], writing to stdout, and the exit codes.
 
 mod batch;
 pub mod card;
 pub mod certify;
 pub mod check;
 pub mod fee;
+mod files;
 pub mod register;
 pub mod report;
 pub mod status;
@@ -17,25 +19,99 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
-use clap::CommandFactory;
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::cli::{Cli, Command, Common, Format};
+use crate::cli::{BatchArgs, Common};
 use crate::core::calendar::Calendar;
 use crate::core::jalali::JalaliDate;
 use crate::core::office::Office;
 use crate::core::problem::Problem;
 use crate::core::tariff::Tariffs;
+use crate::desk::book::Registry;
+use crate::desk::{Clock, Context};
+use crate::ledger::Ledger;
 
-/// Exit codes of PRODUCT.md.
+/// Exit codes.
 pub const EXIT_OK: u8 = 0;
+/// Some rows were rejected; the rest were processed.
 pub const EXIT_REJECTED: u8 = 1;
+/// A usage or configuration error: nothing was processed.
 pub const EXIT_USAGE: u8 = 2;
+/// Rows were recorded, but some outputs (PDFs, rejects, SMS) could not be written.
+pub const EXIT_UNWRITTEN: u8 = 3;
+
+const ABOUT: &str = "The TVTO exam-registration desk of a government counter office \
+(دفتر پیشخوان خدمات دولت): validated registrations, exact receipts, exam-date slips, \
+a ledger and the monthly fee report.";
+
+const EXAMPLES: &str = "\
+Examples:
+  pishkhan fee --stage all --date 1402/10/26          the letter's tariff table, total 71,796 toman
+  pishkhan fee --stage registration --cluster 60000   what one applicant pays at registration
+  pishkhan check                                      check tariffs.toml and calendar.toml
+  pishkhan completions bash > pishkhan.bash
+
+Exit codes: 0 all rows accepted; 1 some rows rejected (the rest were processed);
+2 usage or configuration error (nothing processed); 3 rows recorded, but some
+outputs (PDFs, rejects, SMS) not written: run the same command again to write them.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pishkhan",
+    version,
+    about = ABOUT,
+    after_help = EXAMPLES,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register the day's applicants from a sheet: validate, price, record, print receipts
+    Register(register::Args),
+    /// Price services without recording anything: the approved tariff
+    Fee(fee::Args),
+    /// Issue exam-date slips (entry cards) for registered applicants and charge line 5
+    Card(card::Args),
+    /// Collect the certificate fee from applicants who finally passed
+    Certify(certify::Args),
+    /// Show one applicant's way through the office: registration, slip, certificate
+    Status(status::Args),
+    /// The monthly fee report: office revenue and TVTO money apart
+    Report(report::Args),
+    /// Check tariffs.toml, calendar.toml, the office config and a sheet; change nothing
+    Check(check::Args),
+    /// Print a shell completion script
+    #[command(after_help = "\
+Examples:
+  pishkhan completions bash > pishkhan.bash
+  pishkhan completions zsh > _pishkhan
+  pishkhan completions fish > pishkhan.fish
+
+Put the file where your shell looks for completions, e.g.
+~/.local/share/bash-completion/completions/pishkhan for bash.")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let common = &cli.common;
     match cli.command {
+        Command::Register(args) => register::run(common, &args),
         Command::Fee(args) => fee::run(common, &args),
+        Command::Card(args) => card::run(common, &args),
+        Command::Certify(args) => certify::run(common, &args),
+        Command::Status(args) => status::run(common, &args),
+        Command::Report(args) => report::run(common, &args),
         Command::Check(args) => check::run(common, &args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -43,30 +119,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             emit(&out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Register(args) => register::run(common, &args),
-        Command::Card(args) => card::run(common, &args),
-        Command::Certify(args) => certify::run(common, &args),
-        Command::Status { national_id } => status::run(common, &national_id),
-        Command::Report(args) => report::run(common, &args),
     }
-}
-
-/// The service date: `--date`, else today in Iran.
-pub fn service_date(common: &Common) -> Result<JalaliDate> {
-    match common.date {
-        Some(d) => Ok(d),
-        None => JalaliDate::today_in_iran()
-            .ok_or_else(|| anyhow!("the system clock is outside the supported years; give --date")),
-    }
-}
-
-/// The output format: `--format`, else a table on a terminal and CSV in a pipe.
-pub fn output_format(common: &Common) -> Format {
-    common.format.unwrap_or(if io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Csv
-    })
 }
 
 /// Reads a configuration file as UTF-8 (a BOM is allowed).
@@ -142,6 +195,54 @@ pub fn office_overrides(common: &Common) -> Office {
     }
 }
 
+/// The office as given, or, when no code is given, the office the ledger's receipts
+/// belong to (what is given still wins).
+fn office_for(common: &Common, ledger: Option<&Ledger>) -> Result<Office> {
+    let given = load_office(common)?;
+    if given.code.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+        return Ok(given);
+    }
+    let Some(l) = ledger else { return Ok(given) };
+    match l.offices()?.as_slice() {
+        [one] => Ok(l.letterhead(one)?.unwrap_or_default().overridden_by(given)),
+        [] => Ok(given),
+        many => bail!(
+            "the ledger holds receipts of several offices ({}): give --office-code",
+            many.join(", ")
+        ),
+    }
+}
+
+/// The service date: `--date`, else today in Iran.
+pub fn service_date(common: &Common) -> Result<JalaliDate> {
+    match common.date {
+        Some(d) => Ok(d),
+        None => Clock::now()
+            .date()
+            .ok_or_else(|| anyhow!("the system clock is outside the supported years; give --date")),
+    }
+}
+
+/// The settings of a run, settled once: the files, the office, the service date
+/// (`--date`, else today in Iran) and the time (`time`, else now), from one reading
+/// of the clock.
+pub fn context(common: &Common, time: Option<&str>, ledger: Option<&Ledger>) -> Result<Context> {
+    let clock = Clock::now();
+    let date = match common.date {
+        Some(d) => d,
+        None => clock.date().ok_or_else(|| {
+            anyhow!("the system clock is outside the supported years; give --date")
+        })?,
+    };
+    Ok(Context {
+        tariffs: load_tariffs(common)?,
+        calendar: load_calendar(common)?,
+        office: office_for(common, ledger)?,
+        date,
+        time: time.map_or_else(|| clock.time(), str::to_string),
+    })
+}
+
 /// Writes to stdout; a closed pipe (`pishkhan … | head`) is not an error.
 pub fn emit(bytes: &[u8]) -> Result<()> {
     let mut out = io::stdout().lock();
@@ -149,4 +250,70 @@ pub fn emit(bytes: &[u8]) -> Result<()> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
     }
+}
+
+/// Writes a PDF to stdout, never to a terminal.
+pub fn emit_pdf(pdf: &[u8], instead: &str) -> Result<()> {
+    if io::stdout().is_terminal() {
+        bail!(
+            "a PDF is not for the terminal: redirect it (… > file.pdf) or {instead} / فایل PDF را در پایانه چاپ نمی‌کنیم: آن را در فایلی بنویسید"
+        );
+    }
+    emit(pdf)
+}
+
+/// Prints a receipt (or an exam-date slip) again from the ledger, identical to the
+/// first print: into `--out`, `--combined`, or standard output. The ledger knows the
+/// office when it holds one office's receipts.
+pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCode> {
+    let path = common.ledger()?;
+    let ledger =
+        Ledger::open_read_only(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+    let code = match office_for(common, Some(&ledger))?.code {
+        Some(c) => c,
+        None => bail!("the ledger {} holds no receipts yet", path.display()),
+    };
+    let number = crate::core::text::to_ascii_digits(number.trim());
+    let doc = ledger.document(&code, &number)?.ok_or_else(|| {
+        anyhow!(
+            "no receipt {number} of office {code} in {} / رسید {} در دفتر نیست",
+            path.display(),
+            crate::core::text::to_persian_digits(&number)
+        )
+    })?;
+    let pdf = crate::docs::print(&doc, args.paper.size());
+    match (&args.out, &args.combined) {
+        (Some(dir), _) => {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let file = dir.join(format!("{number}.pdf"));
+            files::write_atomic(&file, &pdf)?;
+            eprintln!("{}", file.display());
+        }
+        (None, Some(file)) => files::write_atomic(file, &pdf)?,
+        (None, None) => emit_pdf(&pdf, "give --out DIR")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The end of a batch: the summary (English and Persian), what went unwritten, and
+/// the exit code: 3 when outputs are missing, else 1 when rows were rejected, else 0.
+pub fn batch_end(
+    summary: &crate::desk::batch::Summary,
+    unwritten: &[String],
+    done: (&str, &str),
+) -> ExitCode {
+    let note = if summary.recorded {
+        ""
+    } else {
+        "not recorded: "
+    };
+    eprintln!("{note}{}", summary.line(done.0, done.1));
+    batch::report_unwritten(unwritten);
+    ExitCode::from(if !unwritten.is_empty() {
+        EXIT_UNWRITTEN
+    } else if summary.rejected > 0 {
+        EXIT_REJECTED
+    } else {
+        EXIT_OK
+    })
 }

@@ -1,416 +1,510 @@
 //! `pishkhan report`: the fees of a period, over one ledger or several merged. Per
 //! service line (a line priced under two schedules is two rows), per day and per
-//! office; the office's revenue and TVTO's money apart. The totals are checked against
-//! the receipts before anything is printed.
+//! office; the office's revenue and TVTO's money apart. The report is a pure function
+//! of the ledgers' sums ([`Report::add`]), checked against the receipts before
+//! anything is printed; the table, CSV, JSON and PDF are renderings of it.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
+use clap::ValueEnum;
 use serde_json::json;
 
-use super::batch::{safe_cell, write_atomic};
+use super::batch::safe_cell;
+use super::files::write_atomic;
 use super::table::Table;
-use super::{emit, load_office, load_tariffs, output_format};
-use crate::cli::{Common, Format, ReportArgs};
+use super::{emit, emit_pdf, load_office, load_tariffs};
+use crate::cli::{Common, parse_date};
 use crate::core::jalali::JalaliDate;
-use crate::core::money::{Money, Unit};
+use crate::core::money::{Money, MoneyRangeError, Unit};
+use crate::core::tariff::{Kind, Stage};
 use crate::core::text::{fa_grouped, to_persian_digits};
-use crate::docs;
-use crate::ledger::Ledger;
+use crate::docs::{self, Split};
+use crate::ledger::{ExportLine, Ledger, LineSum, ReceiptSum, kind_name};
 
-/// One row of the per-line table. Amounts in rial.
-#[derive(Clone, Debug, Default)]
-struct Line {
-    row: u32,
-    code: String,
-    name_fa: String,
-    kind: String,
-    schedule_id: String,
-    unit: i64,
-    count: i64,
-    amount: i64,
+const EXAMPLES: &str = "\
+Examples:
+  pishkhan report --month 1402/10
+  pishkhan report --from 1402/10/25 --to 1402/11/30 --format json
+  pishkhan report --month ۱۴۰۲/۱۰ --ledger pishkhan.sqlite --ledger branch.sqlite
+  pishkhan report --month 1402/10 --export lines.csv
+  pishkhan report --month 1402/10 --format pdf > report.pdf
+
+Per service line, per day and per office: the office's revenue, and the TVTO money it
+collected (exam fee by cluster, certificate fee) apart. The report checks itself: in
+each ledger the charged lines must add up to the period's receipts. --format pdf
+writes an A4 report (tables, a chart of daily office revenue, page numbers) to
+standard output, which must not be a terminal.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// A Jalali month, 1402/11
+    #[arg(long, value_name = "YYYY/MM", conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+    pub month: Option<String>,
+
+    /// First day of the period
+    #[arg(long, value_name = "YYYY/MM/DD", value_parser = parse_date, requires = "to")]
+    pub from: Option<JalaliDate>,
+
+    /// Last day of the period
+    #[arg(long, value_name = "YYYY/MM/DD", value_parser = parse_date, requires = "from")]
+    pub to: Option<JalaliDate>,
+
+    /// Also write every charged line of the period as CSV
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<std::path::PathBuf>,
+
+    /// Output format [default: table on a terminal, csv otherwise]
+    #[arg(long, value_enum, env = "PISHKHAN_FORMAT")]
+    pub format: Option<ReportFormat>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+    Pdf,
+}
+
+/// One row of the per-line table.
+#[derive(Clone, Debug)]
+struct Line {
+    /// The letter's row, for the order of the table; none for TVTO fees.
+    row: Option<u32>,
+    code: String,
+    name_fa: String,
+    kind: Kind,
+    schedule_id: String,
+    unit: Money,
+    count: u64,
+    amount: Money,
+}
+
+/// Office revenue and TVTO money, added up.
 #[derive(Clone, Copy, Debug, Default)]
 struct Totals {
-    office: i64,
-    tvto: i64,
+    office: Money,
+    tvto: Money,
 }
 
 impl Totals {
-    fn add(&mut self, kind: &str, amount: i64) {
-        if kind == "office" {
-            self.office += amount;
-        } else {
-            self.tvto += amount;
+    fn add(&mut self, kind: Kind, amount: Money) -> Result<(), MoneyRangeError> {
+        match kind {
+            Kind::Office => self.office = self.office.checked_add(amount)?,
+            Kind::Tvto => self.tvto = self.tvto.checked_add(amount)?,
         }
+        Ok(())
     }
-    fn grand(&self) -> i64 {
-        self.office + self.tvto
+
+    fn split(self) -> Result<Split, MoneyRangeError> {
+        Ok(Split {
+            office: self.office,
+            tvto: self.tvto,
+            grand: self.office.checked_add(self.tvto)?,
+        })
     }
 }
 
-#[derive(Default)]
+/// The report of a period: what the ledgers' sums add up to.
 struct Report {
-    from: String,
-    to: String,
-    lines: BTreeMap<(u8, u32, String, i64, String), Line>,
-    days: BTreeMap<String, Totals>,
+    from: JalaliDate,
+    to: JalaliDate,
+    /// The letter's row of each line code, to list lines in its order.
+    rows: BTreeMap<String, u32>,
+    /// Office lines first, then TVTO's; each by the letter's row, code, unit, schedule.
+    lines: BTreeMap<(Kind, u32, String, Money, String), Line>,
+    days: BTreeMap<JalaliDate, Totals>,
     offices: BTreeMap<String, Totals>,
     total: Totals,
-    /// Receipts by kind: registration, card, certificate.
-    counts: BTreeMap<String, i64>,
+    /// Receipts by step.
+    counts: BTreeMap<Stage, u64>,
 }
 
-pub fn run(common: &Common, args: &ReportArgs) -> Result<ExitCode> {
+impl Report {
+    fn new(from: JalaliDate, to: JalaliDate, rows: BTreeMap<String, u32>) -> Report {
+        Report {
+            from,
+            to,
+            rows,
+            lines: BTreeMap::new(),
+            days: BTreeMap::new(),
+            offices: BTreeMap::new(),
+            total: Totals::default(),
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one ledger's sums, after checking that its lines add up to its receipts
+    /// office by office. `what` names the ledger in the error.
+    fn add(&mut self, what: &str, lines: &[LineSum], receipts: &[ReceiptSum]) -> Result<()> {
+        let mut receipts_total: BTreeMap<&str, Money> = BTreeMap::new();
+        for r in receipts {
+            *self.counts.entry(r.kind).or_default() += r.count;
+            let t = receipts_total.entry(&r.office_code).or_default();
+            *t = t.checked_add(r.total)?;
+        }
+        let mut lines_total: BTreeMap<&str, Money> = BTreeMap::new();
+        for s in lines {
+            let t = lines_total.entry(&s.office_code).or_default();
+            *t = t.checked_add(s.amount)?;
+            let row = self.rows.get(&s.code).copied();
+            let key = (
+                s.kind,
+                row.unwrap_or(u32::MAX),
+                s.code.clone(),
+                s.unit,
+                s.schedule_id.clone(),
+            );
+            let line = self.lines.entry(key).or_insert_with(|| Line {
+                row,
+                code: s.code.clone(),
+                name_fa: s.name_fa.clone(),
+                kind: s.kind,
+                schedule_id: s.schedule_id.clone(),
+                unit: s.unit,
+                count: 0,
+                amount: Money::ZERO,
+            });
+            line.count += s.quantity;
+            line.amount = line.amount.checked_add(s.amount)?;
+            self.days.entry(s.date).or_default().add(s.kind, s.amount)?;
+            self.offices
+                .entry(s.office_code.clone())
+                .or_default()
+                .add(s.kind, s.amount)?;
+            self.total.add(s.kind, s.amount)?;
+        }
+        if lines_total != receipts_total {
+            let show = |m: &BTreeMap<&str, Money>| {
+                m.iter()
+                    .map(|(o, t)| format!("{o}: {t}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            bail!(
+                "{what}: the charged lines ({}) do not add up to the receipts ({}) in {}–{}: the ledger is inconsistent, nothing is reported",
+                show(&lines_total),
+                show(&receipts_total),
+                self.from,
+                self.to
+            );
+        }
+        Ok(())
+    }
+
+    fn count(&self, kind: Stage) -> u64 {
+        self.counts.get(&kind).copied().unwrap_or(0)
+    }
+}
+
+pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let (from, to) = match (&args.month, args.from, args.to) {
         (Some(m), _, _) => JalaliDate::parse_month(m)?,
         (None, Some(f), Some(t)) if f <= t => (f, t),
         (None, Some(f), Some(t)) => bail!("--from {f} is after --to {t}"),
         _ => bail!("give --month YYYY/MM, or --from and --to"),
     };
+    let format = args
+        .format
+        .unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            ReportFormat::Table
+        } else {
+            ReportFormat::Csv
+        });
     let tariffs = load_tariffs(common)?;
-    // The letter's row of each code, to list lines in its order.
-    let rows: BTreeMap<&str, u32> = tariffs
+    let rows = tariffs
         .schedules
         .iter()
-        .flat_map(|s| s.lines.iter().map(|l| (l.code.as_str(), l.row)))
+        .flat_map(|s| s.lines.iter().map(|l| (l.code.clone(), l.row)))
         .collect();
-    let mut report = Report {
-        from: from.to_string(),
-        to: to.to_string(),
-        ..Report::default()
-    };
+    let mut report = Report::new(from, to, rows);
     let mut ledgers = Vec::new();
     for path in &common.ledger {
         let ledger = Ledger::open_read_only(path)?
             .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
-        let mut receipts_total: BTreeMap<String, i64> = BTreeMap::new();
-        for (office, kind, count, total) in ledger.receipt_sums(&report.from, &report.to)? {
-            *report.counts.entry(kind).or_default() += count;
-            *receipts_total.entry(office).or_default() += total;
-        }
-        let mut lines_total: BTreeMap<String, i64> = BTreeMap::new();
-        for s in ledger.line_sums(&report.from, &report.to)? {
-            *lines_total.entry(s.office_code.clone()).or_default() += s.amount;
-            let office_first = u8::from(s.kind != "office");
-            let row = rows.get(s.code.as_str()).copied().unwrap_or(u32::MAX);
-            let key = (
-                office_first,
-                row,
-                s.code.clone(),
-                s.unit,
-                s.schedule_id.clone(),
-            );
-            let line = report.lines.entry(key).or_insert_with(|| Line {
-                row,
-                code: s.code.clone(),
-                name_fa: s.name_fa.clone(),
-                kind: s.kind.clone(),
-                schedule_id: s.schedule_id.clone(),
-                unit: s.unit,
-                ..Line::default()
-            });
-            line.count += s.quantity;
-            line.amount += s.amount;
-            report
-                .days
-                .entry(s.date.clone())
-                .or_default()
-                .add(&s.kind, s.amount);
-            report
-                .offices
-                .entry(s.office_code.clone())
-                .or_default()
-                .add(&s.kind, s.amount);
-            report.total.add(&s.kind, s.amount);
-        }
-        // The report checks itself: the lines of each office add up to its receipts.
-        if lines_total != receipts_total {
-            bail!(
-                "{}: the charged lines ({:?}) do not add up to the receipts ({:?}) in {}–{}: the ledger is inconsistent, nothing is reported",
-                path.display(),
-                lines_total,
-                receipts_total,
-                report.from,
-                report.to
-            );
-        }
+        report.add(
+            &path.display().to_string(),
+            &ledger.line_sums(from, to)?,
+            &ledger.receipt_sums(from, to)?,
+        )?;
         ledgers.push(ledger);
     }
     if let Some(path) = &args.export {
         export(&ledgers, &report, path)?;
     }
-    let text = match output_format(common) {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&report.json())?),
-        Format::Csv => report.csv()?,
-        Format::Table => report.table(),
-        Format::Pdf => {
+    match format {
+        ReportFormat::Json => {
+            emit(format!("{}\n", serde_json::to_string_pretty(&json(&report)?)?).as_bytes())?
+        }
+        ReportFormat::Csv => emit(csv(&report)?.as_bytes())?,
+        ReportFormat::Table => emit(table(&report)?.as_bytes())?,
+        ReportFormat::Pdf => {
             let office_name = match report.offices.len() {
                 0 | 1 => load_office(common)?.name,
                 _ => None,
             };
-            emit(&docs::render_report(&report.doc(from, to, office_name)))?;
-            return Ok(ExitCode::SUCCESS);
+            emit_pdf(
+                &docs::render_report(&pdf(&report, office_name)?),
+                "give --format table, csv or json",
+            )?;
         }
-    };
-    emit(text.as_bytes())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Toman, as plain text (exact: a rial amount not divisible by ten keeps its decimal).
-fn toman(rial: i64) -> String {
-    Money::from_rial(rial).map_or_else(|_| format!("{rial} rial"), |m| m.plain(Unit::Toman))
+fn pdf(r: &Report, office_name: Option<String>) -> Result<docs::ReportDoc> {
+    let mut days = Vec::new();
+    let mut d = Some(r.from);
+    while let Some(day) = d.filter(|d| *d <= r.to) {
+        let t = r.days.get(&day).copied().unwrap_or_default();
+        days.push((day, t.split()?));
+        d = day.add_days(1);
+    }
+    Ok(docs::ReportDoc {
+        office_name,
+        from: r.from,
+        to: r.to,
+        lines: r
+            .lines
+            .values()
+            .map(|l| docs::ReportLine {
+                row: l.row,
+                name_fa: l.name_fa.clone(),
+                schedule: l.schedule_id.clone(),
+                unit: l.unit,
+                count: l.count,
+                amount: l.amount,
+                kind: l.kind,
+            })
+            .collect(),
+        total: r.total.split()?,
+        counts: [
+            r.count(Stage::Registration),
+            r.count(Stage::Card),
+            r.count(Stage::Certificate),
+        ],
+        days,
+        offices: if r.offices.len() > 1 {
+            r.offices
+                .iter()
+                .map(|(c, t)| Ok((c.clone(), t.split()?)))
+                .collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        },
+    })
 }
 
-fn toman_json(rial: i64) -> serde_json::Value {
-    Money::from_rial(rial).map_or(serde_json::Value::Null, |m| m.json(Unit::Toman))
+fn toman_json(m: Money) -> serde_json::Value {
+    m.json(Unit::Toman)
 }
 
-impl Report {
-    fn doc(
-        &self,
-        from: JalaliDate,
-        to: JalaliDate,
-        office_name: Option<String>,
-    ) -> docs::ReportDoc {
-        let mut days = Vec::new();
-        let mut d = Some(from);
-        while let Some(day) = d.filter(|d| *d <= to) {
-            let t = self.days.get(&day.to_string()).copied().unwrap_or_default();
-            days.push((day, t.office, t.tvto));
-            d = day.add_days(1);
-        }
-        let count = |k: &str| self.counts.get(k).copied().unwrap_or(0);
-        docs::ReportDoc {
-            office_name,
-            from,
-            to,
-            lines: self
-                .lines
-                .values()
-                .map(|l| docs::ReportLine {
-                    row: (l.row != u32::MAX).then_some(l.row),
-                    name_fa: l.name_fa.clone(),
-                    schedule: l.schedule_id.clone(),
-                    unit: l.unit,
-                    count: l.count,
-                    amount: l.amount,
-                    tvto: l.kind != "office",
-                })
-                .collect(),
-            office_total: self.total.office,
-            tvto_total: self.total.tvto,
-            counts: [count("registration"), count("card"), count("certificate")],
-            days,
-            offices: if self.offices.len() > 1 {
-                self.offices
-                    .iter()
-                    .map(|(c, t)| (c.clone(), t.office, t.tvto))
-                    .collect()
-            } else {
-                Vec::new()
-            },
-        }
-    }
+fn json(r: &Report) -> Result<serde_json::Value> {
+    let line = |l: &Line| {
+        json!({"code": l.code, "name_fa": l.name_fa, "kind": kind_name(l.kind), "schedule": l.schedule_id,
+               "unit": toman_json(l.unit), "count": l.count, "amount": toman_json(l.amount)})
+    };
+    let totals = |t: &Totals| -> Result<serde_json::Value> {
+        let s = t.split()?;
+        Ok(
+            json!({"office_total": toman_json(s.office), "tvto_total": toman_json(s.tvto), "grand_total": toman_json(s.grand)}),
+        )
+    };
+    let keyed = |key: &str, k: String, t: &Totals| -> Result<serde_json::Value> {
+        let mut v = totals(t)?;
+        v[key] = json!(k);
+        Ok(v)
+    };
+    let total = r.total.split()?;
+    Ok(json!({
+        "from": r.from.to_string(),
+        "to": r.to.to_string(),
+        "currency": "toman",
+        "office_lines": r.lines.values().filter(|l| l.kind == Kind::Office).map(line).collect::<Vec<_>>(),
+        "tvto_lines": r.lines.values().filter(|l| l.kind == Kind::Tvto).map(line).collect::<Vec<_>>(),
+        "office_total": toman_json(total.office),
+        "tvto_total": toman_json(total.tvto),
+        "grand_total": toman_json(total.grand),
+        "receipts": {
+            "registration": r.count(Stage::Registration),
+            "card": r.count(Stage::Card),
+            "certificate": r.count(Stage::Certificate),
+        },
+        "days": r.days.iter().map(|(d, t)| keyed("date", d.to_string(), t)).collect::<Result<Vec<_>>>()?,
+        "offices": r.offices.iter().map(|(o, t)| keyed("office_code", o.clone(), t)).collect::<Result<Vec<_>>>()?,
+    }))
+}
 
-    fn json(&self) -> serde_json::Value {
-        let line = |l: &Line| {
-            json!({"code": l.code, "name_fa": l.name_fa, "kind": l.kind, "schedule": l.schedule_id,
-                   "unit": toman_json(l.unit), "count": l.count, "amount": toman_json(l.amount)})
-        };
-        let totals = |t: &Totals| json!({"office_total": toman_json(t.office), "tvto_total": toman_json(t.tvto), "grand_total": toman_json(t.grand())});
-        json!({
-            "from": self.from,
-            "to": self.to,
-            "currency": "toman",
-            "office_lines": self.lines.values().filter(|l| l.kind == "office").map(line).collect::<Vec<_>>(),
-            "tvto_lines": self.lines.values().filter(|l| l.kind != "office").map(line).collect::<Vec<_>>(),
-            "office_total": toman_json(self.total.office),
-            "tvto_total": toman_json(self.total.tvto),
-            "grand_total": toman_json(self.total.grand()),
-            "receipts": {
-                "registration": self.counts.get("registration").copied().unwrap_or(0),
-                "card": self.counts.get("card").copied().unwrap_or(0),
-                "certificate": self.counts.get("certificate").copied().unwrap_or(0),
-            },
-            "days": self.days.iter().map(|(d, t)| {
-                let mut v = totals(t);
-                v["date"] = json!(d);
-                v
-            }).collect::<Vec<_>>(),
-            "offices": self.offices.iter().map(|(o, t)| {
-                let mut v = totals(t);
-                v["office_code"] = json!(o);
-                v
-            }).collect::<Vec<_>>(),
-        })
-    }
-
-    /// One CSV for Excel (UTF-8 with a BOM): a `section` column tells the tables apart.
-    fn csv(&self) -> Result<String> {
-        let mut w = csv::Writer::from_writer("\u{FEFF}".as_bytes().to_vec());
+/// One CSV for Excel (UTF-8 with a BOM): a `section` column tells the tables apart.
+fn csv(r: &Report) -> Result<String> {
+    let toman = |m: Money| m.plain(Unit::Toman);
+    let mut w = csv::Writer::from_writer("\u{FEFF}".as_bytes().to_vec());
+    w.write_record([
+        "section",
+        "key",
+        "name_fa",
+        "kind",
+        "schedule",
+        "unit",
+        "count",
+        "amount",
+        "office_total",
+        "tvto_total",
+        "grand_total",
+    ])?;
+    for l in r.lines.values() {
         w.write_record([
-            "section",
-            "key",
-            "name_fa",
-            "kind",
-            "schedule",
-            "unit",
-            "count",
-            "amount",
-            "office_total",
-            "tvto_total",
-            "grand_total",
+            "line",
+            &l.code,
+            &safe_cell(&l.name_fa),
+            kind_name(l.kind),
+            &l.schedule_id,
+            &toman(l.unit),
+            &l.count.to_string(),
+            &toman(l.amount),
+            "",
+            "",
+            "",
         ])?;
-        for l in self.lines.values() {
-            w.write_record([
-                "line",
-                &l.code,
-                &safe_cell(&l.name_fa),
-                &l.kind,
-                &l.schedule_id,
-                &toman(l.unit),
-                &l.count.to_string(),
-                &toman(l.amount),
-                "",
-                "",
-                "",
-            ])?;
-        }
-        for (section, map) in [("day", &self.days), ("office", &self.offices)] {
-            for (k, t) in map {
-                w.write_record([
-                    section,
-                    &safe_cell(k),
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    &toman(t.office),
-                    &toman(t.tvto),
-                    &toman(t.grand()),
-                ])?;
-            }
-        }
-        for (kind, n) in &self.counts {
-            w.write_record([
-                "receipts",
-                kind,
-                "",
-                "",
-                "",
-                "",
-                &n.to_string(),
-                "",
-                "",
-                "",
-                "",
-            ])?;
-        }
-        w.write_record([
-            "total",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            &toman(self.total.office),
-            &toman(self.total.tvto),
-            &toman(self.total.grand()),
-        ])?;
-        Ok(String::from_utf8(
-            w.into_inner().map_err(|e| anyhow!("{e}"))?,
-        )?)
     }
+    let days = r.days.iter().map(|(d, t)| ("day", d.to_string(), t));
+    let offices = r.offices.iter().map(|(o, t)| ("office", o.clone(), t));
+    for (section, k, t) in days.chain(offices) {
+        let s = t.split()?;
+        w.write_record([
+            section,
+            &safe_cell(&k),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            &toman(s.office),
+            &toman(s.tvto),
+            &toman(s.grand),
+        ])?;
+    }
+    for (kind, n) in &r.counts {
+        w.write_record([
+            "receipts",
+            kind.as_str(),
+            "",
+            "",
+            "",
+            "",
+            &n.to_string(),
+            "",
+            "",
+            "",
+            "",
+        ])?;
+    }
+    let s = r.total.split()?;
+    w.write_record([
+        "total",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        &toman(s.office),
+        &toman(s.tvto),
+        &toman(s.grand),
+    ])?;
+    Ok(String::from_utf8(
+        w.into_inner().map_err(|e| anyhow!("{e}"))?,
+    )?)
+}
 
-    fn table(&self) -> String {
-        let fa_rial = |r: i64| fa_grouped(r / 10);
-        let mut out = format!(
-            "گزارش درآمد دفتر از {} تا {} — مبالغ به تومان\n\n",
-            to_persian_digits(&self.from),
-            to_persian_digits(&self.to)
-        );
-        if self.lines.is_empty() {
-            out.push_str("در این دوره هیچ مبلغی دریافت نشده است. (no charges in this period)\n");
-        }
-        let mut t = Table::new(&[
-            "ردیف",
-            "شرح خدمت",
-            "جدول تعرفه",
-            "مبلغ واحد",
-            "تعداد",
-            "مبلغ",
+fn table(r: &Report) -> Result<String> {
+    let toman = |m: Money| m.grouped_fa(Unit::Toman);
+    let mut out = format!(
+        "گزارش درآمد دفتر از {} تا {} — مبالغ به تومان\n\n",
+        r.from.to_fa_digits(),
+        r.to.to_fa_digits()
+    );
+    if r.lines.is_empty() {
+        out.push_str("در این دوره هیچ مبلغی دریافت نشده است. (no charges in this period)\n");
+    }
+    let mut t = Table::new(&[
+        "ردیف",
+        "شرح خدمت",
+        "جدول تعرفه",
+        "مبلغ واحد",
+        "تعداد",
+        "مبلغ",
+    ]);
+    for l in r.lines.values() {
+        t.row(vec![
+            l.row
+                .map(|n| to_persian_digits(&n.to_string()))
+                .unwrap_or_default(),
+            l.name_fa.clone(),
+            l.schedule_id.clone(),
+            toman(l.unit),
+            fa_grouped(l.count as i64),
+            toman(l.amount),
         ]);
-        for l in self.lines.values() {
-            t.row(vec![
-                if l.row == u32::MAX {
-                    String::new()
-                } else {
-                    to_persian_digits(&l.row.to_string())
-                },
-                l.name_fa.clone(),
-                l.schedule_id.clone(),
-                fa_rial(l.unit),
-                fa_grouped(l.count),
-                fa_rial(l.amount),
-            ]);
-        }
-        t.rule();
-        for (label, v) in [
-            ("درآمد دفتر", self.total.office),
-            ("وجوه سازمان فنی و حرفه‌ای (جدا)", self.total.tvto),
-            ("جمع کل", self.total.grand()),
-        ] {
-            t.row(vec![
-                String::new(),
-                label.into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                fa_rial(v),
-            ]);
-        }
-        out.push_str(&t.render());
-        let count = |k: &str| fa_grouped(self.counts.get(k).copied().unwrap_or(0));
-        out.push_str(&format!(
-            "\nثبت نام: {} — برگ اعلام زمان آزمون: {} — گواهینامه: {}\n\n",
-            count("registration"),
-            count("card"),
-            count("certificate")
-        ));
-        out.push_str(&totals_table("تاریخ", &self.days));
-        if self.offices.len() > 1 {
-            out.push('\n');
-            out.push_str(&totals_table("کد دفتر", &self.offices));
-        }
-        out
     }
+    t.rule();
+    let total = r.total.split()?;
+    for (label, v) in [
+        ("درآمد دفتر", total.office),
+        ("وجوه سازمان فنی و حرفه‌ای (جدا)", total.tvto),
+        ("جمع کل", total.grand),
+    ] {
+        t.row(vec![
+            String::new(),
+            label.into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            toman(v),
+        ]);
+    }
+    out.push_str(&t.render());
+    out.push_str(&format!(
+        "\nثبت نام: {} — برگ اعلام زمان آزمون: {} — گواهینامه: {}\n\n",
+        fa_grouped(r.count(Stage::Registration) as i64),
+        fa_grouped(r.count(Stage::Card) as i64),
+        fa_grouped(r.count(Stage::Certificate) as i64)
+    ));
+    let days: BTreeMap<String, Totals> =
+        r.days.iter().map(|(d, t)| (d.to_fa_digits(), *t)).collect();
+    out.push_str(&totals_table("تاریخ", &days)?);
+    if r.offices.len() > 1 {
+        out.push('\n');
+        out.push_str(&totals_table("کد دفتر", &r.offices)?);
+    }
+    Ok(out)
 }
 
 /// Office revenue, TVTO money and their sum per key (day or office), for the terminal.
-fn totals_table(key: &str, rows: &BTreeMap<String, Totals>) -> String {
-    let fa_rial = |r: i64| fa_grouped(r / 10);
+fn totals_table(key: &str, rows: &BTreeMap<String, Totals>) -> Result<String> {
+    let toman = |m: Money| m.grouped_fa(Unit::Toman);
     let mut t = Table::new(&[key, "درآمد دفتر", "وجوه سازمان", "جمع"]);
     for (k, v) in rows {
+        let s = v.split()?;
         t.row(vec![
             to_persian_digits(k),
-            fa_rial(v.office),
-            fa_rial(v.tvto),
-            fa_rial(v.grand()),
+            toman(s.office),
+            toman(s.tvto),
+            toman(s.grand),
         ]);
     }
-    t.render()
+    Ok(t.render())
 }
 
 /// Every charged line of the period, one CSV row each: the stable format for
 /// spreadsheets and databases (UTF-8 with a BOM, amounts in toman).
-fn export(ledgers: &[Ledger], report: &Report, path: &std::path::Path) -> Result<()> {
+fn export(ledgers: &[Ledger], r: &Report, path: &std::path::Path) -> Result<()> {
+    let toman = |m: Money| m.plain(Unit::Toman);
     let mut w = csv::Writer::from_writer("\u{FEFF}".as_bytes().to_vec());
     w.write_record([
         "receipt_no",
@@ -429,26 +523,23 @@ fn export(ledgers: &[Ledger], report: &Report, path: &std::path::Path) -> Result
         "schedule",
     ])?;
     for l in ledgers {
-        l.export_lines(&report.from, &report.to, |c| {
-            let unit = c[10].parse().map(toman).unwrap_or_default();
-            let amount = c[11].parse().map(toman).unwrap_or_default();
-            let cells = [
-                c[0].clone(),
-                c[1].clone(),
-                c[2].clone(),
-                safe_cell(&c[3]),
-                safe_cell(&c[4]),
-                c[5].clone(),
-                c[6].clone(),
-                c[7].clone(),
-                safe_cell(&c[8]),
-                c[9].clone(),
-                unit,
-                amount,
-                c[12].clone(),
-                c[13].clone(),
-            ];
-            w.write_record(&cells)?;
+        l.export_lines(r.from, r.to, |e: &ExportLine| {
+            w.write_record([
+                e.receipt_no.clone(),
+                e.date.to_string(),
+                e.date.iso_string(),
+                safe_cell(&e.office_code),
+                safe_cell(&e.national_id),
+                e.receipt_kind.as_str().into(),
+                e.line_no.to_string(),
+                e.code.clone(),
+                safe_cell(&e.name_fa),
+                e.quantity.to_string(),
+                toman(e.unit),
+                toman(e.amount),
+                kind_name(e.kind).into(),
+                e.schedule_id.clone(),
+            ])?;
             Ok(())
         })?;
     }

@@ -6,32 +6,55 @@ use anyhow::{Result, anyhow};
 use serde_json::json;
 
 use super::table::Table;
-use super::{EXIT_REJECTED, emit, output_format};
-use crate::cli::{Common, Format};
+use super::{EXIT_REJECTED, emit};
+use crate::cli::{Common, DataFormat, FormatArg};
 use crate::core::applicant::check_national_id;
-use crate::core::money::{Money, Unit};
-use crate::core::text::{fa_grouped, normalize_field, to_persian_digits};
+use crate::core::money::Unit;
+use crate::core::tariff::Stage;
+use crate::core::text::{normalize_field, to_persian_digits};
 use crate::ledger::Ledger;
 
-pub fn run(common: &Common, national_id: &str) -> Result<ExitCode> {
-    let id = check_national_id(&normalize_field(national_id))
+const EXAMPLES: &str = "\
+Examples:
+  pishkhan status 9080590479
+  pishkhan status ۹۰۸۰۵۹۰۴۷۹ --format json
+
+Exit 1 when the ledger has no receipt of the applicant.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// The applicant's national ID
+    pub national_id: String,
+
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
+    let id = check_national_id(&normalize_field(&args.national_id))
         .map_err(|r| anyhow!("{} / {}", r.message_en, r.message_fa))?;
-    let ledger = Ledger::open_read_only(common.ledger()?)?
-        .ok_or_else(|| anyhow!("no ledger at {}", common.ledger[0].display()))?;
+    let path = common.ledger()?;
+    let ledger =
+        Ledger::open_read_only(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
     let receipts = ledger.receipts_of(&id)?;
-    let toman = |rial: i64| {
-        Money::from_rial(rial)
-            .map(|m| m.plain(Unit::Toman))
-            .unwrap_or_default()
-    };
-    let text = match output_format(common) {
-        Format::Json => {
+    if receipts.is_empty() {
+        eprintln!(
+            "{id}: no receipt in {} / این کد ملی در دفتر ثبت نشده است",
+            path.display()
+        );
+        return Ok(ExitCode::from(EXIT_REJECTED));
+    }
+    let toman = |m: crate::core::money::Money| m.plain(Unit::Toman);
+    let text = match args.format.get() {
+        DataFormat::Json => {
             let rows: Vec<_> = receipts
                 .iter()
                 .map(|r| {
-                    json!({"receipt_no": r.number, "kind": r.kind, "program": r.program, "exam_stage": r.exam_stage,
-                           "date": r.date, "time": r.time, "office_total": toman(r.office_total),
-                           "tvto_total": toman(r.tvto_total), "grand_total": toman(r.grand_total)})
+                    json!({"receipt_no": r.number, "kind": r.kind.as_str(), "program": r.program,
+                           "exam_stage": r.exam_stage, "date": r.date.to_string(), "time": r.time,
+                           "office_total": toman(r.office_total), "tvto_total": toman(r.tvto_total),
+                           "grand_total": toman(r.grand_total)})
                 })
                 .collect();
             format!(
@@ -39,7 +62,7 @@ pub fn run(common: &Common, national_id: &str) -> Result<ExitCode> {
                 serde_json::to_string_pretty(&json!({"national_id": id, "receipts": rows}))?
             )
         }
-        Format::Csv => {
+        DataFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record([
                 "national_id",
@@ -57,10 +80,10 @@ pub fn run(common: &Common, national_id: &str) -> Result<ExitCode> {
                 w.write_record([
                     id.clone(),
                     r.number.clone(),
-                    r.kind.clone(),
+                    r.kind.as_str().into(),
                     r.program.clone(),
                     r.exam_stage.to_string(),
-                    r.date.clone(),
+                    r.date.to_string(),
                     r.time.clone(),
                     toman(r.office_total),
                     toman(r.tvto_total),
@@ -69,7 +92,7 @@ pub fn run(common: &Common, national_id: &str) -> Result<ExitCode> {
             }
             String::from_utf8(w.into_inner().map_err(|e| anyhow!("{e}"))?)?
         }
-        _ => {
+        DataFormat::Table => {
             let mut t = Table::new(&[
                 "مرحله",
                 "شماره رسید",
@@ -79,34 +102,23 @@ pub fn run(common: &Common, national_id: &str) -> Result<ExitCode> {
                 "جمع",
             ]);
             for r in &receipts {
-                let step = match r.kind.as_str() {
-                    "registration" => "ثبت نام",
-                    "card" => "برگ اعلام زمان آزمون",
-                    _ => "گواهینامه",
+                let step = match r.kind {
+                    Stage::Registration => "ثبت نام",
+                    Stage::Card => "برگ اعلام زمان آزمون",
+                    Stage::Certificate => "گواهینامه",
                 };
                 t.row(vec![
                     step.into(),
                     to_persian_digits(&r.number),
-                    format!(
-                        "{} {}",
-                        to_persian_digits(&r.date),
-                        to_persian_digits(&r.time)
-                    ),
-                    fa_grouped(r.office_total / 10),
-                    fa_grouped(r.tvto_total / 10),
-                    fa_grouped(r.grand_total / 10),
+                    format!("{} {}", r.date.to_fa_digits(), to_persian_digits(&r.time)),
+                    r.office_total.grouped_fa(Unit::Toman),
+                    r.tvto_total.grouped_fa(Unit::Toman),
+                    r.grand_total.grouped_fa(Unit::Toman),
                 ]);
             }
             format!("کد ملی {} — مبالغ به تومان\n{}", id, t.render())
         }
     };
-    if receipts.is_empty() {
-        eprintln!(
-            "{id}: no receipt in {} / این کد ملی در دفتر ثبت نشده است",
-            common.ledger[0].display()
-        );
-        return Ok(ExitCode::from(EXIT_REJECTED));
-    }
     emit(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -219,8 +219,8 @@ pub fn validate(
             errors.push(reject(
                 "birth_date_invalid",
                 "birth_date",
-                e.to_string(),
-                e.to_string(),
+                e.message_fa(),
+                e.message_en(),
             ));
             None
         }
@@ -312,8 +312,8 @@ pub fn validate(
                 errors.push(reject(
                     "form_date_invalid",
                     "form_date",
-                    e.to_string(),
-                    e.to_string(),
+                    e.message_fa(),
+                    e.message_en(),
                 ));
                 None
             }

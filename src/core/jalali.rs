@@ -5,7 +5,6 @@
 //! the ways clerks write dates, Persian formatting, and errors that say what is wrong.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use icu_calendar::cal::Persian;
 use icu_calendar::types::RataDie;
@@ -18,8 +17,8 @@ use super::text::{ascii_digit, is_bidi_control, to_persian_digits};
 pub const MIN_YEAR: i32 = 1300;
 pub const MAX_YEAR: i32 = 1500;
 
-/// Iran has kept UTC+03:30 all year since 2022.
-const IRAN_OFFSET_SECS: i64 = 3 * 3600 + 30 * 60;
+/// Iran has kept UTC+03:30 all year since 2022: the one offset of the whole crate.
+pub const IRAN_OFFSET_SECS: i64 = 3 * 3600 + 30 * 60;
 /// Rata Die (days since 0001-01-01 ISO, counting that day as 1) of 1970-01-01.
 const UNIX_EPOCH_RD: i64 = 719_163;
 
@@ -387,15 +386,6 @@ impl JalaliDate {
         ))
     }
 
-    /// Today in Iran (UTC+03:30), from the system clock.
-    pub fn today_in_iran() -> Option<Self> {
-        let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => d.as_secs() as i64,
-            Err(e) => -(e.duration().as_secs() as i64),
-        };
-        Self::in_iran_at_unix(secs)
-    }
-
     pub fn weekday(self) -> Weekday {
         // Rata Die 1 (0001-01-01) was a Monday, so RD ≡ 0 (mod 7) is a Sunday.
         match self.day_number().rem_euclid(7) {
@@ -606,7 +596,6 @@ mod tests {
             d("1402/11/26")
         );
         assert_eq!(JalaliDate::in_iran_at_unix(0).unwrap(), d("1348/10/11"));
-        assert!(JalaliDate::today_in_iran().is_some());
     }
 
     #[test]

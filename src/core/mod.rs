@@ -1,6 +1,6 @@
 //! The pure domain: dates, money, tariffs, the exam calendar, the office's identity.
-//! Nothing here reads files, the clock (except `JalaliDate::today_in_iran`) or writes
-//! output: callers hand in text and get values and problems back.
+//! Nothing here reads files or the clock or writes output: callers hand in text and
+//! get values and problems back.
 
 pub mod applicant;
 pub mod calendar;

@@ -19,6 +19,14 @@ pub struct Problem {
     /// Where in the file, as a readable path: `schedule "qom-1402" line "exam-slip" stage`.
     pub key: String,
     pub message: String,
+    /// For a row of a sheet: the rejection's stable code, and its message in each
+    /// language (`message` then holds both).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_fa: Option<String>,
 }
 
 impl Problem {
@@ -27,14 +35,26 @@ impl Problem {
             severity: Severity::Error,
             key: key.into(),
             message: message.into(),
+            code: None,
+            message_en: None,
+            message_fa: None,
+        }
+    }
+
+    /// A rejected row of a sheet: `key` is `line N field`.
+    pub fn row(key: String, code: &'static str, en: &str, fa: &str) -> Self {
+        Problem {
+            code: Some(code),
+            message_en: Some(en.to_string()),
+            message_fa: Some(fa.to_string()),
+            ..Problem::error(key, format!("{en} / {fa}"))
         }
     }
 
     pub fn warning(key: impl Into<String>, message: impl Into<String>) -> Self {
         Problem {
             severity: Severity::Warning,
-            key: key.into(),
-            message: message.into(),
+            ..Problem::error(key, message)
         }
     }
 
@@ -49,11 +69,15 @@ impl fmt::Display for Problem {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        if self.key.is_empty() {
-            write!(f, "{sev}: {}", self.message)
+        if !self.key.is_empty() {
+            write!(f, "{sev}: {}: ", self.key)?;
         } else {
-            write!(f, "{sev}: {}: {}", self.key, self.message)
+            write!(f, "{sev}: ")?;
         }
+        if let Some(code) = self.code {
+            write!(f, "{code}: ")?;
+        }
+        write!(f, "{}", self.message)
     }
 }
 

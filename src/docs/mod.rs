@@ -6,69 +6,16 @@
 mod receipt;
 mod report;
 mod slip;
+mod sms;
 
-use crate::core::jalali::JalaliDate;
-use crate::core::money::{Money, Unit};
 use crate::core::office::Office;
-use crate::core::tariff::{Approval, QuoteLine};
+use crate::core::tariff::Stage;
 use crate::core::text::to_persian_digits;
+use crate::desk::charge::Receipt;
 use crate::typeset::{Align, Area, Color, Dir, Document, Page, PageSize, Style};
 
-pub use receipt::ReceiptKind;
-pub use report::{ReportDoc, ReportLine, render_report};
-
-/// Who the document is for.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Applicant {
-    pub first_name: String,
-    pub last_name: String,
-    pub father_name: String,
-    pub national_id: String,
-    /// `09XXXXXXXXX`.
-    pub mobile: String,
-    pub trade: String,
-    /// The cluster's Persian name, when known.
-    pub cluster: String,
-}
-
-impl Applicant {
-    pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-            .trim()
-            .to_string()
-    }
-}
-
-/// The exam the applicant is registered for.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Exam {
-    pub program: String,
-    pub stage: String,
-    pub written_exam: JalaliDate,
-    /// As the portal gave them, when known.
-    pub time: Option<String>,
-    pub venue: Option<String>,
-}
-
-/// A receipt: the charged lines of one applicant at one stage.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Receipt {
-    pub kind: ReceiptKind,
-    pub office: Office,
-    /// e.g. `1402-000123`.
-    pub number: String,
-    pub date: JalaliDate,
-    /// `HH:MM`, as recorded in the ledger.
-    pub time: String,
-    pub applicant: Applicant,
-    pub exam: Exam,
-    pub lines: Vec<QuoteLine>,
-    pub office_total: Money,
-    pub tvto_total: Money,
-    pub grand_total: Money,
-    pub unit: Unit,
-    pub approvals: Vec<Approval>,
-}
+pub use report::{ReportDoc, ReportLine, Split, render_report};
+pub use sms::{SMS_LIMIT, sms_text};
 
 /// The exam-date slip, handed over with the applicant's confirmation; it charges
 /// service line 5, whose receipt data it carries.
@@ -86,7 +33,7 @@ impl Doc {
     /// The document a receipt prints as: the exam-date slip for a card receipt.
     pub fn of(receipt: Receipt) -> Doc {
         match receipt.kind {
-            ReceiptKind::Card => Doc::Slip(Slip { receipt }),
+            Stage::Card => Doc::Slip(Slip { receipt }),
             _ => Doc::Receipt(receipt),
         }
     }
@@ -95,7 +42,7 @@ impl Doc {
 /// Renders documents as one PDF, one page each.
 pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
     let title = match docs.first() {
-        Some(Doc::Receipt(r)) => format!("{} {}", r.kind.title_fa(), r.number),
+        Some(Doc::Receipt(r)) => format!("{} {}", receipt::title_fa(r.kind), r.number),
         Some(Doc::Slip(s)) => format!("برگ اعلام زمان آزمون {}", s.receipt.number),
         None => String::new(),
     };
@@ -103,6 +50,17 @@ pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
     for doc in docs {
         pdf.push(doc);
     }
+    pdf.finish()
+}
+
+/// A recorded receipt's own PDF, as it prints: the exam-date slip for a card receipt.
+pub fn print(r: &Receipt, size: PageSize) -> Vec<u8> {
+    let title = match r.kind {
+        Stage::Card => format!("برگ اعلام زمان آزمون {}", r.number),
+        kind => format!("{} {}", receipt::title_fa(kind), r.number),
+    };
+    let mut pdf = Combined::new(&title, size);
+    pdf.add(r);
     pdf.finish()
 }
 
@@ -125,7 +83,17 @@ impl Combined {
         let mut page = Page::new(self.size);
         match doc {
             Doc::Receipt(r) => receipt::draw(&mut page, r),
-            Doc::Slip(s) => slip::draw(&mut page, s),
+            Doc::Slip(s) => slip::draw(&mut page, &s.receipt),
+        }
+        self.pdf.push(page);
+    }
+
+    /// A recorded receipt as it prints: the exam-date slip for a card receipt.
+    pub fn add(&mut self, r: &Receipt) {
+        let mut page = Page::new(self.size);
+        match r.kind {
+            Stage::Card => slip::draw(&mut page, r),
+            _ => receipt::draw(&mut page, r),
         }
         self.pdf.push(page);
     }

@@ -3,27 +3,15 @@
 
 use super::{Frame, Receipt, fa, finish_page, head, ltr, signature_boxes};
 use crate::core::money::Money;
-use crate::core::tariff::Kind;
+use crate::core::tariff::{Kind, Stage};
 use crate::typeset::{Align, Cell, Color, Dir, Page, Style, Table};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReceiptKind {
-    /// Lines 1–4 and the exam fee.
-    Registration,
-    /// Line 5: the exam-date slip's own receipt data.
-    Card,
-    /// Lines 6–7 and the certificate fee.
-    Certificate,
-}
-
-impl ReceiptKind {
-    pub fn title_fa(self) -> &'static str {
-        match self {
-            ReceiptKind::Registration => "رسید ثبت نام آزمون مهارتی",
-            ReceiptKind::Card => "رسید برگ اعلام زمان آزمون",
-            ReceiptKind::Certificate => "رسید پرداخت هزینه گواهینامه",
-        }
+/// The title printed on a receipt of each step.
+pub fn title_fa(kind: Stage) -> &'static str {
+    match kind {
+        Stage::Registration => "رسید ثبت نام آزمون مهارتی",
+        Stage::Card => "رسید برگ اعلام زمان آزمون",
+        Stage::Certificate => "رسید پرداخت هزینه گواهینامه",
     }
 }
 
@@ -38,7 +26,7 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
         r.date.to_fa_digits(),
         fa(&r.time)
     );
-    let mut y = head(page, &f, r.kind.title_fa(), r, &date_line);
+    let mut y = head(page, &f, title_fa(r.kind), r, &date_line);
     y += page.table(page.width() - f.margin, y, &applicant_table(&f, page, r));
     y += f.base;
     y += page.table(page.width() - f.margin, y, &lines_table(&f, page, r));
@@ -51,7 +39,7 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
         Dir::Rtl,
         &format!("مبلغ کل به حروف: {}", r.grand_total.words_fa(r.unit)),
     );
-    if r.kind == ReceiptKind::Registration {
+    if r.kind == Stage::Registration {
         let a = f.area(page, y);
         y += page.paragraph(
             a,

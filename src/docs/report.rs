@@ -5,40 +5,49 @@
 
 use crate::core::jalali::JalaliDate;
 use crate::core::money::{Money, Unit};
+use crate::core::tariff::Kind;
 use crate::core::text::{fa_grouped, to_persian_digits};
 use crate::typeset::{Align, Area, Cell, Color, Dir, Document, Page, PageSize, Style, Table};
 
-/// A row of the service-line table (amounts in rial).
+/// A row of the service-line table.
 pub struct ReportLine {
     pub row: Option<u32>,
     pub name_fa: String,
     pub schedule: String,
-    pub unit: i64,
-    pub count: i64,
-    pub amount: i64,
-    pub tvto: bool,
+    pub unit: Money,
+    pub count: u64,
+    pub amount: Money,
+    pub kind: Kind,
 }
 
-/// Everything the PDF shows; amounts in rial.
+/// Office revenue, TVTO money and their sum.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    pub office: Money,
+    pub tvto: Money,
+    pub grand: Money,
+}
+
+/// Everything the PDF shows.
 pub struct ReportDoc {
     pub office_name: Option<String>,
     pub from: JalaliDate,
     pub to: JalaliDate,
     pub lines: Vec<ReportLine>,
-    pub office_total: i64,
-    pub tvto_total: i64,
-    pub counts: [i64; 3],
-    /// Every day of the period with its office revenue and TVTO money.
-    pub days: Vec<(JalaliDate, i64, i64)>,
+    pub total: Split,
+    /// Registrations, slips, certificates.
+    pub counts: [u64; 3],
+    /// Every day of the period.
+    pub days: Vec<(JalaliDate, Split)>,
     /// Per office, when several ledgers were merged.
-    pub offices: Vec<(String, i64, i64)>,
+    pub offices: Vec<(String, Split)>,
 }
 
 const MARGIN: f32 = 42.0;
 const FOOTER: f32 = 36.0;
 
-fn toman(rial: i64) -> String {
-    Money::from_rial(rial).map_or_else(|_| String::new(), |m| m.grouped_fa(Unit::Toman))
+fn toman(m: Money) -> String {
+    m.grouped_fa(Unit::Toman)
 }
 
 /// Pages filled top to bottom; a block that does not fit starts a new page.
@@ -155,7 +164,7 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
                     Align::Center,
                 ),
                 Cell::new(
-                    if l.tvto {
+                    if l.kind == Kind::Tvto {
                         format!("{} (سازمان)", l.name_fa)
                     } else {
                         l.name_fa.clone()
@@ -165,18 +174,18 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
                 ),
                 Cell::new(l.schedule.clone(), body, Align::Center).ltr(),
                 Cell::new(toman(l.unit), body, Align::Left),
-                Cell::new(fa_grouped(l.count), body, Align::Center),
+                Cell::new(fa_grouped(l.count as i64), body, Align::Center),
                 Cell::new(toman(l.amount), body, Align::Left),
             ]
         })
         .collect();
     for (label, v) in [
-        ("درآمد دفتر", r.office_total),
+        ("درآمد دفتر", r.total.office),
         (
             "وجوه سازمان آموزش فنی و حرفه‌ای (جدا از درآمد دفتر)",
-            r.tvto_total,
+            r.total.tvto,
         ),
-        ("جمع کل", r.office_total + r.tvto_total),
+        ("جمع کل", r.total.grand),
     ] {
         rows.push(vec![
             Cell::new(label, strong, Align::Right).span(5),
@@ -194,9 +203,9 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
         Align::Right,
         &format!(
             "ثبت نام: {} نفر — برگ اعلام زمان آزمون: {} — گواهینامه: {}",
-            fa_grouped(r.counts[0]),
-            fa_grouped(r.counts[1]),
-            fa_grouped(r.counts[2])
+            fa_grouped(r.counts[0] as i64),
+            fa_grouped(r.counts[1] as i64),
+            fa_grouped(r.counts[2] as i64)
         ),
     );
     f.y += 10.0;
@@ -205,17 +214,17 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
     let day_rows: Vec<Vec<Cell>> = r
         .days
         .iter()
-        .filter(|d| d.1 != 0 || d.2 != 0)
-        .map(|(d, o, t)| {
+        .filter(|(_, s)| !s.grand.is_zero())
+        .map(|(d, s)| {
             vec![
                 Cell::new(
                     format!("{} {}", d.weekday().name_fa(), d.to_fa_digits()),
                     body,
                     Align::Right,
                 ),
-                Cell::new(toman(*o), body, Align::Left),
-                Cell::new(toman(*t), body, Align::Left),
-                Cell::new(toman(o + t), body, Align::Left),
+                Cell::new(toman(s.office), body, Align::Left),
+                Cell::new(toman(s.tvto), body, Align::Left),
+                Cell::new(toman(s.grand), body, Align::Left),
             ]
         })
         .collect();
@@ -233,12 +242,12 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
         let rows = r
             .offices
             .iter()
-            .map(|(code, o, t)| {
+            .map(|(code, s)| {
                 vec![
                     Cell::new(to_persian_digits(code), body, Align::Center),
-                    Cell::new(toman(*o), body, Align::Left),
-                    Cell::new(toman(*t), body, Align::Left),
-                    Cell::new(toman(o + t), body, Align::Left),
+                    Cell::new(toman(s.office), body, Align::Left),
+                    Cell::new(toman(s.tvto), body, Align::Left),
+                    Cell::new(toman(s.grand), body, Align::Left),
                 ]
             })
             .collect();
@@ -284,7 +293,12 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
         Align::Right,
         "نمودار درآمد روزانه دفتر (تومان)",
     );
-    let max = r.days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+    let max = r
+        .days
+        .iter()
+        .map(|(_, s)| s.office)
+        .max()
+        .unwrap_or(Money::ZERO);
     let w = f.width();
     let slot = w / r.days.len() as f32;
     let top = f.y;
@@ -292,10 +306,12 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
     let page = f.page();
     page.line(MARGIN, base, MARGIN + w, base, 0.8, Color::BLACK);
     let small = Style::regular(6.5).color(Color::GRAY);
-    for (i, (day, office, _)) in r.days.iter().enumerate() {
+    // Bar heights are drawing, not money: a float ratio is fine here.
+    let scale = max.rial().max(1) as f32;
+    for (i, (day, s)) in r.days.iter().enumerate() {
         let x = MARGIN + w - (i as f32 + 1.0) * slot;
-        let bh = h * (*office as f32 / max as f32);
-        if *office > 0 {
+        let bh = h * (s.office.rial() as f32 / scale);
+        if !s.office.is_zero() {
             page.rect(
                 x + slot * 0.15,
                 base - bh,

@@ -2,11 +2,10 @@
 //! written exam is, what to bring, and takes the applicant's signed confirmation,
 //! which the letter's service line 5 («با تأیید متقاضی») charges for.
 
-use super::{Frame, Slip, fa, finish_page, head, pair_line, signature_boxes};
+use super::{Frame, Receipt, fa, finish_page, head, pair_line, signature_boxes};
 use crate::typeset::{Align, Area, Cell, Color, Dir, Page, Style, Table};
 
-pub(super) fn draw(page: &mut Page, s: &Slip) {
-    let r = &s.receipt;
+pub(super) fn draw(page: &mut Page, r: &Receipt) {
     let f = Frame::of(page.size());
     let date_line = format!(
         "تاریخ صدور: {} {}",
@@ -97,7 +96,7 @@ pub(super) fn draw(page: &mut Page, s: &Slip) {
     y += f.base * 0.6;
 
     // The charge for this service, line 5.
-    for l in &r.lines {
+    for l in r.lines.iter() {
         let a = f.area(page, y);
         y += pair_line(
             page,

@@ -201,9 +201,9 @@ pub struct Sheet {
     pub name: String,
     pub encoding: Encoding,
     pub delimiter: u8,
-    pub headers: csv::StringRecord,
+    pub headers: std::sync::Arc<csv::StringRecord>,
     columns: Vec<Option<Field>>,
-    reader: csv::Reader<Box<dyn Read>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
     record: csv::StringRecord,
     done: bool,
 }
@@ -212,7 +212,7 @@ impl Sheet {
     /// Opens an applicant sheet. `forced` overrides the encoding guess.
     pub fn open(
         name: &str,
-        source: Box<dyn Read>,
+        source: Box<dyn Read + Send>,
         forced: Option<Encoding>,
     ) -> Result<Sheet, FileError> {
         Self::open_with(name, source, forced, APPLICANT_COLUMNS)
@@ -221,7 +221,7 @@ impl Sheet {
     /// Opens a sheet that must have the `required` columns.
     pub fn open_with(
         name: &str,
-        mut source: Box<dyn Read>,
+        mut source: Box<dyn Read + Send>,
         forced: Option<Encoding>,
         required: &[Required],
     ) -> Result<Sheet, FileError> {
@@ -253,8 +253,8 @@ impl Sheet {
             ));
         }
         let delimiter = sniff_delimiter(&sample, encoding);
-        let joined: Box<dyn Read> = Box::new(Cursor::new(sample).chain(source));
-        let decoded: Box<dyn Read> = Box::new(
+        let joined: Box<dyn Read + Send> = Box::new(Cursor::new(sample).chain(source));
+        let decoded: Box<dyn Read + Send> = Box::new(
             DecodeReaderBytesBuilder::new()
                 .encoding(Some(match encoding {
                     Encoding::Utf8 => UTF_8,
@@ -312,7 +312,7 @@ impl Sheet {
             name: name.to_string(),
             encoding,
             delimiter,
-            headers,
+            headers: std::sync::Arc::new(headers),
             columns,
             reader,
             record: csv::StringRecord::new(),
@@ -441,7 +441,7 @@ fn sniff_delimiter(sample: &[u8], encoding: Encoding) -> u8 {
 }
 
 /// Opens a file, or standard input for `-`.
-pub fn open_source(name: &str) -> io::Result<Box<dyn Read>> {
+pub fn open_source(name: &str) -> io::Result<Box<dyn Read + Send>> {
     if name == "-" {
         Ok(Box::new(io::stdin()))
     } else {

@@ -1,77 +1,34 @@
 //! The ledger: an SQLite database, the system of record. Every charged line is a row;
 //! receipts have unique, gap-free numbers per office and Jalali year, assigned in the
 //! transaction that records them; a unique constraint makes a second charge for the
-//! same applicant, exam stage and service impossible. Each receipt is its own
-//! transaction, so a crash loses nothing committed and a re-run finds what is done.
+//! same applicant, exam stage and step impossible. A receipt keeps what it printed
+//! (the applicant's details then, the exam's time and venue), and what many receipts
+//! print alike (the office's identity, the exam, the tariff's approvals) is stored
+//! once in `parts`, so a reprint is identical and a receipt costs little to record.
+//!
+//! The desk records through [`Book`] in transactions of many receipts; a commit is on
+//! the disk (`synchronous = FULL`) before the desk reports any of its rows.
 
+mod migrate;
+mod schema;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use anyhow::{Context, Result, anyhow, bail};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::core::tariff::{Kind, QuoteLine};
-use crate::docs::{Receipt, ReceiptKind};
+use crate::core::jalali::JalaliDate;
+use crate::core::money::{Money, Unit};
+use crate::core::office::Office;
+use crate::core::tariff::{Approval, Kind, QuoteLine, Stage};
+use crate::desk::book::{Book, Registration, Registry};
+use crate::desk::charge::{Applicant, Charge, Exam, Key, Receipt, Recorded};
 
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = r#"
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE applicants (
-    national_id     TEXT PRIMARY KEY,
-    first_name      TEXT NOT NULL,
-    last_name       TEXT NOT NULL,
-    father_name     TEXT NOT NULL,
-    birth_date      TEXT NOT NULL,
-    gender          TEXT NOT NULL,
-    military_status TEXT NOT NULL,
-    mobile          TEXT NOT NULL
-);
-CREATE TABLE receipts (
-    id           INTEGER PRIMARY KEY,
-    office_code  TEXT NOT NULL,
-    year         INTEGER NOT NULL,          -- Jalali year of the service date
-    seq          INTEGER NOT NULL,          -- 1, 2, … per office and year, no gaps
-    number       TEXT NOT NULL,             -- 1402-000123
-    kind         TEXT NOT NULL CHECK (kind IN ('registration', 'card', 'certificate')),
-    national_id  TEXT NOT NULL REFERENCES applicants (national_id),
-    program      TEXT NOT NULL,
-    exam_stage   INTEGER NOT NULL,
-    service_date TEXT NOT NULL,             -- Jalali YYYY/MM/DD
-    service_iso  TEXT NOT NULL,             -- the same day, ISO 8601
-    time         TEXT NOT NULL,             -- HH:MM, Iran time
-    schedule_id  TEXT NOT NULL,
-    office_total INTEGER NOT NULL,          -- rial
-    tvto_total   INTEGER NOT NULL,          -- rial
-    grand_total  INTEGER NOT NULL,          -- rial
-    document     TEXT NOT NULL,             -- the printed receipt, JSON: reprints are identical
-    UNIQUE (office_code, year, seq),          -- the number is year-seq: found through this
-    UNIQUE (national_id, program, exam_stage, kind)
-);
-CREATE TABLE receipt_lines (
-    receipt_id  INTEGER NOT NULL REFERENCES receipts (id),
-    line_no     INTEGER NOT NULL,
-    code        TEXT NOT NULL,
-    name_fa     TEXT NOT NULL,
-    name_en     TEXT NOT NULL,
-    quantity    INTEGER NOT NULL CHECK (quantity > 0),
-    unit        INTEGER NOT NULL CHECK (unit >= 0),   -- rial
-    amount      INTEGER NOT NULL CHECK (amount = unit * quantity),
-    kind        TEXT NOT NULL CHECK (kind IN ('office', 'tvto')),
-    schedule_id TEXT NOT NULL,
-    PRIMARY KEY (receipt_id, line_no)
-) WITHOUT ROWID;
-CREATE INDEX receipts_by_date ON receipts (service_date);
--- The letter forbids collecting the certificate fee before a final pass: only a
--- certificate receipt may carry it, whatever code writes the ledger.
-CREATE TRIGGER certificate_fee_only_on_certificates
-BEFORE INSERT ON receipt_lines
-WHEN NEW.code = 'certificate-fee'
- AND (SELECT kind FROM receipts WHERE id = NEW.receipt_id) <> 'certificate'
-BEGIN
-    SELECT RAISE(ABORT, 'the certificate fee may only be charged on a certificate receipt');
-END;
-"#;
+pub use schema::SCHEMA_VERSION;
 
 pub struct Ledger {
     /// Copies the WAL into the database from a thread of its own (see
@@ -79,283 +36,263 @@ pub struct Ledger {
     /// `conn` closes: the last connection to close checkpoints what is left.
     checkpointer: Option<Checkpointer>,
     conn: Connection,
+    /// Ids of parts this connection has stored or read, by content. Cleared on a
+    /// rollback, which may take back a part stored in it.
+    stored: PartIds,
+    /// Parts read back for documents, by id.
+    read: RefCell<PartsRead>,
+    /// The next receipt number of each office and year, inside the open
+    /// transaction (which holds the write lock, so no one else takes one).
+    next_seq: HashMap<(Arc<str>, i32), i64>,
+    /// The last service date written, as text.
+    date: Option<(JalaliDate, Arc<str>)>,
 }
+
+#[derive(Default)]
+struct PartIds {
+    office: Vec<(Arc<Office>, i64)>,
+    exam: Vec<(ExamPart, i64)>,
+    approvals: Vec<(Arc<[Approval]>, i64)>,
+    line: Vec<((String, String), i64)>,
+}
+
+#[derive(Default)]
+struct PartsRead {
+    office: HashMap<i64, Arc<Office>>,
+    exam: HashMap<i64, ExamPart>,
+    approvals: HashMap<i64, Arc<[Approval]>>,
+    line: HashMap<i64, LineNames>,
+}
+
+/// A service line's names, as receipts print them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct LineNames {
+    name_fa: String,
+    name_en: String,
+}
+
+/// The exam as many receipts print it; the time and venue are each receipt's own.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct ExamPart {
+    program: Arc<str>,
+    stage: Arc<str>,
+    written_exam: JalaliDate,
+}
+
+/// Pages of WAL that wake the background checkpointer (about 16 MB).
+const CHECKPOINT_PAGES: i32 = 4_000;
 
 /// A thread that checkpoints the WAL while a batch writes, stopped when the ledger
 /// is closed.
 struct Checkpointer {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    stop: std::sync::mpsc::SyncSender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.stop.send(false);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-/// What recording a receipt did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Recorded {
-    /// Recorded under this new number.
-    New(String),
-    /// Already in the ledger under this number: nothing charged again.
-    Duplicate(String),
-}
-
-/// A receipt to record. Its number is assigned by the ledger.
-pub struct NewReceipt<'a> {
-    pub office_code: &'a str,
-    pub program: &'a str,
-    pub exam_stage: u32,
-    pub schedule_id: &'a str,
-    /// The applicant's record, written at registration; later stages leave it be.
-    pub person: Option<Person<'a>>,
-    /// The document as it will print, with an empty number.
-    pub document: &'a Receipt,
-}
-
-/// What the ledger keeps of an applicant beyond the receipt.
-pub struct Person<'a> {
-    pub birth_date: &'a str,
-    pub gender: &'a str,
-    pub military_status: &'a str,
-}
-
-/// Charged lines added up for one office, day and priced line (amounts in rial).
+/// Charged lines added up for one office, day and priced line.
 #[derive(Debug, Clone)]
 pub struct LineSum {
     pub office_code: String,
-    pub date: String,
+    pub date: JalaliDate,
     pub code: String,
     pub name_fa: String,
-    pub kind: String,
-    pub unit: i64,
+    pub kind: Kind,
+    pub unit: Money,
     pub schedule_id: String,
-    pub quantity: i64,
-    pub amount: i64,
+    pub quantity: u64,
+    pub amount: Money,
+}
+
+/// Receipts of one office and step added up.
+#[derive(Debug, Clone)]
+pub struct ReceiptSum {
+    pub office_code: String,
+    pub kind: Stage,
+    pub count: u64,
+    pub total: Money,
 }
 
 /// One receipt of an applicant, for `status`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct ReceiptSummary {
     pub number: String,
-    pub kind: String,
+    pub kind: Stage,
     pub program: String,
     pub exam_stage: u32,
-    pub date: String,
+    pub date: JalaliDate,
     pub time: String,
-    /// rial
-    pub office_total: i64,
-    pub tvto_total: i64,
-    pub grand_total: i64,
+    pub office_total: Money,
+    pub tvto_total: Money,
+    pub grand_total: Money,
+}
+
+/// One charged line with its receipt, for `report --export`.
+#[derive(Debug, Clone)]
+pub struct ExportLine {
+    pub receipt_no: String,
+    pub date: JalaliDate,
+    pub office_code: String,
+    pub national_id: String,
+    pub receipt_kind: Stage,
+    pub line_no: u32,
+    pub code: String,
+    pub name_fa: String,
+    pub quantity: u64,
+    pub unit: Money,
+    pub amount: Money,
+    pub kind: Kind,
+    pub schedule_id: String,
 }
 
 impl Ledger {
-    /// Opens the ledger, creating it (and its schema) when it does not exist.
+    /// Opens the ledger for writing, creating it (and its schema) when it does not
+    /// exist and bringing an older schema up to date.
     pub fn open(path: &Path) -> Result<Ledger> {
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open the ledger {}", path.display()))?;
-        Self::setup(conn, path)
+        // Another process may be writing: wait for it rather than fail.
+        conn.busy_timeout(Duration::from_secs(60))?;
+        // WAL: readers never block the writer. FULL: a commit is on the disk before
+        // it returns, so nothing reported can be lost, even to a power cut; the desk
+        // commits a group of rows at a time, so this is one wait per group.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        // Checkpointing every ~40 MB of WAL instead of 4 MB copies each hot page to
+        // the database once, not ten times.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+        conn.pragma_update(None, "cache_size", -32768)?;
+        schema::create_or_migrate(&conn, path)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(Ledger::over(conn))
     }
 
-    /// Opens an existing ledger read-only (for a dry run); `None` when there is none.
+    /// Opens an existing ledger for reading; `None` when there is none. A ledger of
+    /// an older schema is brought up to date first, which needs write access once.
     pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("cannot open the ledger {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(60))?;
-        check_version(&conn, path)?;
-        Ok(Some(Ledger {
-            conn,
-            checkpointer: None,
-        }))
-    }
-
-    fn setup(conn: Connection, path: &Path) -> Result<Ledger> {
-        // Another process may be writing: wait for it rather than fail.
-        conn.busy_timeout(Duration::from_secs(60))?;
-        // WAL: readers never block the writer; NORMAL: a commit is durable once the
-        // process has handed it to the OS (a killed process loses nothing committed).
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Each receipt is its own transaction; checkpointing every ~40 MB of WAL
-        // instead of 4 MB copies each hot page to the database once, not ten times.
-        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut ledger = Ledger {
-            conn,
-            checkpointer: None,
+        let open = || -> Result<Connection> {
+            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .with_context(|| format!("cannot open the ledger {}", path.display()))?;
+            conn.busy_timeout(Duration::from_secs(60))?;
+            Ok(conn)
         };
-        let tx = ledger
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool = tx.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? > 0;
-        if !exists {
-            tx.execute_batch(SCHEMA)?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                [SCHEMA_VERSION.to_string()],
-            )?;
+        let conn = open()?;
+        match schema::version(&conn, path)? {
+            SCHEMA_VERSION => {}
+            old => {
+                drop(conn);
+                Ledger::open(path).with_context(|| {
+                    format!(
+                        "the ledger {} has schema version {old}; bringing it to version {SCHEMA_VERSION} needs write access once",
+                        path.display()
+                    )
+                })?;
+                return Ok(Some(Ledger::over(open()?)));
+            }
         }
-        tx.commit()?;
-        check_version(&ledger.conn, path)?;
-        Ok(ledger)
+        Ok(Some(Ledger::over(conn)))
     }
 
-    /// Starts checkpointing from a thread of its own, for a long batch of commits.
+    fn over(conn: Connection) -> Ledger {
+        Ledger {
+            checkpointer: None,
+            conn,
+            stored: PartIds::default(),
+            read: RefCell::new(PartsRead::default()),
+            next_seq: HashMap::new(),
+            date: None,
+        }
+    }
+
+    /// Checkpoints from a thread of its own, for a long batch of commits.
     ///
     /// Each commit appends the pages it changed to the WAL; a checkpoint copies them
-    /// into the database and waits for the disk twice (fsync), which on the committing
-    /// thread stalls the batch. Here a second connection does the copying and the
-    /// waiting, while the batch's own automatic checkpoints find little left to do and
-    /// let the WAL start over. Durability is unchanged: every commit is still its own
-    /// transaction, synced as before.
+    /// into the database and waits for the disk, which on the committing thread
+    /// stalls the batch. Here, once the WAL holds [`CHECKPOINT_PAGES`] pages, a commit
+    /// wakes a second connection to copy them while the batch goes on. Durability is
+    /// unchanged: every commit is in the WAL, on the disk, before it returns.
     pub fn checkpoint_in_background(&mut self) -> Result<()> {
         if self.checkpointer.is_some() {
             return Ok(());
         }
         // The file as SQLite opened it; without one (a name that is not UTF-8), the
-        // batch's own checkpoints do the work, only slower.
+        // batch's own automatic checkpoints do the work, only slower.
         let Some(path) = self.conn.path() else {
             return Ok(());
         };
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .with_context(|| format!("cannot open the ledger {path}"))?;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = stop.clone();
+        let (wake, woken) = std::sync::mpsc::sync_channel::<bool>(1);
         let thread = std::thread::spawn(move || {
-            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                // PASSIVE: never waits for, nor blocks, the writer; busy means the
-                // writer's own checkpoint is running, and the next round will do.
+            // true: checkpoint; false: the batch is over. PASSIVE never waits for,
+            // nor blocks, the writer.
+            while let Ok(true) = woken.recv() {
                 let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                std::thread::sleep(Duration::from_millis(20));
             }
         });
+        let hook = wake.clone();
+        // This replaces SQLite's own automatic checkpoint on this connection.
+        self.conn
+            .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
+                if pages >= CHECKPOINT_PAGES {
+                    // Already awake: this commit's pages go with the running checkpoint's
+                    // next round.
+                    let _ = hook.try_send(true);
+                }
+                if pages >= 4 * CHECKPOINT_PAGES {
+                    // The other thread has fallen far behind: help it here.
+                    wal.checkpoint()?;
+                }
+                Ok(())
+            }))?;
         self.checkpointer = Some(Checkpointer {
-            stop,
+            stop: wake,
             thread: Some(thread),
         });
         Ok(())
     }
 
-    /// The receipt already recorded for this applicant, exam stage and service.
-    pub fn find(
-        &self,
-        national_id: &str,
-        program: &str,
-        exam_stage: u32,
-        kind: ReceiptKind,
-    ) -> Result<Option<String>> {
-        Ok(self
+    /// The office codes this ledger holds receipts of.
+    pub fn offices(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT office_code FROM receipts ORDER BY office_code")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The office's identity as its latest receipt printed it.
+    pub fn letterhead(&self, office_code: &str) -> Result<Option<Office>> {
+        let part: Option<i64> = self
             .conn
             .query_row(
-                "SELECT number FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
-                params![national_id, program, exam_stage, kind_name(kind)],
+                "SELECT office FROM receipts WHERE office_code = ?1 ORDER BY id DESC LIMIT 1",
+                [office_code],
                 |r| r.get(0),
             )
-            .optional()?)
-    }
-
-    /// Records a receipt in one transaction: the applicant, the next number of the
-    /// office's year, the receipt and its lines. An applicant already charged for this
-    /// exam stage and service is a duplicate, and nothing is written.
-    pub fn record(&mut self, r: &NewReceipt) -> Result<Recorded> {
-        let doc = r.document;
-        let a = &doc.applicant;
-        let kind = kind_name(doc.kind);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Statements are cached on the connection: parsed once per run, not per row.
-        let existing: Option<String> = tx
-            .prepare_cached(
-                "SELECT number FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
-            )?
-            .query_row(params![a.national_id, r.program, r.exam_stage, kind], |row| row.get(0))
             .optional()?;
-        if let Some(number) = existing {
-            return Ok(Recorded::Duplicate(number));
-        }
-        if let Some(person) = &r.person {
-            tx.prepare_cached(
-            "INSERT INTO applicants (national_id, first_name, last_name, father_name, birth_date, gender, military_status, mobile)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (national_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
-               father_name = excluded.father_name, birth_date = excluded.birth_date, gender = excluded.gender,
-               military_status = excluded.military_status, mobile = excluded.mobile",
-            )?.execute(params![a.national_id, a.first_name, a.last_name, a.father_name, person.birth_date, person.gender, person.military_status, a.mobile],
-        )?;
-        }
-        let year = doc.date.year();
-        let seq: i64 = tx
-            .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE office_code = ?1 AND year = ?2")?
-            .query_row(params![r.office_code, year], |row| row.get(0))?;
-        let number = format!("{year}-{seq:06}");
-        let mut document = doc.clone();
-        document.number = number.clone();
-        tx.prepare_cached(
-            "INSERT INTO receipts (office_code, year, seq, number, kind, national_id, program, exam_stage, service_date,
-               service_iso, time, schedule_id, office_total, tvto_total, grand_total, document)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?
-        .execute(params![
-                r.office_code,
-                year,
-                seq,
-                number,
-                kind,
-                a.national_id,
-                r.program,
-                r.exam_stage,
-                doc.date.to_string(),
-                doc.date.iso_string(),
-                doc.time,
-                r.schedule_id,
-                doc.office_total.rial(),
-                doc.tvto_total.rial(),
-                doc.grand_total.rial(),
-                serde_json::to_string(&document)?,
-            ])?;
-        let id = tx.last_insert_rowid();
-        for (i, l) in doc.lines.iter().enumerate() {
-            insert_line(&tx, id, i, l, r.schedule_id)?;
-        }
-        tx.commit()?;
-        Ok(Recorded::New(number))
-    }
-
-    /// The registration receipts of a program's stage, in number order.
-    pub fn registrations(&self, program: &str, exam_stage: u32) -> Result<Vec<Receipt>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT document FROM receipts WHERE kind = 'registration' AND program = ?1 AND exam_stage = ?2 ORDER BY id",
-        )?;
-        let docs = stmt.query_map(params![program, exam_stage], |r| r.get::<_, String>(0))?;
-        docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
-    }
-
-    /// An applicant's latest registration: program, exam stage and the receipt.
-    pub fn registration_of(&self, national_id: &str) -> Result<Option<(String, u32, Receipt)>> {
-        let row: Option<(String, u32, String)> = self
-            .conn
-            .query_row(
-                "SELECT program, exam_stage, document FROM receipts
-                 WHERE kind = 'registration' AND national_id = ?1 ORDER BY id DESC LIMIT 1",
-                [national_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        row.map(|(p, s, d)| Ok((p, s, serde_json::from_str(&d)?)))
+        part.map(|id| Ok(Office::clone(&*self.office_part(id)?)))
             .transpose()
+    }
+
+    /// The national IDs registered for a program's stage, in the order registered.
+    pub fn registered(&self, program: &str, exam_stage: u32) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT national_id FROM receipts WHERE kind = 'registration' AND program = ?1 AND exam_stage = ?2 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![program, exam_stage], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every receipt of an applicant, oldest first.
@@ -364,184 +301,569 @@ impl Ledger {
             "SELECT number, kind, program, exam_stage, service_date, time, office_total, tvto_total, grand_total
              FROM receipts WHERE national_id = ?1 ORDER BY id",
         )?;
-        let rows = stmt.query_map([national_id], |r| {
-            Ok(ReceiptSummary {
+        let mut rows = stmt.query([national_id])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(ReceiptSummary {
                 number: r.get(0)?,
-                kind: r.get(1)?,
+                kind: stage(&r.get::<_, String>(1)?)?,
                 program: r.get(2)?,
                 exam_stage: r.get(3)?,
-                date: r.get(4)?,
+                date: date(&r.get::<_, String>(4)?)?,
                 time: r.get(5)?,
-                office_total: r.get(6)?,
-                tvto_total: r.get(7)?,
-                grand_total: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+                office_total: money(r.get(6)?)?,
+                tvto_total: money(r.get(7)?)?,
+                grand_total: money(r.get(8)?)?,
+            });
+        }
+        Ok(out)
     }
 
-    /// The receipt as it was printed, for a reprint.
-    pub fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>> {
-        // `1402-000123`: year and sequence, the receipts' unique key.
+    /// Charged lines of the period grouped by office, day and priced line: what the
+    /// report adds up. Dates are Jalali `YYYY/MM/DD`, which sort as text.
+    pub fn line_sums(&self, from: JalaliDate, to: JalaliDate) -> Result<Vec<LineSum>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.office_code, r.service_date, l.code, l.name, l.kind, l.unit, l.schedule_id,
+                    SUM(l.quantity), SUM(l.amount)
+             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+             WHERE r.service_date BETWEEN ?1 AND ?2
+             GROUP BY r.office_code, r.service_date, l.code, l.name, l.kind, l.unit, l.schedule_id",
+        )?;
+        let mut rows = stmt.query([from.to_string(), to.to_string()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(LineSum {
+                office_code: r.get(0)?,
+                date: date(&r.get::<_, String>(1)?)?,
+                code: r.get(2)?,
+                name_fa: self.line_part(r.get(3)?)?.name_fa,
+                kind: line_kind(&r.get::<_, String>(4)?)?,
+                unit: money(r.get(5)?)?,
+                schedule_id: r.get(6)?,
+                quantity: r.get::<_, i64>(7)? as u64,
+                amount: money(r.get(8)?)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Receipts of the period by office and step.
+    pub fn receipt_sums(&self, from: JalaliDate, to: JalaliDate) -> Result<Vec<ReceiptSum>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT office_code, kind, COUNT(*), SUM(grand_total) FROM receipts
+             WHERE service_date BETWEEN ?1 AND ?2 GROUP BY office_code, kind",
+        )?;
+        let mut rows = stmt.query([from.to_string(), to.to_string()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(ReceiptSum {
+                office_code: r.get(0)?,
+                kind: stage(&r.get::<_, String>(1)?)?,
+                count: r.get::<_, i64>(2)? as u64,
+                total: money(r.get(3)?)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every charged line of the period, for `report --export`.
+    pub fn export_lines(
+        &self,
+        from: JalaliDate,
+        to: JalaliDate,
+        mut each: impl FnMut(&ExportLine) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.number, r.service_date, r.office_code, r.national_id, r.kind, l.line_no, l.code,
+                    l.name, l.quantity, l.unit, l.amount, l.kind, l.schedule_id
+             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+             WHERE r.service_date BETWEEN ?1 AND ?2 ORDER BY r.office_code, r.year, r.seq, l.line_no",
+        )?;
+        let mut rows = stmt.query([from.to_string(), to.to_string()])?;
+        while let Some(r) = rows.next()? {
+            each(&ExportLine {
+                receipt_no: r.get(0)?,
+                date: date(&r.get::<_, String>(1)?)?,
+                office_code: r.get(2)?,
+                national_id: r.get(3)?,
+                receipt_kind: stage(&r.get::<_, String>(4)?)?,
+                line_no: r.get(5)?,
+                code: r.get(6)?,
+                name_fa: self.line_part(r.get(7)?)?.name_fa,
+                quantity: r.get::<_, i64>(8)? as u64,
+                unit: money(r.get(9)?)?,
+                amount: money(r.get(10)?)?,
+                kind: line_kind(&r.get::<_, String>(11)?)?,
+                schedule_id: r.get(12)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A receipt by its row id, as it printed.
+    fn document_at(&self, id: i64) -> Result<Receipt> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, number, service_date, time, first_name, last_name, father_name, national_id, mobile,
+                    trade, cluster, exam_time, venue, currency, office_total, tvto_total, grand_total,
+                    office, exam, approvals
+             FROM receipts WHERE id = ?1",
+        )?;
+        let (receipt, parts) = stmt.query_row([id], |r| {
+            Ok((
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    Applicant {
+                        first_name: r.get(4)?,
+                        last_name: r.get(5)?,
+                        father_name: r.get(6)?,
+                        national_id: r.get(7)?,
+                        mobile: r.get(8)?,
+                        trade: r.get(9)?,
+                        cluster: r.get(10)?,
+                    },
+                    (
+                        r.get::<_, Option<String>>(11)?,
+                        r.get::<_, Option<String>>(12)?,
+                    ),
+                    r.get::<_, String>(13)?,
+                    [r.get::<_, i64>(14)?, r.get(15)?, r.get(16)?],
+                ),
+                [r.get::<_, i64>(17)?, r.get(18)?, r.get(19)?],
+            ))
+        })?;
+        let (kind, number, service_date, time, applicant, (exam_time, venue), currency, totals) =
+            receipt;
+        let kind = stage(&kind)?;
+        let exam = self.exam_part(parts[1])?;
+        let mut lines = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT row, code, name, quantity, unit, amount, kind
+             FROM receipt_lines WHERE receipt_id = ?1 ORDER BY line_no",
+        )?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let names = self.line_part(r.get(2)?)?;
+            lines.push(QuoteLine {
+                row: r.get(0)?,
+                code: r.get(1)?,
+                name_fa: names.name_fa,
+                name_en: names.name_en,
+                stage: kind,
+                quantity: r.get::<_, i64>(3)? as u64,
+                unit: money(r.get(4)?)?,
+                amount: money(r.get(5)?)?,
+                kind: line_kind(&r.get::<_, String>(6)?)?,
+            });
+        }
+        Ok(Receipt {
+            kind,
+            office: self.office_part(parts[0])?,
+            number,
+            date: date(&service_date)?,
+            time: Arc::from(time),
+            applicant,
+            exam: Exam {
+                program: exam.program,
+                stage: exam.stage,
+                written_exam: exam.written_exam,
+                time: exam_time,
+                venue,
+            },
+            lines: lines.into(),
+            office_total: money(totals[0])?,
+            tvto_total: money(totals[1])?,
+            grand_total: money(totals[2])?,
+            unit: match currency.as_str() {
+                "rial" => Unit::Rial,
+                _ => Unit::Toman,
+            },
+            approvals: self.approvals_part(parts[2])?,
+        })
+    }
+
+    fn part_body(&self, id: i64, kind: &str) -> Result<String> {
+        self.conn
+            .prepare_cached("SELECT body FROM parts WHERE id = ?1 AND kind = ?2")?
+            .query_row(params![id, kind], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| anyhow!("the ledger has lost part {id} ({kind}) of a receipt"))
+    }
+
+    fn office_part(&self, id: i64) -> Result<Arc<Office>> {
+        if let Some(o) = self.read.borrow().office.get(&id) {
+            return Ok(o.clone());
+        }
+        let o: Arc<Office> = serde_json::from_str(&self.part_body(id, "office")?)?;
+        self.read.borrow_mut().office.insert(id, o.clone());
+        Ok(o)
+    }
+
+    fn exam_part(&self, id: i64) -> Result<ExamPart> {
+        if let Some(e) = self.read.borrow().exam.get(&id) {
+            return Ok(e.clone());
+        }
+        let e: ExamPart = serde_json::from_str(&self.part_body(id, "exam")?)?;
+        self.read.borrow_mut().exam.insert(id, e.clone());
+        Ok(e)
+    }
+
+    fn approvals_part(&self, id: i64) -> Result<Arc<[Approval]>> {
+        if let Some(a) = self.read.borrow().approvals.get(&id) {
+            return Ok(a.clone());
+        }
+        let a: Arc<[Approval]> = serde_json::from_str(&self.part_body(id, "approvals")?)?;
+        self.read.borrow_mut().approvals.insert(id, a.clone());
+        Ok(a)
+    }
+
+    fn line_part(&self, id: i64) -> Result<LineNames> {
+        if let Some(n) = self.read.borrow().line.get(&id) {
+            return Ok(n.clone());
+        }
+        let n: LineNames = serde_json::from_str(&self.part_body(id, "line")?)?;
+        self.read.borrow_mut().line.insert(id, n.clone());
+        Ok(n)
+    }
+
+    /// The part id of a line's names, stored now if they are new.
+    fn line_names(&mut self, l: &QuoteLine) -> Result<i64> {
+        if let Some((_, id)) = self
+            .stored
+            .line
+            .iter()
+            .find(|((fa, en), _)| *fa == l.name_fa && *en == l.name_en)
+        {
+            return Ok(*id);
+        }
+        let names = LineNames {
+            name_fa: l.name_fa.clone(),
+            name_en: l.name_en.clone(),
+        };
+        let id = self.store_part("line", &serde_json::to_string(&names)?)?;
+        self.stored.line.push(((names.name_fa, names.name_en), id));
+        Ok(id)
+    }
+
+    /// The id of a part with this content, stored now if it is new.
+    fn store_part(&self, kind: &str, body: &str) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO parts (kind, body) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![kind, body])?;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM parts WHERE kind = ?1 AND body = ?2")?
+            .query_row(params![kind, body], |r| r.get(0))?)
+    }
+
+    /// The ids of the parts a receipt prints: office, exam, approvals.
+    fn parts_of(&mut self, r: &Receipt) -> Result<[i64; 3]> {
+        // Arcs compare by address first: the receipts of a batch share their parts.
+        let office = match self.stored.office.iter().find(|(o, _)| *o == r.office) {
+            Some((_, id)) => *id,
+            None => {
+                let printed = Office {
+                    extra_military_statuses: Vec::new(),
+                    ..Office::clone(&r.office)
+                };
+                let id = self.store_part("office", &serde_json::to_string(&printed)?)?;
+                self.stored.office.push((r.office.clone(), id));
+                id
+            }
+        };
+        let part = ExamPart {
+            program: r.exam.program.clone(),
+            stage: r.exam.stage.clone(),
+            written_exam: r.exam.written_exam,
+        };
+        let exam = match self.stored.exam.iter().find(|(e, _)| *e == part) {
+            Some((_, id)) => *id,
+            None => {
+                let id = self.store_part("exam", &serde_json::to_string(&part)?)?;
+                self.stored.exam.push((part, id));
+                id
+            }
+        };
+        let approvals = match self
+            .stored
+            .approvals
+            .iter()
+            .find(|(a, _)| *a == r.approvals)
+        {
+            Some((_, id)) => *id,
+            None => {
+                let id = self.store_part("approvals", &serde_json::to_string(&r.approvals)?)?;
+                self.stored.approvals.push((r.approvals.clone(), id));
+                id
+            }
+        };
+        Ok([office, exam, approvals])
+    }
+
+    /// A service date as stored (`YYYY/MM/DD`), made once per date: a batch's
+    /// receipts share theirs.
+    fn date_text(&mut self, d: JalaliDate) -> Arc<str> {
+        match &self.date {
+            Some((day, text)) if *day == d => text.clone(),
+            _ => {
+                let text: Arc<str> = Arc::from(d.to_string());
+                self.date = Some((d, text.clone()));
+                text
+            }
+        }
+    }
+
+    /// The raw connection, for tests and inspection.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Registry for Ledger {
+    fn find(&self, key: Key) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT number FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
+            )?
+            .query_row(
+                params![key.national_id, key.program, key.exam_stage, key.kind.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>> {
+        // `1402-000123`: year and sequence, the receipts' unique key with the office.
         let Some((year, seq)) = number
             .split_once('-')
             .and_then(|(y, s)| Some((y.parse::<i64>().ok()?, s.parse::<i64>().ok()?)))
         else {
             return Ok(None);
         };
-        let json: Option<String> = self
+        let id: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT document FROM receipts WHERE office_code = ?1 AND year = ?2 AND seq = ?3",
+                "SELECT id FROM receipts WHERE office_code = ?1 AND year = ?2 AND seq = ?3",
             )?
             .query_row(params![office_code, year, seq], |r| r.get(0))
             .optional()?;
-        json.map(|j| serde_json::from_str(&j).context("a receipt in the ledger cannot be read"))
-            .transpose()
+        id.map(|id| self.document_at(id)).transpose()
     }
 
-    /// Totals over every receipt line, in rial, by kind: (office, tvto). For checks
-    /// that the ledger reconciles with its receipts.
-    pub fn totals(&self) -> Result<(i64, i64, i64)> {
-        let lines: (i64, i64) = self.conn.query_row(
-            "SELECT COALESCE(SUM(CASE WHEN kind = 'office' THEN amount END), 0),
-                    COALESCE(SUM(CASE WHEN kind = 'tvto' THEN amount END), 0) FROM receipt_lines",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let receipts: i64 = self.conn.query_row(
-            "SELECT COALESCE(SUM(grand_total), 0) FROM receipts",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok((lines.0, lines.1, receipts))
-    }
-
-    /// Charged lines of the period grouped by office, day and priced line: what the
-    /// report adds up. Dates are Jalali `YYYY/MM/DD`, which sort as text.
-    pub fn line_sums(&self, from: &str, to: &str) -> Result<Vec<LineSum>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.office_code, r.service_date, l.code, l.name_fa, l.kind, l.unit, l.schedule_id,
-                    SUM(l.quantity), SUM(l.amount)
-             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
-             WHERE r.service_date BETWEEN ?1 AND ?2
-             GROUP BY r.office_code, r.service_date, l.code, l.name_fa, l.kind, l.unit, l.schedule_id",
-        )?;
-        let rows = stmt.query_map([from, to], |r| {
-            Ok(LineSum {
-                office_code: r.get(0)?,
-                date: r.get(1)?,
-                code: r.get(2)?,
-                name_fa: r.get(3)?,
-                kind: r.get(4)?,
-                unit: r.get(5)?,
-                schedule_id: r.get(6)?,
-                quantity: r.get(7)?,
-                amount: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Receipts of the period by office and kind: (office, kind, count, grand total).
-    pub fn receipt_sums(&self, from: &str, to: &str) -> Result<Vec<(String, String, i64, i64)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT office_code, kind, COUNT(*), SUM(grand_total) FROM receipts
-             WHERE service_date BETWEEN ?1 AND ?2 GROUP BY office_code, kind",
-        )?;
-        let rows = stmt.query_map([from, to], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Every charged line of the period, for `report --export`.
-    pub fn export_lines(
+    fn registration(
         &self,
-        from: &str,
-        to: &str,
-        mut each: impl FnMut(&[String]) -> Result<()>,
-    ) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT r.number, r.service_date, r.service_iso, r.office_code, r.national_id, r.kind, l.line_no, l.code,
-                    l.name_fa, l.quantity, l.unit, l.amount, l.kind, l.schedule_id
-             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
-             WHERE r.service_date BETWEEN ?1 AND ?2 ORDER BY r.office_code, r.year, r.seq, l.line_no",
-        )?;
-        let mut rows = stmt.query([from, to])?;
-        while let Some(r) = rows.next()? {
-            let cells: Vec<String> = (0..14)
-                .map(|i| match r.get_ref(i) {
-                    Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
-                    Ok(rusqlite::types::ValueRef::Text(t)) => {
-                        String::from_utf8_lossy(t).into_owned()
-                    }
-                    _ => String::new(),
+        national_id: &str,
+        at: Option<(&str, u32)>,
+    ) -> Result<Option<Registration>> {
+        let row: Option<(i64, String, u32)> = match at {
+            Some((program, exam_stage)) => self
+                .conn
+                .prepare_cached(
+                    "SELECT id, program, exam_stage FROM receipts
+                     WHERE kind = 'registration' AND national_id = ?1 AND program = ?2 AND exam_stage = ?3",
+                )?
+                .query_row(params![national_id, program, exam_stage], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })
-                .collect();
-            each(&cells)?;
-        }
+                .optional()?,
+            None => self
+                .conn
+                .prepare_cached(
+                    "SELECT id, program, exam_stage FROM receipts
+                     WHERE kind = 'registration' AND national_id = ?1 ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([national_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?,
+        };
+        row.map(|(id, program, exam_stage)| {
+            Ok(Registration {
+                program,
+                exam_stage,
+                receipt: self.document_at(id)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+impl Book for Ledger {
+    fn begin(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
 
-    /// The raw connection, for reports and tests.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    fn record(&mut self, charge: &Charge) -> Result<Recorded> {
+        let doc = &charge.receipt;
+        let a = &doc.applicant;
+        let year = doc.date.year();
+        let key = (charge.office_code.clone(), year);
+        let seq = match self.next_seq.get(&key) {
+            Some(seq) => *seq,
+            None => self
+                .conn
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE office_code = ?1 AND year = ?2",
+                )?
+                .query_row(params![charge.office_code, year], |r| r.get(0))?,
+        };
+        let number = format!("{year}-{seq:06}");
+        let parts = self.parts_of(doc)?;
+        let date = self.date_text(doc.date);
+        let person = charge.person.as_ref();
+        // An applicant already charged for this step is the unique key's conflict:
+        // nothing is written, and the receipt recorded before is the answer.
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO receipts (office_code, year, seq, kind, national_id, program, exam_stage,
+                   service_date, time, schedule_id, office_total, tvto_total, grand_total,
+                   first_name, last_name, father_name, mobile, trade, cluster, exam_time, venue, currency,
+                   office, exam, approvals, birth_date, gender, military_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                   ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+                 ON CONFLICT (national_id, program, exam_stage, kind) DO NOTHING",
+            )?
+            .execute(params![
+                charge.office_code,
+                year,
+                seq,
+                doc.kind.as_str(),
+                a.national_id,
+                charge.program,
+                charge.exam_stage,
+                date,
+                doc.time,
+                charge.schedule_id,
+                doc.office_total.rial(),
+                doc.tvto_total.rial(),
+                doc.grand_total.rial(),
+                a.first_name,
+                a.last_name,
+                a.father_name,
+                a.mobile,
+                a.trade,
+                a.cluster,
+                doc.exam.time,
+                doc.exam.venue,
+                doc.unit.name_en(),
+                parts[0],
+                parts[1],
+                parts[2],
+                person.map(|p| p.birth_date.to_string()),
+                person.map(|p| match p.gender {
+                    crate::core::applicant::Gender::Male => "male",
+                    crate::core::applicant::Gender::Female => "female",
+                }),
+                person.map(|p| p.military_status.as_str()),
+            ])?;
+        if inserted == 0 {
+            let number = self
+                .find(charge.key())?
+                .ok_or_else(|| anyhow!("receipt {number} was neither recorded nor found"))?;
+            return Ok(Recorded::Duplicate(number));
+        }
+        self.next_seq.insert(key, seq + 1);
+        let id = self.conn.last_insert_rowid();
+        // All the receipt's lines in one statement.
+        let names = doc
+            .lines
+            .iter()
+            .map(|l| self.line_names(l))
+            .collect::<Result<Vec<i64>>>()?;
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(doc.lines.len() * 11);
+        let numbers: Vec<(i64, i64, i64, i64, &str)> = doc
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                (
+                    i as i64 + 1,
+                    l.quantity as i64,
+                    l.unit.rial(),
+                    l.amount.rial(),
+                    kind_name(l.kind),
+                )
+            })
+            .collect();
+        let receipt_kind = doc.kind.as_str();
+        for ((l, name), (line_no, quantity, unit, amount, kind)) in
+            doc.lines.iter().zip(&names).zip(&numbers)
+        {
+            values.extend([
+                &id as &dyn rusqlite::ToSql,
+                &receipt_kind,
+                line_no,
+                &l.code,
+                name,
+                quantity,
+                unit,
+                amount,
+                kind,
+                &charge.schedule_id,
+                &l.row,
+            ]);
+        }
+        self.conn
+            .prepare_cached(&insert_lines_sql(doc.lines.len()))?
+            .execute(values.as_slice())?;
+        Ok(Recorded::New(number))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.next_seq.clear();
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        // Numbers and parts taken in the transaction are gone with it.
+        self.next_seq.clear();
+        self.stored = PartIds::default();
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
     }
 }
 
-fn insert_line(
-    tx: &rusqlite::Transaction,
-    receipt: i64,
-    i: usize,
-    l: &QuoteLine,
-    schedule: &str,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO receipt_lines (receipt_id, line_no, code, name_fa, name_en, quantity, unit, amount, kind, schedule_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-            receipt,
-            i as i64 + 1,
-            l.code,
-            l.name_fa,
-            l.name_en,
-            l.quantity as i64,
-            l.unit.rial(),
-            l.amount.rial(),
-            match l.kind {
-                Kind::Office => "office",
-                Kind::Tvto => "tvto",
-            },
-            schedule
-        ])?;
-    Ok(())
+/// `INSERT` of `n` lines at once.
+fn insert_lines_sql(n: usize) -> String {
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT INTO receipt_lines (receipt_id, receipt_kind, line_no, code, name, quantity, unit, amount, kind, schedule_id, row) VALUES {}",
+        vec![row; n].join(", ")
+    )
 }
 
-fn kind_name(kind: ReceiptKind) -> &'static str {
+pub(crate) fn kind_name(kind: Kind) -> &'static str {
     match kind {
-        ReceiptKind::Registration => "registration",
-        ReceiptKind::Card => "card",
-        ReceiptKind::Certificate => "certificate",
+        Kind::Office => "office",
+        Kind::Tvto => "tvto",
     }
 }
 
-fn check_version(conn: &Connection, path: &Path) -> Result<()> {
-    let v: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .with_context(|| format!("{} is not a pishkhan ledger", path.display()))?;
-    match v.and_then(|v| v.parse::<i64>().ok()) {
-        Some(SCHEMA_VERSION) => Ok(()),
-        Some(v) => bail!(
-            "the ledger {} has schema version {v}; this pishkhan reads version {SCHEMA_VERSION}",
-            path.display()
-        ),
-        None => bail!("{} is not a pishkhan ledger", path.display()),
+fn line_kind(s: &str) -> Result<Kind> {
+    match s {
+        "office" => Ok(Kind::Office),
+        "tvto" => Ok(Kind::Tvto),
+        _ => bail!("the ledger has a line of unknown kind \"{s}\""),
     }
+}
+
+fn stage(s: &str) -> Result<Stage> {
+    Stage::parse(s).ok_or_else(|| anyhow!("the ledger has a receipt of unknown kind \"{s}\""))
+}
+
+fn money(rial: i64) -> Result<Money> {
+    Money::from_rial(rial)
+        .map_err(|_| anyhow!("the ledger holds an amount out of range: {rial} rial"))
+}
+
+fn date(s: &str) -> Result<JalaliDate> {
+    JalaliDate::parse(s).map_err(|e| anyhow!("the ledger holds an invalid date: {e}"))
 }

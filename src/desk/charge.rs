@@ -1,0 +1,124 @@
+//! The types of a charge: what one applicant pays at one step of the way, as the
+//! ledger records it and the documents print it. Money stays `Money` and each line
+//! keeps its kind (the office's revenue or TVTO's money) from pricing to the ledger
+//! and back; nothing here knows how it is stored or drawn.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::applicant::Gender;
+use crate::core::jalali::JalaliDate;
+use crate::core::money::{Money, Unit};
+use crate::core::office::Office;
+use crate::core::tariff::{Approval, QuoteLine, Stage};
+
+/// Who a document is for, as printed on it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    pub national_id: String,
+    /// `09XXXXXXXXX`.
+    pub mobile: String,
+    pub trade: String,
+    /// The cluster's Persian name, when known.
+    pub cluster: String,
+}
+
+impl Applicant {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+}
+
+/// The exam the applicant is registered for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exam {
+    pub program: Arc<str>,
+    pub stage: Arc<str>,
+    pub written_exam: JalaliDate,
+    /// As the portal gave them, when known.
+    pub time: Option<String>,
+    pub venue: Option<String>,
+}
+
+/// A receipt: the charged lines of one applicant at one step (`kind`: registration,
+/// exam-date slip or certificate), numbered by the ledger. What receipts of a batch
+/// print alike (office, exam, lines, approvals) is shared, not copied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub kind: Stage,
+    /// The office's identity as printed (name, code, address, phone).
+    pub office: Arc<Office>,
+    /// e.g. `1402-000123`; empty until the ledger assigns it.
+    pub number: String,
+    pub date: JalaliDate,
+    /// `HH:MM`, Iran time.
+    pub time: Arc<str>,
+    pub applicant: Applicant,
+    pub exam: Exam,
+    pub lines: Arc<[QuoteLine]>,
+    pub office_total: Money,
+    pub tvto_total: Money,
+    pub grand_total: Money,
+    /// The currency amounts are printed in.
+    pub unit: Unit,
+    pub approvals: Arc<[Approval]>,
+}
+
+/// What the ledger keeps of an applicant beyond the receipt, written at registration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub birth_date: JalaliDate,
+    pub gender: Gender,
+    pub military_status: String,
+}
+
+/// A charge ready to record: the receipt (number still empty) and where it belongs.
+#[derive(Clone, Debug)]
+pub struct Charge {
+    /// Receipts are numbered per office and Jalali year.
+    pub office_code: Arc<str>,
+    /// The exam program's code and stage number in the calendar.
+    pub program: Arc<str>,
+    pub exam_stage: u32,
+    /// The tariff schedule the lines were priced by.
+    pub schedule_id: Arc<str>,
+    /// The applicant's own record, at registration; later steps leave it be.
+    pub person: Option<Person>,
+    pub receipt: Receipt,
+}
+
+impl Charge {
+    /// What an applicant is charged at most once for.
+    pub fn key(&self) -> Key<'_> {
+        Key {
+            national_id: &self.receipt.applicant.national_id,
+            program: &self.program,
+            exam_stage: self.exam_stage,
+            kind: self.receipt.kind,
+        }
+    }
+}
+
+/// An applicant is charged at most once per exam program, stage and step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key<'a> {
+    pub national_id: &'a str,
+    pub program: &'a str,
+    pub exam_stage: u32,
+    pub kind: Stage,
+}
+
+/// What recording a charge did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Recorded under this new number.
+    New(String),
+    /// Already in the ledger under this number: nothing charged again.
+    Duplicate(String),
+}

@@ -1,0 +1,173 @@
+//! Registration: an applicant row validated, priced by the schedule in force (lines
+//! 1–4 and the cluster's exam fee for TVTO, never the certificate fee) and made into a
+//! charge.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::batch::{Entry, Raw};
+use super::charge::{Applicant, Charge, Exam, Person, Receipt};
+use super::context::{Context, Shared};
+use super::rules;
+use crate::core::applicant::{Context as RowContext, validate};
+use crate::core::calendar::Program;
+use crate::core::money::Money;
+use crate::core::money::Unit;
+use crate::core::tariff::{QuoteLine, Schedule, Selection, Stage};
+use crate::input::{BadRow, Row};
+
+/// Checks and prices the rows of one batch; remembers the batch's national IDs.
+pub struct Registrar<'a> {
+    ctx: &'a Context,
+    schedule: &'a Schedule,
+    program: &'a Program,
+    shared: Shared,
+    program_code: Arc<str>,
+    /// Each cluster's priced lines and totals, made once.
+    quotes: Vec<(String, Arc<[QuoteLine]>, [Money; 3])>,
+    /// Each stage's program and stage names as printed.
+    exams: Vec<(u32, Arc<str>, Arc<str>)>,
+    seen: HashMap<String, u64>,
+}
+
+impl<'a> Registrar<'a> {
+    pub fn new(ctx: &'a Context, program: &'a Program, office_code: &str) -> Result<Self> {
+        let schedule = ctx.schedule()?;
+        let mut quotes = Vec::new();
+        for c in &schedule.clusters {
+            let q = schedule.quote(Selection::One(Stage::Registration), Some(c), 1)?;
+            quotes.push((
+                c.code.clone(),
+                Arc::from(q.lines),
+                [q.office_total, q.tvto_total, q.grand_total],
+            ));
+        }
+        let name: Arc<str> = Arc::from(program.name_fa.as_str());
+        Ok(Registrar {
+            ctx,
+            schedule,
+            program,
+            shared: ctx.shared(schedule, office_code),
+            program_code: Arc::from(program.code.as_str()),
+            quotes,
+            exams: program
+                .stages
+                .iter()
+                .map(|s| (s.number, name.clone(), Arc::from(s.name_fa.as_str())))
+                .collect(),
+            seen: HashMap::new(),
+        })
+    }
+
+    /// One row of `file` (whose header row is `headers`) as an entry: a charge to
+    /// record, or the reasons it cannot be.
+    pub fn check(
+        &mut self,
+        file: &Arc<str>,
+        headers: &Arc<csv::StringRecord>,
+        row: Result<Row, BadRow>,
+    ) -> Entry {
+        let raw = |record: csv::StringRecord| {
+            Some(Raw {
+                headers: headers.clone(),
+                record,
+            })
+        };
+        let row = match row {
+            Ok(r) => r,
+            Err(bad) => {
+                let r = rules::malformed(&bad);
+                return Entry::rejected(file, bad.line, "", vec![r], raw(bad.record));
+            }
+        };
+        let rejected = |problems, row: Row| {
+            Entry::rejected(
+                file,
+                row.line,
+                &row.input.national_id,
+                problems,
+                raw(row.record),
+            )
+        };
+        let stage =
+            match rules::registration_stage(self.program, self.ctx.date, &row.input.exam_stage) {
+                Ok(s) => s,
+                Err(r) => return rejected(vec![r], row),
+            };
+        let row_ctx = RowContext {
+            service_date: self.ctx.date,
+            schedule: self.schedule,
+            stage,
+            extra_military: &self.ctx.office.extra_military_statuses,
+        };
+        let applicant = match validate(&row.input, &row_ctx) {
+            Ok((a, _warnings)) => a,
+            Err(problems) => return rejected(problems, row),
+        };
+        if let Some(first) = self.seen.get(&applicant.national_id) {
+            return rejected(vec![rules::duplicate_in_batch(*first)], row);
+        }
+        self.seen.insert(applicant.national_id.clone(), row.line);
+        let cluster = self
+            .schedule
+            .clusters
+            .iter()
+            .find(|c| c.code == applicant.cluster_code)
+            .expect("validated cluster");
+        let (_, lines, [office_total, tvto_total, grand_total]) = self
+            .quotes
+            .iter()
+            .find(|(code, _, _)| *code == cluster.code)
+            .expect("every cluster is priced");
+        let (_, program_name, stage_name) = self
+            .exams
+            .iter()
+            .find(|(n, _, _)| *n == stage.number)
+            .expect("every stage is named");
+        let s = &self.shared;
+        let receipt = Receipt {
+            kind: Stage::Registration,
+            office: s.office.clone(),
+            number: String::new(),
+            date: self.ctx.date,
+            time: s.time.clone(),
+            applicant: Applicant {
+                first_name: applicant.first_name,
+                last_name: applicant.last_name,
+                father_name: applicant.father_name,
+                national_id: applicant.national_id,
+                mobile: applicant.mobile,
+                trade: applicant.trade,
+                cluster: cluster.name_fa.clone(),
+            },
+            exam: Exam {
+                program: program_name.clone(),
+                stage: stage_name.clone(),
+                written_exam: stage.written_exam,
+                time: None,
+                venue: None,
+            },
+            lines: lines.clone(),
+            office_total: *office_total,
+            tvto_total: *tvto_total,
+            grand_total: *grand_total,
+            unit: Unit::Toman,
+            approvals: s.approvals.clone(),
+        };
+        let charge = Charge {
+            office_code: s.office_code.clone(),
+            program: self.program_code.clone(),
+            exam_stage: stage.number,
+            schedule_id: s.schedule_id.clone(),
+            person: Some(Person {
+                birth_date: applicant.birth_date,
+                gender: applicant.gender,
+                military_status: applicant.military_status,
+            }),
+            receipt,
+        };
+        Entry::accepted(file, row.line, charge)
+    }
+}

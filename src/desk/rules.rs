@@ -1,0 +1,292 @@
+//! The desk's rules that are not about one applicant's row: which program and stage
+//! a batch is for, when entry cards may be issued, who counts as finally passed, and
+//! the rejections the batch commands share.
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::core::applicant::Rejection;
+use crate::core::calendar::{Calendar, ExamStage, Program};
+use crate::core::jalali::JalaliDate;
+use crate::core::text::{fold_key, to_persian_digits};
+use crate::input::BadRow;
+
+/// The exam program: `--program`, or the calendar's only one.
+pub fn program<'a>(calendar: &'a Calendar, code: Option<&str>) -> Result<&'a Program> {
+    let known = || {
+        calendar
+            .programs
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match code {
+        Some(c) => calendar
+            .program(c)
+            .ok_or_else(|| anyhow!("unknown program \"{c}\": the calendar has {}", known())),
+        None if calendar.programs.len() == 1 => Ok(&calendar.programs[0]),
+        None => bail!(
+            "the calendar has several programs ({}): give --program",
+            known()
+        ),
+    }
+}
+
+/// The exam stage a row registers for: its `exam_stage` column, or the stage whose
+/// portal registration is open on the service date.
+pub fn registration_stage<'a>(
+    program: &'a Program,
+    date: JalaliDate,
+    column: &str,
+) -> Result<&'a ExamStage, Rejection> {
+    if column.trim().is_empty() {
+        return program
+            .stages
+            .iter()
+            .find(|s| s.portal_registration.contains(date))
+            .ok_or_else(|| Rejection {
+                code: "registration_closed",
+                field: "exam_stage",
+                message_fa: format!(
+                    "در {} ثبت نام هیچ مرحله‌ای از «{}» باز نیست",
+                    date.to_fa_digits(),
+                    program.name_fa
+                ),
+                message_en: format!(
+                    "no stage of program \"{}\" is open for registration on {date}",
+                    program.code
+                ),
+            });
+    }
+    let digits: String = column.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| program.stages.iter().find(|s| s.number == n))
+        .ok_or_else(|| Rejection {
+            code: "exam_stage_unknown",
+            field: "exam_stage",
+            message_fa: format!("مرحله «{column}» در تقویم آزمون نیست"),
+            message_en: format!(
+                "exam stage \"{column}\" is not in the calendar of \"{}\"",
+                program.code
+            ),
+        })
+}
+
+/// The day a sheet is checked as if registered on, when no service date is given:
+/// today when a stage's portal registration is open, else the nearest day of the
+/// nearest stage's window. Returns the day and why it was chosen.
+pub fn registration_day(program: &Program, today: JalaliDate) -> (JalaliDate, String) {
+    if let Some(s) = program
+        .stages
+        .iter()
+        .find(|s| s.portal_registration.contains(today))
+    {
+        return (
+            today,
+            format!(
+                "today, {today}, inside stage {}'s registration window {}",
+                s.number, s.portal_registration
+            ),
+        );
+    }
+    // The window nearest to today, and its day nearest to today.
+    let nearest = program
+        .stages
+        .iter()
+        .filter_map(|s| {
+            let w = s.portal_registration;
+            let day = match (w.first, w.last) {
+                (Some(f), _) if today < f => f,
+                (_, Some(l)) if today > l => l,
+                _ => return None,
+            };
+            Some((day.days_until(today).abs(), day, s))
+        })
+        .min_by_key(|(gap, _, _)| *gap);
+    match nearest {
+        Some((_, day, s)) => (
+            day,
+            format!(
+                "{day}, {} day of stage {}'s registration window {} (today, {today}, is outside it)",
+                if Some(day) == s.portal_registration.first {
+                    "the first"
+                } else {
+                    "the last"
+                },
+                s.number,
+                s.portal_registration
+            ),
+        ),
+        None => (today, format!("today, {today}")),
+    }
+}
+
+/// The stage whose entry cards are issued on `date`; with `number`, that stage,
+/// which must be in its window. Outside every window nothing is done.
+pub fn card_stage(program: &Program, number: Option<u32>, date: JalaliDate) -> Result<&ExamStage> {
+    let stage = match number {
+        Some(n) => program
+            .stages
+            .iter()
+            .find(|s| s.number == n)
+            .ok_or_else(|| anyhow!("program \"{}\" has no stage {n}", program.code))?,
+        None => match program.stages.iter().find(|s| s.entry_card.contains(date)) {
+            Some(s) => s,
+            None => {
+                let windows: Vec<String> = program
+                    .stages
+                    .iter()
+                    .map(|s| format!("stage {}: {}", s.number, s.entry_card))
+                    .collect();
+                bail!(
+                    "entry cards are not issued on {date}: the entry-card windows are {} / در تاریخ {} کارت ورود به جلسه صادر نمی‌شود",
+                    windows.join(", "),
+                    date.to_fa_digits()
+                )
+            }
+        },
+    };
+    if !stage.entry_card.contains(date) {
+        let fa = |d: Option<JalaliDate>| d.map(|d| d.to_fa_digits()).unwrap_or_default();
+        bail!(
+            "entry cards of stage {} are issued {}, not on {date} / کارت ورود به جلسه {} فقط از {} تا {} صادر می‌شود",
+            stage.number,
+            stage.entry_card,
+            stage.name_fa,
+            fa(stage.entry_card.first),
+            fa(stage.entry_card.last)
+        );
+    }
+    Ok(stage)
+}
+
+/// Results that mean a final pass, as TVTO's lists and clerks write them.
+const PASSED: &[&str] = &[
+    "قبول نهایی",
+    "قبول",
+    "پذیرفته",
+    "passed",
+    "pass",
+    "final pass",
+    "accepted",
+];
+
+/// Whether an exam result is a final pass: only then is the certificate fee due.
+pub fn is_final_pass(result: &str) -> bool {
+    let key = fold_key(result);
+    PASSED.iter().any(|p| fold_key(p) == key)
+}
+
+pub fn not_passed(result: &str) -> Rejection {
+    Rejection {
+        code: "not_passed",
+        field: "result",
+        message_fa: format!(
+            "نتیجه «{result}» قبولی نهایی نیست: هزینه گواهینامه فقط از قبول‌شدگان نهایی گرفته می‌شود"
+        ),
+        message_en: format!(
+            "result \"{result}\" is not a final pass: only those who passed pay for the certificate"
+        ),
+    }
+}
+
+/// An applicant with no registration (for `stage`, when given) in this ledger.
+pub fn not_registered(stage: Option<&ExamStage>) -> Rejection {
+    let (fa, en) = match stage {
+        Some(s) => (
+            format!("این متقاضی برای {} ثبت نام نکرده است", s.name_fa),
+            format!("not registered for stage {} in this ledger", s.number),
+        ),
+        None => (
+            "این متقاضی در این دفتر ثبت نام نکرده است".into(),
+            "not registered in this ledger".into(),
+        ),
+    };
+    Rejection {
+        code: "not_registered",
+        field: "national_id",
+        message_fa: fa,
+        message_en: en,
+    }
+}
+
+/// A national ID that came earlier in the same batch.
+pub fn duplicate_in_batch(first_line: u64) -> Rejection {
+    Rejection {
+        code: "duplicate_in_batch",
+        field: "national_id",
+        message_fa: format!(
+            "این کد ملی در سطر {} همین فهرست هم آمده است",
+            to_persian_digits(&first_line.to_string())
+        ),
+        message_en: format!("the same national ID is on line {first_line} of this batch"),
+    }
+}
+
+/// A row the sheet reader could not take apart.
+pub fn malformed(bad: &BadRow) -> Rejection {
+    Rejection {
+        code: "row_malformed",
+        field: "",
+        message_fa: bad.fa.clone(),
+        message_en: bad.en.clone(),
+    }
+}
+
+/// The office code receipts are numbered under; a dry run can do without one.
+pub fn office_code(code: Option<&str>, dry_run: bool) -> Result<String> {
+    match code {
+        Some(code) => Ok(code.to_string()),
+        None if dry_run => Ok(String::new()),
+        None => bail!(
+            "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or a --config file with `code` (receipt numbers are kept per office) / کد دفتر تعیین نشده است"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calendar() -> Calendar {
+        Calendar::parse(include_str!("../../calendar.toml"))
+            .0
+            .unwrap()
+    }
+
+    #[test]
+    fn final_pass_spelled_loosely() {
+        assert!(is_final_pass("قبول نهايي"));
+        assert!(is_final_pass(" Passed "));
+        assert!(!is_final_pass("مردود"));
+        assert!(!is_final_pass(""));
+    }
+
+    #[test]
+    fn the_registration_day_of_a_sheet_checked_without_a_date() {
+        let cal = calendar();
+        let p = program(&cal, None).unwrap();
+        let d = |s| JalaliDate::parse(s).unwrap();
+        assert_eq!(registration_day(p, d("1402/11/01")).0, d("1402/11/01"));
+        let (day, why) = registration_day(p, d("1405/09/06"));
+        assert_eq!(day, d("1402/11/10"));
+        assert!(why.contains("the last day of stage 4"), "{why}");
+        assert_eq!(registration_day(p, d("1402/01/01")).0, d("1402/10/25"));
+    }
+
+    #[test]
+    fn entry_cards_only_in_their_window() {
+        let cal = calendar();
+        let p = program(&cal, None).unwrap();
+        let d = |s| JalaliDate::parse(s).unwrap();
+        assert_eq!(card_stage(p, None, d("1402/11/24")).unwrap().number, 4);
+        let e = card_stage(p, None, d("1402/11/26"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1402/11/24–1402/11/25"), "{e}");
+        assert!(card_stage(p, Some(4), d("1402/11/23")).is_err());
+        assert!(card_stage(p, Some(9), d("1402/11/24")).is_err());
+    }
+}
