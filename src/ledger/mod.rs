@@ -169,7 +169,7 @@ impl Ledger {
         // Checkpointing every ~40 MB of WAL instead of 4 MB copies each hot page to
         // the database once, not ten times.
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
-        conn.pragma_update(None, "cache_size", -32768)?;
+        conn.pragma_update(None, "cache_size", -8192)?;
         schema::create_or_migrate(&conn, path)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Ledger::over(conn))
@@ -251,8 +251,11 @@ impl Ledger {
                     let _ = hook.try_send(true);
                 }
                 if pages >= 4 * CHECKPOINT_PAGES {
-                    // The other thread has fallen far behind: help it here.
-                    wal.checkpoint()?;
+                    // The other thread has fallen far behind: help it here (PASSIVE).
+                    // Whatever this
+                    // checkpoint meets (the other one running: busy), the commit that
+                    // called the hook has succeeded, and an error here would say it had not.
+                    let _ = wal.checkpoint();
                 }
                 Ok(())
             }))?;

@@ -69,7 +69,7 @@ type Cache<T> = RefCell<[FxHashMap<Box<str>, Rc<T>>; 4]>;
 thread_local! {
     static CACHE: Cache<Run> = RefCell::new(Default::default());
 }
-const CACHE_LIMIT: usize = 20_000;
+const CACHE_LIMIT: usize = 4_000;
 
 fn cached<T>(
     cache: &'static std::thread::LocalKey<Cache<T>>,
