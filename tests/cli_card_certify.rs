@@ -206,13 +206,15 @@ fn the_way_through_the_office() {
     );
     let conn = rusqlite::Connection::open(o.path("ledger.sqlite")).unwrap();
     let forced = conn.execute(
-        "INSERT INTO receipt_lines (receipt_id, line_no, code, name_fa, name_en, quantity, unit, amount, kind, schedule_id)
-         SELECT id, 99, 'certificate-fee', 'x', 'x', 1, 1000000, 1000000, 'tvto', 'qom-1402' FROM receipts WHERE kind = 'registration' LIMIT 1",
+        "INSERT INTO receipt_lines (receipt_id, receipt_kind, line_no, code, name, quantity, unit, amount, kind, schedule_id)
+         SELECT id, kind, 99, 'certificate-fee', office, 1, 1000000, 1000000, 'tvto', 'qom-1402' FROM receipts WHERE kind = 'registration' LIMIT 1",
         [],
     );
     assert!(
-        forced.is_err(),
-        "the ledger itself refuses the certificate fee at registration"
+        forced
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("certificate-fee")),
+        "the ledger itself refuses the certificate fee at registration: {forced:?}"
     );
 
     // status: the whole way of applicant 1.

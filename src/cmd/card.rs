@@ -19,8 +19,11 @@ use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
 Examples:
-  pishkhan card --date 1402/11/24 --out slips/ --sms sms.csv
-  pishkhan card examples/portal-times.csv --date 1402/11/24 --combined slips.pdf
+  # Slips for the applicants the portal gave a time and venue, with SMS rows
+  pishkhan card examples/portal-times.csv --date 1402/11/24 --out slips/ --sms sms.csv
+  # Then everyone registered for the stage; those above are not charged again
+  pishkhan card --date 1402/11/24 --combined slips.pdf --sms sms.csv
+  # A slip again
   pishkhan card --reprint 1402-000014 --out slips/
 
 Without a CSV, every applicant registered for the stage gets a slip; a CSV of
@@ -28,7 +31,7 @@ national_id (and exam_time, venue as the portal gave them) picks some. The servi
 date must be inside the stage's entry-card window. Line 5 is charged once per
 applicant: a second run is a duplicate, not a second charge. --sms lists every
 applicant of the run who has a slip, new or issued before, so a second run gives the
-whole list again.";
+whole list again. Exit codes as for register.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]

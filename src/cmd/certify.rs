@@ -17,13 +17,16 @@ use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
 Examples:
+  # Three passed, one failed (exit 1: the one who failed pays nothing)
   pishkhan certify examples/results.csv --date 1402/12/10 --out certs/
+  # A certificate receipt again
   pishkhan certify --reprint 1402-000027 --out certs/
 
 The CSV has national_id (کد ملی) and result (نتیجه: قبول نهایی / passed, or anything
 else). Only an applicant registered in this ledger who finally passed is charged lines
 6–7 and TVTO's certificate fee; this is the only command that ever charges the
-certificate fee, and a second run is a duplicate, not a second charge.";
+certificate fee, and a second run is a duplicate, not a second charge. Exit codes as
+for register.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]

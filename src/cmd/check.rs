@@ -26,6 +26,7 @@ const EXAMPLES: &str = "\
 Examples:
   pishkhan check
   pishkhan check --format json
+  # The shipped sheet (exit 2: 7 of its rows would be rejected)
   pishkhan check --applicants examples/applicants.csv --date 1402/10/26
 
 Lists every problem with its file and key. Exit 0 when there is no error (warnings

@@ -47,10 +47,12 @@ a ledger and the monthly fee report.";
 
 const EXAMPLES: &str = "\
 Examples:
-  pishkhan fee --stage all --date 1402/10/26          the letter's tariff table, total 71,796 toman
-  pishkhan fee --stage registration --cluster 60000   what one applicant pays at registration
-  pishkhan check                                      check tariffs.toml and calendar.toml
-  pishkhan completions bash > pishkhan.bash
+  # The letter's tariff table, total 71,796 toman
+  pishkhan fee --stage all --date 1402/10/26
+  # What one applicant pays at registration
+  pishkhan fee --stage registration --cluster 60000 --date 1402/10/26
+  # Check tariffs.toml and calendar.toml
+  pishkhan check
 
 Exit codes: 0 all rows accepted; 1 some rows rejected (the rest were processed);
 2 usage or configuration error (nothing processed); 3 rows recorded, but some

@@ -19,17 +19,28 @@ use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
 Examples:
-  pishkhan register examples/applicants.csv --config examples/office.toml --date 1402/10/26 --out receipts/
-  pishkhan register examples/applicants.csv --date 1402/10/26 --rejects fix-these.csv --combined today.pdf
+  # The shipped sheet on a day of stage 4's registration window (exit 1: 7 rows rejected)
+  pishkhan register examples/applicants.csv --config examples/office.toml --date 1402/10/26 \\
+      --out receipts/
+  # Again: nothing is charged twice; the office is the ledger's (exit 1: the same 7 rows)
+  pishkhan register examples/applicants.csv --date 1402/10/26 --rejects fix-these.csv \\
+      --combined today.pdf
+  # Check only, from standard input, one JSON object per row (exit 1)
   pishkhan register - --format json --dry-run --date 1402/10/26 < examples/applicants.csv
+  # Another office's day, in its own ledger
+  pishkhan register examples/branch.csv --office-code 37-5678 --date 1402/10/27 \\
+      --office-name 'دفتر پیشخوان خدمات دولت ۵۶۷۸ قم' --ledger branch.sqlite
+  # A receipt again, byte for byte as first printed
   pishkhan register --reprint 1402-000001 --out receipts/
 
-Rows are recorded in groups (up to 500 rows or 50 ms, one transaction each) under the
-office's next receipt numbers; a group's result lines, receipts and rejects are written
-only after it is on the disk. A re-run of the same sheet registers only what is not
-there yet: the rest come back as duplicates, not charged again, and a receipt PDF that
-an interrupted run did not write is written. Without --config or --office-code, the
-office is the one the ledger's receipts belong to. One result row per input row:
+Rows are recorded in groups (up to 2,000 rows or 50 ms, one transaction each) under
+the office's next receipt numbers; a group's result lines, receipts and rejects are
+written only after it is on the disk. A re-run of the same sheet registers only what
+is not there yet: the rest come back as duplicates, not charged again, and a receipt
+PDF that an interrupted run did not write is written. Without --config or
+--office-code, the office is the one the ledger's receipts belong to.
+
+One result row per input row (CSV in a pipe, a table on a terminal):
   line,national_id,status,receipt_no,office_total,tvto_fee,total,code,message_fa,message_en,file
 Exit codes: 0 all rows accepted (or already registered); 1 some rows rejected; 2 usage
 or configuration error, nothing processed; 3 rows recorded but some outputs not

@@ -18,6 +18,8 @@ const EXAMPLES: &str = "\
 Examples:
   pishkhan status 9080590479
   pishkhan status ۹۰۸۰۵۹۰۴۷۹ --format json
+  # Not in the ledger (exit 1)
+  pishkhan status 0012345679
 
 Exit 1 when the ledger has no receipt of the applicant.";
 

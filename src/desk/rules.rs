@@ -75,48 +75,57 @@ pub fn registration_stage<'a>(
 }
 
 /// The day a sheet is checked as if registered on, when no service date is given:
-/// today when a stage's portal registration is open, else the nearest day of the
-/// nearest stage's window. Returns the day and why it was chosen.
+/// today when a stage takes registrations (paper forms and the portal both open),
+/// else the nearest such day of the nearest stage. Returns the day and why it was
+/// chosen.
 pub fn registration_day(program: &Program, today: JalaliDate) -> (JalaliDate, String) {
-    if let Some(s) = program
-        .stages
-        .iter()
-        .find(|s| s.portal_registration.contains(today))
-    {
+    // The days a stage takes registrations: its paper and portal windows together.
+    let open = |s: &ExamStage| {
+        let (p, q) = (s.paper_registration, s.portal_registration);
+        let first = match (p.first, q.first) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let last = match (p.last, q.last) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        crate::core::calendar::Window { first, last }
+    };
+    if let Some(s) = program.stages.iter().find(|s| open(s).contains(today)) {
         return (
             today,
             format!(
-                "today, {today}, inside stage {}'s registration window {}",
-                s.number, s.portal_registration
+                "today, {today}, when stage {} takes registrations ({})",
+                s.number,
+                open(s)
             ),
         );
     }
-    // The window nearest to today, and its day nearest to today.
     let nearest = program
         .stages
         .iter()
         .filter_map(|s| {
-            let w = s.portal_registration;
+            let w = open(s);
             let day = match (w.first, w.last) {
                 (Some(f), _) if today < f => f,
                 (_, Some(l)) if today > l => l,
                 _ => return None,
             };
-            Some((day.days_until(today).abs(), day, s))
+            Some((day.days_until(today).abs(), day, s, w))
         })
-        .min_by_key(|(gap, _, _)| *gap);
+        .min_by_key(|(gap, ..)| *gap);
     match nearest {
-        Some((_, day, s)) => (
+        Some((_, day, s, w)) => (
             day,
             format!(
-                "{day}, {} day of stage {}'s registration window {} (today, {today}, is outside it)",
-                if Some(day) == s.portal_registration.first {
+                "{day}, {} day stage {} takes registrations ({w}; today, {today}, is outside it)",
+                if Some(day) == w.first {
                     "the first"
                 } else {
                     "the last"
                 },
                 s.number,
-                s.portal_registration
             ),
         ),
         None => (today, format!("today, {today}")),
@@ -270,9 +279,13 @@ mod tests {
         let p = program(&cal, None).unwrap();
         let d = |s| JalaliDate::parse(s).unwrap();
         assert_eq!(registration_day(p, d("1402/11/01")).0, d("1402/11/01"));
+        // Paper forms close before 1402/11/10: the last day for both is 1402/11/09.
         let (day, why) = registration_day(p, d("1405/09/06"));
-        assert_eq!(day, d("1402/11/10"));
-        assert!(why.contains("the last day of stage 4"), "{why}");
+        assert_eq!(day, d("1402/11/09"));
+        assert!(
+            why.contains("the last day stage 4 takes registrations"),
+            "{why}"
+        );
         assert_eq!(registration_day(p, d("1402/01/01")).0, d("1402/10/25"));
     }
 

@@ -170,6 +170,7 @@ impl Ledger {
         // the database once, not ten times.
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.pragma_update(None, "cache_size", -8192)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         schema::create_or_migrate(&conn, path)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Ledger::over(conn))
@@ -182,8 +183,13 @@ impl Ledger {
             return Ok(None);
         }
         let open = || -> Result<Connection> {
-            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            // Read-write where the file allows it, but only reading (query_only): a
+            // read-only connection that closes last cannot remove the WAL and its
+            // index, and would leave them beside the ledger.
+            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                .or_else(|_| Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY))
                 .with_context(|| format!("cannot open the ledger {}", path.display()))?;
+            conn.pragma_update(None, "query_only", true)?;
             conn.busy_timeout(Duration::from_secs(60))?;
             Ok(conn)
         };

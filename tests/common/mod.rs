@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command as Process;
 
 use assert_cmd::Command;
 
@@ -58,4 +59,108 @@ pub fn nid(n: u64) -> String {
         .sum();
     let r = s % 11;
     format!("{body}{}", if r < 2 { r } else { 11 - r })
+}
+
+pub const HEADER: &str = "national_id,first_name,last_name,father_name,birth_date,gender,military_status,mobile,trade,cluster";
+
+pub fn good_row(n: u64) -> String {
+    format!(
+        "{},زهرا,احمدی,محمد,1375/06/01,زن,,09123456789,قالی‌بافی,60000",
+        nid(n)
+    )
+}
+
+pub fn sheet(rows: &[String]) -> String {
+    format!("{HEADER}\n{}\n", rows.join("\n"))
+}
+
+pub struct Desk {
+    pub dir: tempfile::TempDir,
+}
+
+impl Desk {
+    pub fn new() -> Desk {
+        Desk {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    pub fn ledger(&self) -> PathBuf {
+        self.dir.path().join("ledger.sqlite")
+    }
+    pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+    pub fn register(&self) -> assert_cmd::Command {
+        let mut c = pishkhan();
+        c.args([
+            "register",
+            "--date",
+            "1402/10/26",
+            "--time",
+            "10:00",
+            "--office-code",
+            "37-1234",
+        ])
+        .args(["--office-name", "دفتر پیشخوان ۱۲۳۴"])
+        .arg("--ledger")
+        .arg(self.ledger());
+        c
+    }
+    /// The same command as a plain process, for tests that kill it or race two.
+    pub fn process(&self) -> Process {
+        let mut c = Process::new(assert_cmd::cargo::cargo_bin("pishkhan"));
+        c.args([
+            "register",
+            "--date",
+            "1402/10/26",
+            "--time",
+            "10:00",
+            "--office-code",
+            "37-1234",
+        ])
+        .arg("--ledger")
+        .arg(self.ledger());
+        c
+    }
+
+    pub fn sql(&self, q: &str) -> i64 {
+        let conn = rusqlite::Connection::open(self.ledger()).unwrap();
+        conn.query_row(q, [], |r| r.get(0)).unwrap()
+    }
+
+    /// The ledger's promises: each applicant once, numbers 1..n without a gap, and the
+    /// lines adding up to the receipts.
+    pub fn assert_consistent(&self, n: i64) {
+        assert_eq!(self.sql("SELECT COUNT(*) FROM receipts"), n);
+        assert_eq!(
+            self.sql("SELECT COUNT(DISTINCT national_id) FROM receipts"),
+            n
+        );
+        assert_eq!(self.sql("SELECT MIN(seq) FROM receipts"), 1);
+        assert_eq!(self.sql("SELECT MAX(seq) FROM receipts"), n);
+        assert_eq!(self.sql("SELECT COUNT(DISTINCT number) FROM receipts"), n);
+        assert_eq!(
+            self.sql("SELECT SUM(amount) FROM receipt_lines"),
+            self.sql("SELECT SUM(grand_total) FROM receipts")
+        );
+        assert_eq!(
+            self.sql("SELECT SUM(grand_total) FROM receipts"),
+            n * 1_084_790
+        );
+    }
+}
+
+pub fn results(stdout: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(stdout.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A PDF file that was written whole: its header, its end-of-file marker.
+pub fn is_whole_pdf(path: &Path) -> bool {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    bytes.starts_with(b"%PDF-") && bytes.trim_ascii_end().ends_with(b"%%EOF")
 }

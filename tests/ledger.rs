@@ -1,0 +1,214 @@
+//! The ledger's schema: a ledger of the first schema (each receipt a JSON document),
+//! made by the pishkhan of that time, is brought to the second when opened, losing
+//! nothing: the same receipts, lines and numbers, reprints byte for byte.
+
+mod common;
+
+use std::path::Path;
+
+use common::{pishkhan, root, run};
+use pishkhan::desk::Receipt;
+use pishkhan::desk::book::Registry;
+use pishkhan::ledger::{Ledger, SCHEMA_VERSION};
+use rusqlite::Connection;
+
+/// `(table, column, type, not null, primary key)` of every table, for comparing
+/// schemas.
+fn columns(path: &Path) -> Vec<(String, String, String, bool, i64)> {
+    let conn = Connection::open(path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = Vec::new();
+    for t in tables {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT name, type, \"notnull\", pk FROM pragma_table_xinfo('{t}')"
+            ))
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((t.clone(), r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        out.extend(rows.map(Result::unwrap));
+    }
+    out
+}
+
+/// receipt id, line no, code, quantity, unit, amount, kind, schedule
+type LineRow = (i64, i64, String, i64, i64, i64, String, String);
+
+fn lines(conn: &Connection) -> Vec<LineRow> {
+    conn.prepare(
+        "SELECT receipt_id, line_no, code, quantity, unit, amount, kind, schedule_id
+         FROM receipt_lines ORDER BY receipt_id, line_no",
+    )
+    .unwrap()
+    .query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[test]
+fn a_first_schema_ledger_is_brought_to_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    std::fs::copy(root().join("tests/fixtures/ledger-v1.sqlite"), &path).unwrap();
+
+    // What version 1 holds: each receipt's printed document, and its lines.
+    let conn = Connection::open(&path).unwrap();
+    let v1: Vec<(String, String, Receipt)> = conn
+        .prepare("SELECT office_code, number, document FROM receipts ORDER BY id")
+        .unwrap()
+        .query_map([], |r| {
+            let doc: String = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&doc).unwrap()))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let v1_lines = lines(&conn);
+    let v1_person: (String, String, String) = conn
+        .query_row(
+            "SELECT birth_date, gender, military_status FROM applicants WHERE national_id = '4390120395'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    drop(conn);
+    assert_eq!(v1.len(), 28, "13 registrations, 13 slips, 2 certificates");
+
+    // Any command that reads it brings it up to date.
+    let r = run(pishkhan()
+        .args(["status", "9080590479", "--format", "json", "--ledger"])
+        .arg(&path));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("1402-000027"), "{}", r.stdout);
+
+    let ledger = Ledger::open_read_only(&path).unwrap().unwrap();
+    for (office, number, doc) in &v1 {
+        let now = ledger.document(office, number).unwrap().unwrap();
+        assert_eq!(&now, doc, "{number}");
+    }
+    let conn = ledger.connection();
+    let version: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION.to_string());
+    assert_eq!(lines(conn), v1_lines, "every line as it was");
+    let person: (String, String, String) = conn
+        .query_row(
+            "SELECT birth_date, gender, military_status FROM applicants WHERE national_id = '4390120395'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        person, v1_person,
+        "the applicant's record, now on the registration"
+    );
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let broken: i64 = conn
+        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0);
+    drop(ledger);
+
+    // The same schema as a ledger made new.
+    let fresh = dir.path().join("new.sqlite");
+    drop(Ledger::open(&fresh).unwrap());
+    assert_eq!(columns(&path), columns(&fresh));
+
+    // A reprint is the first print, byte for byte.
+    let (office, number, doc) = &v1[13];
+    let out = dir.path().join("again");
+    let r = run(pishkhan()
+        .args([
+            "card",
+            "--reprint",
+            number,
+            "--office-code",
+            office,
+            "--ledger",
+        ])
+        .arg(&path)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(out.join(format!("{number}.pdf"))).unwrap(),
+        pishkhan::docs::print(doc, pishkhan::typeset::PageSize::A5)
+    );
+
+    // Numbering goes on from where version 1 stopped.
+    let csv = dir.path().join("one.csv");
+    std::fs::write(
+        &csv,
+        format!("{}\n{}\n", common::HEADER, common::good_row(42)),
+    )
+    .unwrap();
+    let r = run(pishkhan()
+        .args([
+            "register",
+            "--date",
+            "1402/10/27",
+            "--format",
+            "csv",
+            "--ledger",
+        ])
+        .arg(&path)
+        .arg(&csv));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(",accepted,1402-000029,"), "{}", r.stdout);
+}
+
+#[test]
+fn the_certificate_fee_only_on_a_certificate_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.sqlite");
+    std::fs::copy(root().join("tests/fixtures/ledger-v1.sqlite"), &path).unwrap();
+    drop(Ledger::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+    let add = |kind: &str| {
+        conn.execute(
+            "INSERT INTO receipt_lines (receipt_id, receipt_kind, line_no, code, name, quantity, unit, amount, kind, schedule_id)
+             SELECT id, ?1, 99, 'certificate-fee', (SELECT MIN(id) FROM parts WHERE kind = 'line'), 1, 1000000, 1000000, 'tvto', 'qom-1402'
+             FROM receipts WHERE kind = 'registration' LIMIT 1",
+            [kind],
+        )
+    };
+    let e = add("registration").unwrap_err().to_string();
+    assert!(e.contains("CHECK"), "{e}");
+    let e = add("certificate").unwrap_err().to_string();
+    assert!(
+        e.contains("FOREIGN KEY"),
+        "a line cannot lie about its receipt: {e}"
+    );
+}
