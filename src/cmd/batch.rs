@@ -44,8 +44,12 @@ pub fn charge(
     b: &BatchArgs,
     reader: Option<Ledger>,
     entries: Box<dyn Iterator<Item = Result<Entry>> + Send + '_>,
-    spec: Spec,
+    mut spec: Spec,
 ) -> Result<(Summary, Vec<String>)> {
+    if b.dry_run {
+        // Nothing is recorded: there are no documents to print or send.
+        (spec.out, spec.combined, spec.sms) = (None, None, None);
+    }
     let mut ledger = if b.dry_run || b.strict {
         None
     } else {
@@ -53,7 +57,7 @@ pub fn charge(
         l.checkpoint_in_background()?;
         Some(l)
     };
-    let mut outputs = Outputs::start(spec)?;
+    let mut outputs = Outputs::start(spec);
     let registry: &dyn Registry = match &reader {
         Some(l) => l,
         None => &NoLedger,
@@ -107,7 +111,7 @@ pub struct Outputs {
 
 impl Outputs {
     /// Removes what killed runs left behind, then starts writing.
-    pub fn start(spec: Spec) -> Result<Outputs> {
+    pub fn start(spec: Spec) -> Outputs {
         for dir in [&spec.out].into_iter().flatten().cloned().chain(
             [&spec.combined, &spec.rejects, &spec.sms]
                 .into_iter()
@@ -117,15 +121,15 @@ impl Outputs {
             files::remove_stale_temps(&dir);
         }
         let wants_documents = spec.out.is_some() || spec.combined.is_some() || spec.sms.is_some();
-        let mut writer = Writer::new(spec)?;
+        let mut writer = Writer::new(spec);
         // Two groups in flight: one being printed while the next is rendered.
         let (tx, rx) = mpsc::sync_channel(1);
         let thread = std::thread::spawn(move || writer.run(rx));
-        Ok(Outputs {
+        Outputs {
             groups: Some(tx),
             writer: Some(thread),
             wants_documents,
-        })
+        }
     }
 
     /// Waits for everything to be written; returns what could not be.
@@ -188,7 +192,7 @@ struct Pending {
 }
 
 impl Writer {
-    fn new(spec: Spec) -> Result<Writer> {
+    fn new(spec: Spec) -> Writer {
         let progress = io::stderr().is_terminal().then(|| {
             let p = ProgressBar::new_spinner();
             p.set_style(
@@ -196,7 +200,7 @@ impl Writer {
             );
             p
         });
-        Ok(Writer {
+        Writer {
             results: Results::new(spec.format),
             pdfs: spec.out.map(|dir| Pdfs::start(dir, spec.paper)),
             combined: spec
@@ -207,7 +211,7 @@ impl Writer {
             failed: Vec::new(),
             progress,
             next_group: 0,
-        })
+        }
     }
 
     fn run(&mut self, groups: mpsc::Receiver<(Vec<Entry>, bool)>) -> Vec<String> {
