@@ -2,13 +2,15 @@
 //!
 //! `core` is the pure domain; `desk` the rules of the counter and the one recording
 //! loop over it; `ledger` stores, `docs` draws (on `typeset`), `input` reads sheets;
-//! `cmd` holds one module per subcommand, `cli` the options they share.
+//! `cmd` holds one module per subcommand, `cli` the options they share; `files` writes
+//! files that appear whole.
 
 pub mod cli;
 pub mod cmd;
 pub mod core;
 pub mod desk;
 pub mod docs;
+pub mod files;
 pub mod input;
 pub mod ledger;
 pub mod typeset;

@@ -5,7 +5,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use common::{Desk, HEADER, good_row, nid, pishkhan, results, root, run, sheet};
 
@@ -375,20 +374,7 @@ fn a_killed_batch_completes_on_rerun() {
         .spawn()
         .unwrap();
     // Kill it once part of the batch is in the ledger.
-    let start = Instant::now();
-    loop {
-        std::thread::sleep(Duration::from_millis(20));
-        let done = desk.ledger().exists()
-            && rusqlite::Connection::open(desk.ledger())
-                .and_then(|c| {
-                    c.query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get::<_, i64>(0))
-                })
-                .unwrap_or(0)
-                > 0;
-        if done || start.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-    }
+    desk.wait_for("SELECT COUNT(*) FROM receipts");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let partial = desk.sql("SELECT COUNT(*) FROM receipts");

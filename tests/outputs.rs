@@ -8,7 +8,7 @@ mod common;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use common::{Desk, good_row, is_whole_pdf, pishkhan, results, run, sheet};
 
@@ -146,6 +146,11 @@ fn a_batch_killed_anywhere_loses_nothing_it_reported() {
         assert!(check.status.success(), "seed {seed}: {p:?}");
     }
     assert_eq!(temps_in(&out), Vec::<PathBuf>::new(), "seed {seed}");
+    assert_eq!(
+        temps_in(desk.dir.path()),
+        Vec::<PathBuf>::new(),
+        "seed {seed}"
+    );
 }
 
 /// `card` over a ledger of `n` registrations.
@@ -184,22 +189,7 @@ fn card_sms_killed_and_rerun_lists_everyone() {
         .spawn()
         .unwrap();
     // Kill it once part of the slips are in the ledger.
-    let start = Instant::now();
-    loop {
-        std::thread::sleep(Duration::from_millis(10));
-        let done = rusqlite::Connection::open(desk.ledger())
-            .and_then(|c| {
-                c.query_row(
-                    "SELECT COUNT(*) FROM receipts WHERE kind = 'card'",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )
-            })
-            .unwrap_or(0);
-        if done > 0 || start.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-    }
+    desk.wait_for("SELECT COUNT(*) FROM receipts WHERE kind = 'card'");
     child.kill().unwrap();
     child.wait().unwrap();
     let carded = desk.sql("SELECT COUNT(*) FROM receipts WHERE kind = 'card'");

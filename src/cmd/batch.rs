@@ -19,7 +19,6 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use super::files::{self, Growing};
 use super::table::Columns;
 use crate::cli::BatchArgs;
 use crate::cli::DataFormat;
@@ -30,6 +29,7 @@ use crate::desk::batch::{Entry, Outcome, Raw, Sink, Status};
 use crate::desk::batch::{Mode, Summary};
 use crate::desk::book::{Book, NoLedger, Registry};
 use crate::docs::{self, Combined};
+use crate::files::{self, Growing};
 use crate::ledger::Ledger;
 use crate::typeset::PageSize;
 

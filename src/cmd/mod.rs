@@ -8,7 +8,6 @@ pub mod card;
 pub mod certify;
 pub mod check;
 pub mod fee;
-mod files;
 pub mod register;
 pub mod report;
 pub mod status;
@@ -288,10 +287,10 @@ pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCo
         (Some(dir), _) => {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let file = dir.join(format!("{number}.pdf"));
-            files::write_atomic(&file, &pdf)?;
+            crate::files::write_atomic(&file, &pdf)?;
             eprintln!("{}", file.display());
         }
-        (None, Some(file)) => files::write_atomic(file, &pdf)?,
+        (None, Some(file)) => crate::files::write_atomic(file, &pdf)?,
         (None, None) => emit_pdf(&pdf, "give --out DIR")?,
     }
     Ok(ExitCode::SUCCESS)

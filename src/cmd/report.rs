@@ -12,7 +12,6 @@ use clap::ValueEnum;
 use serde_json::json;
 
 use super::batch::safe_cell;
-use super::files::write_atomic;
 use super::table::Table;
 use super::{emit, emit_pdf, load_office, load_tariffs};
 use crate::cli::{Common, parse_date};
@@ -21,6 +20,7 @@ use crate::core::money::{Money, MoneyRangeError, Unit};
 use crate::core::tariff::{Kind, Stage};
 use crate::core::text::{fa_grouped, to_persian_digits};
 use crate::docs::{self, Split};
+use crate::files::write_atomic;
 use crate::ledger::{ExportLine, Ledger, LineSum, ReceiptSum, kind_name};
 
 const EXAMPLES: &str = "\

@@ -2,17 +2,17 @@
 //! stage, inside its entry-card window, service line 5, with the exam's time and venue
 //! as the portal gave them.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
 
+use super::applicants::Applicants;
 use super::batch::Entry;
 use super::book::Registry;
 use super::charge::{Charge, Receipt};
 use super::context::{Context, Shared};
 use super::rules;
-use crate::core::applicant::{Rejection, check_national_id};
+use crate::core::applicant::Rejection;
 use crate::core::calendar::{ExamStage, Program};
 use crate::core::tariff::{Quote, QuoteLine, Selection, Stage};
 
@@ -34,7 +34,7 @@ pub struct Slips<'a> {
     lines: Arc<[QuoteLine]>,
     shared: Shared,
     program_code: Arc<str>,
-    seen: HashMap<String, u64>,
+    applicants: Applicants,
 }
 
 impl<'a> Slips<'a> {
@@ -55,7 +55,7 @@ impl<'a> Slips<'a> {
             quote,
             shared: ctx.shared(schedule, office_code),
             program_code: Arc::from(program.code.as_str()),
-            seen: HashMap::new(),
+            applicants: Applicants::default(),
         })
     }
 
@@ -74,19 +74,13 @@ impl<'a> Slips<'a> {
             Ok(w) => w,
             Err((line, r)) => return Ok(Entry::rejected(file, line, "", vec![r], None)),
         };
-        let reject = |r: Rejection, id: &str| Entry::rejected(file, w.line, id, vec![r], None);
-        let id = match check_national_id(&w.national_id) {
-            Ok(id) => id,
-            Err(r) => return Ok(reject(r, &w.national_id)),
-        };
-        if let Some(first) = self.seen.get(&id) {
-            return Ok(reject(rules::duplicate_in_batch(*first), &id));
-        }
-        self.seen.insert(id.clone(), w.line);
-        let Some(reg) =
-            registry.registration(&id, Some((&self.program.code, self.stage.number)))?
-        else {
-            return Ok(reject(rules::not_registered(Some(self.stage)), &id));
+        let at = Some((self.program.code.as_str(), self.stage));
+        let reg = match self
+            .applicants
+            .registered(registry, w.line, &w.national_id, at)?
+        {
+            Ok(reg) => reg,
+            Err((id, r)) => return Ok(Entry::rejected(file, w.line, &id, vec![r], None)),
         };
         let mut exam = reg.receipt.exam;
         exam.time = w.exam_time.or(exam.time);

@@ -1,17 +1,17 @@
 //! The certificate fee, after a final pass: lines 6–7 and TVTO's certificate fee,
 //! for an applicant registered in this ledger. The only step that ever charges it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
 
+use super::applicants::Applicants;
 use super::batch::Entry;
 use super::book::Registry;
 use super::charge::{Charge, Receipt};
 use super::context::{Context, Shared};
 use super::rules;
-use crate::core::applicant::{Rejection, check_national_id};
+use crate::core::applicant::Rejection;
 use crate::core::tariff::{Quote, QuoteLine, Selection, Stage};
 
 /// One row of the results sheet.
@@ -28,7 +28,7 @@ pub struct Certificates<'a> {
     quote: Quote,
     lines: Arc<[QuoteLine]>,
     shared: Shared,
-    seen: HashMap<String, u64>,
+    applicants: Applicants,
 }
 
 impl<'a> Certificates<'a> {
@@ -40,7 +40,7 @@ impl<'a> Certificates<'a> {
             lines: Arc::from(quote.lines.as_slice()),
             quote,
             shared: ctx.shared(schedule, office_code),
-            seen: HashMap::new(),
+            applicants: Applicants::default(),
         })
     }
 
@@ -56,17 +56,14 @@ impl<'a> Certificates<'a> {
             Err((line, r)) => return Ok(Entry::rejected(file, line, "", vec![r], None)),
         };
         let reject = |r: Rejection, id: &str| Entry::rejected(file, row.line, id, vec![r], None);
-        let id = match check_national_id(&row.national_id) {
-            Ok(id) => id,
-            Err(r) => return Ok(reject(r, &row.national_id)),
+        let reg = match self
+            .applicants
+            .registered(registry, row.line, &row.national_id, None)?
+        {
+            Ok(reg) => reg,
+            Err((id, r)) => return Ok(reject(r, &id)),
         };
-        if let Some(first) = self.seen.get(&id) {
-            return Ok(reject(rules::duplicate_in_batch(*first), &id));
-        }
-        self.seen.insert(id.clone(), row.line);
-        let Some(reg) = registry.registration(&id, None)? else {
-            return Ok(reject(rules::not_registered(None), &id));
-        };
+        let id = reg.receipt.applicant.national_id.clone();
         if !rules::is_final_pass(&row.result) {
             return Ok(reject(rules::not_passed(&row.result), &id));
         }

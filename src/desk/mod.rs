@@ -5,6 +5,7 @@
 //! all go through ([`batch`]). It asks the ledger only through [`book`]'s traits and
 //! hands its results to a [`batch::Sink`]: storage and documents are not its concern.
 
+pub mod applicants;
 pub mod batch;
 pub mod book;
 pub mod card;

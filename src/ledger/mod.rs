@@ -157,7 +157,12 @@ impl Ledger {
     /// Opens the ledger for writing, creating it (and its schema) when it does not
     /// exist and bringing an older schema up to date.
     pub fn open(path: &Path) -> Result<Ledger> {
-        let conn = Connection::open(path)
+        // What a run killed while making a ledger left beside it.
+        crate::files::remove_stale_temps(&crate::files::dir_of(path));
+        if !path.exists() {
+            create(path).with_context(|| format!("cannot create the ledger {}", path.display()))?;
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .with_context(|| format!("cannot open the ledger {}", path.display()))?;
         // Another process may be writing: wait for it rather than fail.
         conn.busy_timeout(Duration::from_secs(60))?;
@@ -630,6 +635,35 @@ impl Ledger {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Makes a new ledger under a temporary name beside `path`, then puts it in place
+/// whole: a run killed while making it leaves no half-made ledger, only a temporary
+/// file that the next run removes.
+fn create(path: &Path) -> Result<()> {
+    let dir = crate::files::dir_of(path);
+    let tmp = crate::files::temp_name(&dir);
+    let made = (|| -> Result<()> {
+        let conn = Connection::open(&tmp)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        schema::create_or_migrate(&conn, &tmp)?;
+        // Closing the only connection copies the WAL in and removes it.
+        conn.close().map_err(|(_, e)| e)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        // A link never replaces: if another run made the ledger meanwhile, theirs stays.
+        match std::fs::hard_link(&tmp, path) {
+            // A file system without links: a rename, which could only replace a
+            // ledger made in the same instant.
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists && !path.exists() => {
+                std::fs::rename(&tmp, path)?
+            }
+            _ => {}
+        }
+        crate::files::sync_dir(&dir)?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    made
 }
 
 impl Registry for Ledger {

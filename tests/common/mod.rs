@@ -74,6 +74,17 @@ pub fn sheet(rows: &[String]) -> String {
     format!("{HEADER}\n{}\n", rows.join("\n"))
 }
 
+/// `register` on a day of stage 4's registration window, for office 37-1234.
+const REGISTER: [&str; 7] = [
+    "register",
+    "--date",
+    "1402/10/26",
+    "--time",
+    "10:00",
+    "--office-code",
+    "37-1234",
+];
+
 pub struct Desk {
     pub dir: tempfile::TempDir,
 }
@@ -94,35 +105,32 @@ impl Desk {
     }
     pub fn register(&self) -> assert_cmd::Command {
         let mut c = pishkhan();
-        c.args([
-            "register",
-            "--date",
-            "1402/10/26",
-            "--time",
-            "10:00",
-            "--office-code",
-            "37-1234",
-        ])
-        .args(["--office-name", "دفتر پیشخوان ۱۲۳۴"])
-        .arg("--ledger")
-        .arg(self.ledger());
+        c.args(REGISTER)
+            .args(["--office-name", "دفتر پیشخوان ۱۲۳۴"])
+            .arg("--ledger")
+            .arg(self.ledger());
         c
     }
     /// The same command as a plain process, for tests that kill it or race two.
     pub fn process(&self) -> Process {
         let mut c = Process::new(assert_cmd::cargo::cargo_bin("pishkhan"));
-        c.args([
-            "register",
-            "--date",
-            "1402/10/26",
-            "--time",
-            "10:00",
-            "--office-code",
-            "37-1234",
-        ])
-        .arg("--ledger")
-        .arg(self.ledger());
+        c.args(REGISTER).arg("--ledger").arg(self.ledger());
         c
+    }
+
+    /// Waits (up to a minute) until `query` on the ledger counts more than 0: for
+    /// killing a run once part of it is recorded.
+    pub fn wait_for(&self, query: &str) {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(60) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            let n = rusqlite::Connection::open(self.ledger())
+                .and_then(|c| c.query_row(query, [], |r| r.get::<_, i64>(0)))
+                .unwrap_or(0);
+            if n > 0 {
+                return;
+            }
+        }
     }
 
     pub fn sql(&self, q: &str) -> i64 {

@@ -1,4 +1,4 @@
-//! Files that appear whole or not at all: written under a temporary name in the
+//! Files (receipts, rejects, SMS rows, a new ledger) that appear whole or not at all: written under a temporary name in the
 //! target's own directory, synced, then renamed. Temporary names carry the writing
 //! process's id, so the next run can remove what a killed run left and leave a
 //! running one's alone. Files get the usual mode (0666 less the umask).
