@@ -1,14 +1,60 @@
+//! Making the schema in a new ledger, and bringing an older one up to date.
+//!
 //! Version 1 to 2: each receipt's JSON document becomes columns and shared parts,
 //! each line's names a shared part, and the applicant's record moves onto the
-//! registration receipt (`applicants` becomes a view).
-//! Runs inside the caller's transaction, with foreign keys off; it checks them (and
-//! that every receipt and line came through) before it returns.
+//! registration receipt (`applicants` becomes a view). It runs in one transaction,
+//! with foreign keys off; it checks them, and that every receipt and line came
+//! through, before it commits.
 
-use anyhow::{Result, bail};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::schema::{INDEXES_AND_VIEWS, TABLES, lines_table, receipts_table};
+use super::schema::{
+    INDEXES_AND_VIEWS, SCHEMA_VERSION, TABLES, lines_table, receipts_table, version,
+};
 use crate::desk::charge::Receipt;
+
+/// Creates the schema in a new ledger, or brings an older one up to date, in one
+/// transaction that holds the write lock (two processes cannot both do it).
+pub(super) fn create_or_migrate(conn: &Connection, path: &Path) -> Result<()> {
+    // A migration rebuilds tables that others refer to: foreign keys are checked
+    // once at its end instead (this pragma has no effect inside a transaction).
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let done = (|| {
+        let exists: bool = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
+        if !exists {
+            conn.execute_batch(TABLES)?;
+            conn.execute_batch(&receipts_table("receipts"))?;
+            conn.execute_batch(&lines_table("receipt_lines"))?;
+            conn.execute_batch(INDEXES_AND_VIEWS)?;
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                [SCHEMA_VERSION.to_string()],
+            )?;
+            return Ok(());
+        }
+        if version(conn, path)? == 1 {
+            from_v1(conn).with_context(|| {
+                format!("cannot bring the ledger {} to version 2", path.display())
+            })?;
+        }
+        Ok(())
+    })();
+    match done.and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
 
 pub(super) fn from_v1(conn: &Connection) -> Result<()> {
     let count = |table: &str| -> Result<i64> {

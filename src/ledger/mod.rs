@@ -176,7 +176,7 @@ impl Ledger {
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.pragma_update(None, "cache_size", -8192)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        schema::create_or_migrate(&conn, path)?;
+        migrate::create_or_migrate(&conn, path)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Ledger::over(conn))
     }
@@ -646,7 +646,7 @@ fn create(path: &Path) -> Result<()> {
     let made = (|| -> Result<()> {
         let conn = Connection::open(&tmp)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        schema::create_or_migrate(&conn, &tmp)?;
+        migrate::create_or_migrate(&conn, &tmp)?;
         // Closing the only connection copies the WAL in and removes it.
         conn.close().map_err(|(_, e)| e)?;
         std::fs::File::open(&tmp)?.sync_all()?;

@@ -5,8 +5,6 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OptionalExtension};
 
-use super::migrate;
-
 /// Version 1 kept each receipt as a JSON document and each line's names; version 2
 /// keeps a receipt's fields in columns and what receipts share in `parts`.
 pub const SCHEMA_VERSION: i64 = 2;
@@ -128,45 +126,5 @@ pub(super) fn version(conn: &Connection, path: &Path) -> Result<i64> {
             path.display()
         ),
         None => bail!("{} is not a pishkhan ledger", path.display()),
-    }
-}
-
-/// Creates the schema in a new ledger, or brings an older one up to date, in one
-/// transaction that holds the write lock (two processes cannot both do it).
-pub(super) fn create_or_migrate(conn: &Connection, path: &Path) -> Result<()> {
-    // A migration rebuilds tables that others refer to: foreign keys are checked
-    // once at its end instead (this pragma has no effect inside a transaction).
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let done = (|| {
-        let exists: bool = conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? > 0;
-        if !exists {
-            conn.execute_batch(TABLES)?;
-            conn.execute_batch(&receipts_table("receipts"))?;
-            conn.execute_batch(&lines_table("receipt_lines"))?;
-            conn.execute_batch(INDEXES_AND_VIEWS)?;
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                [SCHEMA_VERSION.to_string()],
-            )?;
-            return Ok(());
-        }
-        if version(conn, path)? == 1 {
-            migrate::from_v1(conn).with_context(|| {
-                format!("cannot bring the ledger {} to version 2", path.display())
-            })?;
-        }
-        Ok(())
-    })();
-    match done.and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
     }
 }
