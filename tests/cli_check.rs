@@ -257,3 +257,44 @@ fn an_applicant_sheet_is_checked_row_by_row() {
     assert_eq!(r.code, 2);
     assert!(r.stdout.contains("/nonexistent.csv"), "{}", r.stdout);
 }
+
+/// Without --date, a sheet is checked as on a day its stage takes registrations (here
+/// the last, 1402/11/09: 1402 is past), not today, and the summary says so; each date
+/// error once, English and Persian apart.
+#[test]
+fn a_sheet_without_a_date_is_checked_on_a_registration_day() {
+    let r = run(pishkhan().args(["check", "--applicants", "examples/applicants.csv"]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "20 applicant rows, 7 rejected (no --date: checked as on 1402/11/09, the last day stage 4 takes registrations"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("paper_deadline"), "{}", r.stdout);
+    let r = run(pishkhan().args([
+        "check",
+        "--applicants",
+        "examples/applicants.csv",
+        "--format",
+        "json",
+    ]));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let problems = v["files"][2]["problems"].as_array().unwrap();
+    let date = problems
+        .iter()
+        .find(|p| p["code"] == "birth_date_invalid")
+        .unwrap();
+    assert_eq!(date["key"], "line 18 birth_date");
+    assert_eq!(
+        date["message_en"],
+        "invalid date \"1383/07/31\": Mehr has 30 days"
+    );
+    assert_eq!(date["message_fa"], "تاریخ نامعتبر «1383/07/31»: مهر ۳۰ روز دارد");
+    assert_eq!(
+        date["message"].as_str().unwrap().matches("Mehr has 30 days").count(),
+        1,
+        "{date}"
+    );
+}
