@@ -291,9 +291,16 @@ fn a_sheet_without_a_date_is_checked_on_a_registration_day() {
         date["message_en"],
         "invalid date \"1383/07/31\": Mehr has 30 days"
     );
-    assert_eq!(date["message_fa"], "تاریخ نامعتبر «1383/07/31»: مهر ۳۰ روز دارد");
     assert_eq!(
-        date["message"].as_str().unwrap().matches("Mehr has 30 days").count(),
+        date["message_fa"],
+        "تاریخ نامعتبر «1383/07/31»: مهر ۳۰ روز دارد"
+    );
+    assert_eq!(
+        date["message"]
+            .as_str()
+            .unwrap()
+            .matches("Mehr has 30 days")
+            .count(),
         1,
         "{date}"
     );

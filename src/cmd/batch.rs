@@ -76,7 +76,7 @@ pub fn charge(
     // What was settled is written even when the batch stopped on an error.
     let unwritten = outputs.finish();
     let summary = recorded?;
-    if b.strict && !summary.recorded {
+    if b.strict && !b.dry_run && !summary.recorded {
         eprintln!(
             "--strict: {} row(s) rejected; nothing was recorded / {} سطر رد شد و هیچ چیز ثبت نشد",
             summary.rejected,

@@ -39,14 +39,17 @@ impl Doc {
     }
 }
 
+/// A document's title: what it is and its number.
+fn title(doc: &Doc) -> String {
+    match doc {
+        Doc::Receipt(r) => format!("{} {}", receipt::title_fa(r.kind), r.number),
+        Doc::Slip(s) => format!("برگ اعلام زمان آزمون {}", s.receipt.number),
+    }
+}
+
 /// Renders documents as one PDF, one page each.
 pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
-    let title = match docs.first() {
-        Some(Doc::Receipt(r)) => format!("{} {}", receipt::title_fa(r.kind), r.number),
-        Some(Doc::Slip(s)) => format!("برگ اعلام زمان آزمون {}", s.receipt.number),
-        None => String::new(),
-    };
-    let mut pdf = Combined::new(&title, size);
+    let mut pdf = Combined::new(&docs.first().map(title).unwrap_or_default(), size);
     for doc in docs {
         pdf.push(doc);
     }
@@ -54,14 +57,9 @@ pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
 }
 
 /// A recorded receipt's own PDF, as it prints: the exam-date slip for a card receipt.
+/// The same bytes as `render` of `Doc::of` the receipt.
 pub fn print(r: &Receipt, size: PageSize) -> Vec<u8> {
-    let title = match r.kind {
-        Stage::Card => format!("برگ اعلام زمان آزمون {}", r.number),
-        kind => format!("{} {}", receipt::title_fa(kind), r.number),
-    };
-    let mut pdf = Combined::new(&title, size);
-    pdf.add(r);
-    pdf.finish()
+    render(&[Doc::of(r.clone())], size)
 }
 
 /// Many documents in one PDF, added one at a time: each page is laid out and
@@ -90,12 +88,7 @@ impl Combined {
 
     /// A recorded receipt as it prints: the exam-date slip for a card receipt.
     pub fn add(&mut self, r: &Receipt) {
-        let mut page = Page::new(self.size);
-        match r.kind {
-            Stage::Card => slip::draw(&mut page, r),
-            _ => receipt::draw(&mut page, r),
-        }
-        self.pdf.push(page);
+        self.push(&Doc::of(r.clone()));
     }
 
     pub fn is_empty(&self) -> bool {
