@@ -360,8 +360,9 @@ fn big_sheet(desk: &Desk, name: &str, from: u64, n: u64) -> PathBuf {
 #[test]
 fn a_killed_batch_completes_on_rerun() {
     let desk = Desk::new();
-    // Rows are committed 2,000 at a time: three groups.
-    let n: i64 = 6000;
+    // Rows are committed 2,000 at a time, and recording runs at most four groups
+    // ahead of the PDFs: six groups, so the kill lands before the end.
+    let n: i64 = 12_000;
     let csv = big_sheet(&desk, "big.csv", 1, n as u64);
     let out = desk.dir.path().join("receipts");
     let mut child = desk

@@ -124,9 +124,13 @@ impl Desk {
         let start = std::time::Instant::now();
         while start.elapsed() < std::time::Duration::from_secs(60) {
             std::thread::sleep(std::time::Duration::from_millis(10));
-            let n = rusqlite::Connection::open(self.ledger())
-                .and_then(|c| c.query_row(query, [], |r| r.get::<_, i64>(0)))
-                .unwrap_or(0);
+            // Never creating it: the run being watched makes the ledger.
+            let n = rusqlite::Connection::open_with_flags(
+                self.ledger(),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .and_then(|c| c.query_row(query, [], |r| r.get::<_, i64>(0)))
+            .unwrap_or(0);
             if n > 0 {
                 return;
             }
@@ -134,7 +138,11 @@ impl Desk {
     }
 
     pub fn sql(&self, q: &str) -> i64 {
-        let conn = rusqlite::Connection::open(self.ledger()).unwrap();
+        let conn = rusqlite::Connection::open_with_flags(
+            self.ledger(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+        )
+        .unwrap();
         conn.query_row(q, [], |r| r.get(0)).unwrap()
     }
 
