@@ -46,8 +46,15 @@ pub fn remove_stale_temps(dir: &Path) {
     };
     for e in entries.flatten() {
         let name = e.file_name();
+        // A temporary ledger's companions (`-wal`, `-shm`, `-journal`) go with it.
         let Some(pid) = name
             .to_str()
+            .map(|n| {
+                ["-wal", "-shm", "-journal"]
+                    .iter()
+                    .find_map(|x| n.strip_suffix(x))
+                    .unwrap_or(n)
+            })
             .and_then(|n| n.strip_prefix(PREFIX)?.strip_suffix(SUFFIX))
             .and_then(|rest| rest.split_once('-'))
             .and_then(|(pid, n)| n.parse::<u64>().ok().and(pid.parse::<i32>().ok()))
@@ -160,13 +167,14 @@ mod tests {
         // pid 1 is always running; a pid past the kernel's limit never is.
         let live = dir.path().join(".pishkhan-1-0.tmp");
         let dead = dir.path().join(".pishkhan-2147483646-7.tmp");
+        let dead_wal = dir.path().join(".pishkhan-2147483646-7.tmp-wal");
         let other = dir.path().join(".pishkhan-notes.tmp");
-        for p in [&live, &dead, &other] {
+        for p in [&live, &dead, &dead_wal, &other] {
             fs::write(p, b"x").unwrap();
         }
         remove_stale_temps(dir.path());
         assert!(live.exists() && other.exists());
-        assert!(!dead.exists());
+        assert!(!dead.exists() && !dead_wal.exists());
     }
 
     #[test]

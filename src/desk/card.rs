@@ -9,12 +9,11 @@ use anyhow::Result;
 use super::applicants::Applicants;
 use super::batch::Entry;
 use super::book::Registry;
-use super::charge::{Charge, Receipt};
-use super::context::{Context, Shared};
+use super::context::{Context, Priced, Shared};
 use super::rules;
 use crate::core::applicant::Rejection;
 use crate::core::calendar::{ExamStage, Program};
-use crate::core::tariff::{Quote, QuoteLine, Selection, Stage};
+use crate::core::tariff::{Selection, Stage};
 
 /// One applicant asked for: a row of the portal's CSV, or a registration.
 #[derive(Clone, Debug, Default)]
@@ -27,11 +26,9 @@ pub struct Wanted {
 
 /// Checks and prices the slips of one run.
 pub struct Slips<'a> {
-    ctx: &'a Context,
     program: &'a Program,
     stage: &'a ExamStage,
-    quote: Quote,
-    lines: Arc<[QuoteLine]>,
+    priced: Priced,
     shared: Shared,
     program_code: Arc<str>,
     applicants: Applicants,
@@ -48,11 +45,9 @@ impl<'a> Slips<'a> {
         let schedule = ctx.schedule()?;
         let quote = schedule.quote(Selection::One(Stage::Card), None, 1)?;
         Ok(Slips {
-            ctx,
             program,
             stage: rules::card_stage(program, stage, ctx.date)?,
-            lines: Arc::from(quote.lines.as_slice()),
-            quote,
+            priced: Priced::from(quote),
             shared: ctx.shared(schedule, office_code),
             program_code: Arc::from(program.code.as_str()),
             applicants: Applicants::default(),
@@ -85,33 +80,16 @@ impl<'a> Slips<'a> {
         let mut exam = reg.receipt.exam;
         exam.time = w.exam_time.or(exam.time);
         exam.venue = w.venue.or(exam.venue);
-        let q = &self.quote;
-        let receipt = Receipt {
-            kind: Stage::Card,
-            office: self.shared.office.clone(),
-            number: String::new(),
-            date: self.ctx.date,
-            time: self.shared.time.clone(),
-            applicant: reg.receipt.applicant,
+        let receipt = self.shared.receipt(
+            Stage::Card,
+            reg.receipt.applicant,
             exam,
-            lines: self.lines.clone(),
-            office_total: q.office_total,
-            tvto_total: q.tvto_total,
-            grand_total: q.grand_total,
-            unit: reg.receipt.unit,
-            approvals: self.shared.approvals.clone(),
-        };
-        Ok(Entry::accepted(
-            file,
-            w.line,
-            Charge {
-                office_code: self.shared.office_code.clone(),
-                program: self.program_code.clone(),
-                exam_stage: self.stage.number,
-                schedule_id: self.shared.schedule_id.clone(),
-                person: None,
-                receipt,
-            },
-        ))
+            &self.priced,
+            reg.receipt.unit,
+        );
+        let charge =
+            self.shared
+                .charge(receipt, self.program_code.clone(), self.stage.number, None);
+        Ok(Entry::accepted(file, w.line, charge))
     }
 }

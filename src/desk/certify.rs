@@ -8,11 +8,10 @@ use anyhow::Result;
 use super::applicants::Applicants;
 use super::batch::Entry;
 use super::book::Registry;
-use super::charge::{Charge, Receipt};
-use super::context::{Context, Shared};
+use super::context::{Context, Priced, Shared};
 use super::rules;
 use crate::core::applicant::Rejection;
-use crate::core::tariff::{Quote, QuoteLine, Selection, Stage};
+use crate::core::tariff::{Selection, Stage};
 
 /// One row of the results sheet.
 #[derive(Clone, Debug, Default)]
@@ -23,22 +22,18 @@ pub struct ExamResult {
 }
 
 /// Checks and prices the certificate fees of one run.
-pub struct Certificates<'a> {
-    ctx: &'a Context,
-    quote: Quote,
-    lines: Arc<[QuoteLine]>,
+pub struct Certificates {
+    priced: Priced,
     shared: Shared,
     applicants: Applicants,
 }
 
-impl<'a> Certificates<'a> {
-    pub fn new(ctx: &'a Context, office_code: &str) -> Result<Self> {
+impl Certificates {
+    pub fn new(ctx: &Context, office_code: &str) -> Result<Self> {
         let schedule = ctx.schedule()?;
         let quote = schedule.quote(Selection::One(Stage::Certificate), None, 1)?;
         Ok(Certificates {
-            ctx,
-            lines: Arc::from(quote.lines.as_slice()),
-            quote,
+            priced: Priced::from(quote),
             shared: ctx.shared(schedule, office_code),
             applicants: Applicants::default(),
         })
@@ -67,33 +62,16 @@ impl<'a> Certificates<'a> {
         if !rules::is_final_pass(&row.result) {
             return Ok(reject(rules::not_passed(&row.result), &id));
         }
-        let q = &self.quote;
-        let receipt = Receipt {
-            kind: Stage::Certificate,
-            office: self.shared.office.clone(),
-            number: String::new(),
-            date: self.ctx.date,
-            time: self.shared.time.clone(),
-            applicant: reg.receipt.applicant,
-            exam: reg.receipt.exam,
-            lines: self.lines.clone(),
-            office_total: q.office_total,
-            tvto_total: q.tvto_total,
-            grand_total: q.grand_total,
-            unit: reg.receipt.unit,
-            approvals: self.shared.approvals.clone(),
-        };
-        Ok(Entry::accepted(
-            file,
-            row.line,
-            Charge {
-                office_code: self.shared.office_code.clone(),
-                program: Arc::from(reg.program),
-                exam_stage: reg.exam_stage,
-                schedule_id: self.shared.schedule_id.clone(),
-                person: None,
-                receipt,
-            },
-        ))
+        let receipt = self.shared.receipt(
+            Stage::Certificate,
+            reg.receipt.applicant,
+            reg.receipt.exam,
+            &self.priced,
+            reg.receipt.unit,
+        );
+        let charge = self
+            .shared
+            .charge(receipt, Arc::from(reg.program), reg.exam_stage, None);
+        Ok(Entry::accepted(file, row.line, charge))
     }
 }

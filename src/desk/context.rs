@@ -5,10 +5,12 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::charge::{Applicant, Charge, Exam, Person, Receipt};
 use crate::core::calendar::Calendar;
 use crate::core::jalali::{IRAN_OFFSET_SECS, JalaliDate};
+use crate::core::money::{Money, Unit};
 use crate::core::office::Office;
-use crate::core::tariff::{Approval, Schedule, ScheduleError, Tariffs};
+use crate::core::tariff::{Approval, Quote, QuoteLine, Schedule, ScheduleError, Stage, Tariffs};
 
 /// The settings of one run of a command.
 #[derive(Clone, Debug)]
@@ -45,6 +47,7 @@ impl Context {
             office_code: Arc::from(office_code),
             schedule_id: Arc::from(schedule.id.as_str()),
             approvals: Arc::from(schedule.approvals.as_slice()),
+            date: self.date,
             time: Arc::from(self.time.as_str()),
         }
     }
@@ -62,7 +65,75 @@ pub struct Shared {
     pub office_code: Arc<str>,
     pub schedule_id: Arc<str>,
     pub approvals: Arc<[Approval]>,
+    pub date: JalaliDate,
     pub time: Arc<str>,
+}
+
+impl Shared {
+    /// A receipt of this run: `kind`'s, for `applicant` at `exam`, priced as `priced`,
+    /// in `unit`; its number is the ledger's to give.
+    pub fn receipt(
+        &self,
+        kind: Stage,
+        applicant: Applicant,
+        exam: Exam,
+        priced: &Priced,
+        unit: Unit,
+    ) -> Receipt {
+        Receipt {
+            kind,
+            office: self.office.clone(),
+            number: String::new(),
+            date: self.date,
+            time: self.time.clone(),
+            applicant,
+            exam,
+            lines: priced.lines.clone(),
+            office_total: priced.office_total,
+            tvto_total: priced.tvto_total,
+            grand_total: priced.grand_total,
+            unit,
+            approvals: self.approvals.clone(),
+        }
+    }
+
+    /// The charge of `receipt` for a program's exam stage.
+    pub fn charge(
+        &self,
+        receipt: Receipt,
+        program: Arc<str>,
+        exam_stage: u32,
+        person: Option<Person>,
+    ) -> Charge {
+        Charge {
+            office_code: self.office_code.clone(),
+            program,
+            exam_stage,
+            schedule_id: self.schedule_id.clone(),
+            person,
+            receipt,
+        }
+    }
+}
+
+/// Priced lines and their totals, made once for every receipt priced alike.
+#[derive(Clone, Debug)]
+pub struct Priced {
+    pub lines: Arc<[QuoteLine]>,
+    pub office_total: Money,
+    pub tvto_total: Money,
+    pub grand_total: Money,
+}
+
+impl From<Quote> for Priced {
+    fn from(q: Quote) -> Priced {
+        Priced {
+            lines: Arc::from(q.lines),
+            office_total: q.office_total,
+            tvto_total: q.tvto_total,
+            grand_total: q.grand_total,
+        }
+    }
 }
 
 /// One reading of the clock, for a whole run: every document of a batch carries the

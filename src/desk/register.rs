@@ -8,14 +8,13 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::batch::{Entry, Raw};
-use super::charge::{Applicant, Charge, Exam, Person, Receipt};
-use super::context::{Context, Shared};
+use super::charge::{Applicant, Exam, Person};
+use super::context::{Context, Priced, Shared};
 use super::rules;
 use crate::core::applicant::{Context as RowContext, validate};
 use crate::core::calendar::Program;
-use crate::core::money::Money;
 use crate::core::money::Unit;
-use crate::core::tariff::{QuoteLine, Schedule, Selection, Stage};
+use crate::core::tariff::{Schedule, Selection, Stage};
 use crate::input::{BadRow, Row};
 
 /// Checks and prices the rows of one batch; remembers the batch's national IDs.
@@ -26,7 +25,7 @@ pub struct Registrar<'a> {
     shared: Shared,
     program_code: Arc<str>,
     /// Each cluster's priced lines and totals, made once.
-    quotes: Vec<(String, Arc<[QuoteLine]>, [Money; 3])>,
+    quotes: Vec<(String, Priced)>,
     /// Each stage's program and stage names as printed.
     exams: Vec<(u32, Arc<str>, Arc<str>)>,
     seen: HashMap<String, u64>,
@@ -38,11 +37,7 @@ impl<'a> Registrar<'a> {
         let mut quotes = Vec::new();
         for c in &schedule.clusters {
             let q = schedule.quote(Selection::One(Stage::Registration), Some(c), 1)?;
-            quotes.push((
-                c.code.clone(),
-                Arc::from(q.lines),
-                [q.office_total, q.tvto_total, q.grand_total],
-            ));
+            quotes.push((c.code.clone(), Priced::from(q)));
         }
         let name: Arc<str> = Arc::from(program.name_fa.as_str());
         Ok(Registrar {
@@ -116,24 +111,19 @@ impl<'a> Registrar<'a> {
             .iter()
             .find(|c| c.code == applicant.cluster_code)
             .expect("validated cluster");
-        let (_, lines, [office_total, tvto_total, grand_total]) = self
+        let (_, priced) = self
             .quotes
             .iter()
-            .find(|(code, _, _)| *code == cluster.code)
+            .find(|(code, _)| *code == cluster.code)
             .expect("every cluster is priced");
         let (_, program_name, stage_name) = self
             .exams
             .iter()
             .find(|(n, _, _)| *n == stage.number)
             .expect("every stage is named");
-        let s = &self.shared;
-        let receipt = Receipt {
-            kind: Stage::Registration,
-            office: s.office.clone(),
-            number: String::new(),
-            date: self.ctx.date,
-            time: s.time.clone(),
-            applicant: Applicant {
+        let receipt = self.shared.receipt(
+            Stage::Registration,
+            Applicant {
                 first_name: applicant.first_name,
                 last_name: applicant.last_name,
                 father_name: applicant.father_name,
@@ -142,32 +132,27 @@ impl<'a> Registrar<'a> {
                 trade: applicant.trade,
                 cluster: cluster.name_fa.clone(),
             },
-            exam: Exam {
+            Exam {
                 program: program_name.clone(),
                 stage: stage_name.clone(),
                 written_exam: stage.written_exam,
                 time: None,
                 venue: None,
             },
-            lines: lines.clone(),
-            office_total: *office_total,
-            tvto_total: *tvto_total,
-            grand_total: *grand_total,
-            unit: Unit::Toman,
-            approvals: s.approvals.clone(),
+            priced,
+            Unit::Toman,
+        );
+        let person = Person {
+            birth_date: applicant.birth_date,
+            gender: applicant.gender,
+            military_status: applicant.military_status,
         };
-        let charge = Charge {
-            office_code: s.office_code.clone(),
-            program: self.program_code.clone(),
-            exam_stage: stage.number,
-            schedule_id: s.schedule_id.clone(),
-            person: Some(Person {
-                birth_date: applicant.birth_date,
-                gender: applicant.gender,
-                military_status: applicant.military_status,
-            }),
+        let charge = self.shared.charge(
             receipt,
-        };
+            self.program_code.clone(),
+            stage.number,
+            Some(person),
+        );
         Entry::accepted(file, row.line, charge)
     }
 }
