@@ -236,15 +236,28 @@ impl ReadOnlyDir {
         use std::os::unix::fs::PermissionsExt;
         fs::create_dir_all(&path).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o555)).unwrap();
-        let writable = |p: &Path| File::create(p.join("probe")).is_ok();
+        // Whether a new file can be made there (and unmade).
+        let writable = |p: &Path| {
+            let probe = p.join("probe");
+            let made = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&probe)
+                .is_ok();
+            if made {
+                fs::remove_file(&probe).unwrap();
+            }
+            made
+        };
         if writable(&path) {
             let _ = Command::new("chattr").arg("+i").arg(&path).status();
         }
-        if writable(&path) {
-            let _ = fs::remove_file(path.join("probe"));
+        let dir = ReadOnlyDir(path);
+        if writable(&dir.0) {
+            drop(dir);
             return ReadOnlyDir(PathBuf::from("/proc/self/pishkhan-out"));
         }
-        ReadOnlyDir(path)
+        dir
     }
 }
 
