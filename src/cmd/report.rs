@@ -370,23 +370,22 @@ fn csv(r: &Report) -> Result<String> {
             "",
         ])?;
     }
-    let days = r.days.iter().map(|(d, t)| ("day", d.to_string(), t));
-    let offices = r.offices.iter().map(|(o, t)| ("office", o.clone(), t));
-    for (section, k, t) in days.chain(offices) {
+    // Office revenue, TVTO money and their sum, under a section and a key.
+    let totals = |w: &mut csv::Writer<Vec<u8>>, section: &str, key: &str, t: &Totals| {
         let s = t.split()?;
-        w.write_record([
-            section,
-            &safe_cell(&k),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            &toman(s.office),
-            &toman(s.tvto),
-            &toman(s.grand),
-        ])?;
+        let cells = [section, &safe_cell(key), "", "", "", "", "", ""];
+        w.write_record(cells.iter().map(|c| c.to_string()).chain([
+            toman(s.office),
+            toman(s.tvto),
+            toman(s.grand),
+        ]))?;
+        Ok::<_, anyhow::Error>(())
+    };
+    for (d, t) in &r.days {
+        totals(&mut w, "day", &d.to_string(), t)?;
+    }
+    for (o, t) in &r.offices {
+        totals(&mut w, "office", o, t)?;
     }
     for (kind, n) in &r.counts {
         w.write_record([
@@ -403,20 +402,7 @@ fn csv(r: &Report) -> Result<String> {
             "",
         ])?;
     }
-    let s = r.total.split()?;
-    w.write_record([
-        "total",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        &toman(s.office),
-        &toman(s.tvto),
-        &toman(s.grand),
-    ])?;
+    totals(&mut w, "total", "", &r.total)?;
     Ok(String::from_utf8(
         w.into_inner().map_err(|e| anyhow!("{e}"))?,
     )?)

@@ -200,10 +200,6 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn rows(&self) -> u64 {
-        self.accepted + self.rejected + self.duplicates
-    }
-
     fn count(&mut self, entries: &[Entry]) -> Result<()> {
         for e in entries {
             match e.outcome.status {

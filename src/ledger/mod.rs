@@ -506,43 +506,39 @@ impl Ledger {
             .ok_or_else(|| anyhow!("the ledger has lost part {id} ({kind}) of a receipt"))
     }
 
-    fn office_part(&self, id: i64) -> Result<Arc<Office>> {
-        if let Some(o) = self.read.borrow().office.get(&id) {
-            return Ok(o.clone());
+    /// A part read back, from this connection's memo or from the ledger.
+    fn read_part<T: serde::de::DeserializeOwned + Clone>(
+        &self,
+        id: i64,
+        kind: &str,
+        slot: fn(&mut PartsRead) -> &mut HashMap<i64, T>,
+    ) -> Result<T> {
+        if let Some(v) = slot(&mut self.read.borrow_mut()).get(&id) {
+            return Ok(v.clone());
         }
-        let o: Arc<Office> = serde_json::from_str(&self.part_body(id, "office")?)?;
-        self.read.borrow_mut().office.insert(id, o.clone());
-        Ok(o)
+        let v: T = serde_json::from_str(&self.part_body(id, kind)?)?;
+        slot(&mut self.read.borrow_mut()).insert(id, v.clone());
+        Ok(v)
+    }
+
+    fn office_part(&self, id: i64) -> Result<Arc<Office>> {
+        self.read_part(id, "office", |r| &mut r.office)
     }
 
     fn exam_part(&self, id: i64) -> Result<ExamPart> {
-        if let Some(e) = self.read.borrow().exam.get(&id) {
-            return Ok(e.clone());
-        }
-        let e: ExamPart = serde_json::from_str(&self.part_body(id, "exam")?)?;
-        self.read.borrow_mut().exam.insert(id, e.clone());
-        Ok(e)
+        self.read_part(id, "exam", |r| &mut r.exam)
     }
 
     fn approvals_part(&self, id: i64) -> Result<Arc<[Approval]>> {
-        if let Some(a) = self.read.borrow().approvals.get(&id) {
-            return Ok(a.clone());
-        }
-        let a: Arc<[Approval]> = serde_json::from_str(&self.part_body(id, "approvals")?)?;
-        self.read.borrow_mut().approvals.insert(id, a.clone());
-        Ok(a)
+        self.read_part(id, "approvals", |r| &mut r.approvals)
     }
 
     fn line_part(&self, id: i64) -> Result<LineNames> {
-        if let Some(n) = self.read.borrow().line.get(&id) {
-            return Ok(n.clone());
-        }
-        let n: LineNames = serde_json::from_str(&self.part_body(id, "line")?)?;
-        self.read.borrow_mut().line.insert(id, n.clone());
-        Ok(n)
+        self.read_part(id, "line", |r| &mut r.line)
     }
 
-    /// The part id of a line's names, stored now if they are new.
+    /// The part id of a line's names, stored now if they are new. Not through
+    /// `stored_part`: that would copy two names for every line to compare them.
     fn line_names(&mut self, l: &QuoteLine) -> Result<i64> {
         if let Some((_, id)) = self
             .stored
@@ -556,66 +552,24 @@ impl Ledger {
             name_fa: l.name_fa.clone(),
             name_en: l.name_en.clone(),
         };
-        let id = self.store_part("line", &serde_json::to_string(&names)?)?;
+        let id = store_part(&self.conn, "line", &serde_json::to_string(&names)?)?;
         self.stored.line.push(((names.name_fa, names.name_en), id));
         Ok(id)
     }
 
-    /// The id of a part with this content, stored now if it is new.
-    fn store_part(&self, kind: &str, body: &str) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO parts (kind, body) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![kind, body])?;
-        Ok(self
-            .conn
-            .prepare_cached("SELECT id FROM parts WHERE kind = ?1 AND body = ?2")?
-            .query_row(params![kind, body], |r| r.get(0))?)
-    }
-
     /// The ids of the parts a receipt prints: office, exam, approvals.
     fn parts_of(&mut self, r: &Receipt) -> Result<[i64; 3]> {
-        // Arcs compare by address first: the receipts of a batch share their parts.
-        let office = match self.stored.office.iter().find(|(o, _)| *o == r.office) {
-            Some((_, id)) => *id,
-            None => {
-                let printed = Office {
-                    extra_military_statuses: Vec::new(),
-                    ..Office::clone(&r.office)
-                };
-                let id = self.store_part("office", &serde_json::to_string(&printed)?)?;
-                self.stored.office.push((r.office.clone(), id));
-                id
-            }
-        };
-        let part = ExamPart {
+        let exam = ExamPart {
             program: r.exam.program.clone(),
             stage: r.exam.stage.clone(),
             written_exam: r.exam.written_exam,
         };
-        let exam = match self.stored.exam.iter().find(|(e, _)| *e == part) {
-            Some((_, id)) => *id,
-            None => {
-                let id = self.store_part("exam", &serde_json::to_string(&part)?)?;
-                self.stored.exam.push((part, id));
-                id
-            }
-        };
-        let approvals = match self
-            .stored
-            .approvals
-            .iter()
-            .find(|(a, _)| *a == r.approvals)
-        {
-            Some((_, id)) => *id,
-            None => {
-                let id = self.store_part("approvals", &serde_json::to_string(&r.approvals)?)?;
-                self.stored.approvals.push((r.approvals.clone(), id));
-                id
-            }
-        };
-        Ok([office, exam, approvals])
+        let (conn, memo) = (&self.conn, &mut self.stored);
+        Ok([
+            stored_part(conn, &mut memo.office, "office", &r.office)?,
+            stored_part(conn, &mut memo.exam, "exam", &exam)?,
+            stored_part(conn, &mut memo.approvals, "approvals", &r.approvals)?,
+        ])
     }
 
     /// A service date as stored (`YYYY/MM/DD`), made once per date: a batch's
@@ -635,6 +589,31 @@ impl Ledger {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// The id of a part with this content, stored now if it is new.
+fn store_part(conn: &Connection, kind: &str, body: &str) -> Result<i64> {
+    conn.prepare_cached("INSERT INTO parts (kind, body) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+        .execute(params![kind, body])?;
+    Ok(conn
+        .prepare_cached("SELECT id FROM parts WHERE kind = ?1 AND body = ?2")?
+        .query_row(params![kind, body], |r| r.get(0))?)
+}
+
+/// The id of a part, from the connection's memo (a batch's receipts share their
+/// parts; `Arc`s compare by address first) or stored now.
+fn stored_part<T: PartialEq + Clone + serde::Serialize>(
+    conn: &Connection,
+    memo: &mut Vec<(T, i64)>,
+    kind: &str,
+    value: &T,
+) -> Result<i64> {
+    if let Some((_, id)) = memo.iter().find(|(v, _)| v == value) {
+        return Ok(*id);
+    }
+    let id = store_part(conn, kind, &serde_json::to_string(value)?)?;
+    memo.push((value.clone(), id));
+    Ok(id)
 }
 
 /// Makes a new ledger under a temporary name beside `path`, then puts it in place
