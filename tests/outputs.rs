@@ -515,3 +515,42 @@ fn every_summary_line_has_its_persian_half() {
         r.stderr
     );
 }
+
+/// A manager's report while the clerk's batch records: each report reads one state
+/// of the ledger, so its lines always add up to its receipts.
+#[test]
+fn a_report_during_a_batch_sees_one_state_of_the_ledger() {
+    let desk = Desk::new();
+    assert_eq!(
+        run(desk
+            .register()
+            .arg(desk.file("one.csv", sheet(&[good_row(1)]))))
+        .code,
+        0
+    );
+    let csv = desk.file(
+        "big.csv",
+        sheet(&(2..=12_001).map(good_row).collect::<Vec<_>>()),
+    );
+    let mut child = desk
+        .process()
+        .arg("--out")
+        .arg(desk.dir.path().join("receipts"))
+        .arg(&csv)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reports = 0;
+    while child.try_wait().unwrap().is_none() {
+        let r = run(pishkhan()
+            .args([
+                "report", "--month", "1402/10", "--format", "json", "--ledger",
+            ])
+            .arg(desk.ledger()));
+        assert_eq!(r.code, 0, "report {reports} during the batch: {}", r.stderr);
+        reports += 1;
+    }
+    assert!(child.wait().unwrap().success());
+    assert!(reports >= 3, "only {reports} reports ran during the batch");
+}

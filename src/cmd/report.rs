@@ -225,6 +225,9 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     for path in &common.ledger {
         let ledger = Ledger::open_read_only(path)?
             .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+        // The lines, the receipts and the export from one state of the ledger,
+        // though a batch may be recording meanwhile.
+        ledger.snapshot()?;
         report.add(
             &path.display().to_string(),
             &ledger.line_sums(from, to)?,

@@ -277,6 +277,14 @@ impl Ledger {
         Ok(())
     }
 
+    /// From now on, every read sees one state of the ledger, whatever commits in
+    /// between: a read transaction, ended when the ledger is closed. For a report
+    /// whose sums must agree with each other while a batch records.
+    pub fn snapshot(&self) -> Result<()> {
+        self.conn.execute_batch("BEGIN")?;
+        Ok(())
+    }
+
     /// The office codes this ledger holds receipts of.
     pub fn offices(&self) -> Result<Vec<String>> {
         let mut stmt = self
