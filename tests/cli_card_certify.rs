@@ -102,7 +102,7 @@ fn the_way_through_the_office() {
     assert_eq!(std::fs::read_dir(&slips).unwrap().count(), 5);
 
     // The slip: name, national ID, the written exam's weekday and date.
-    let first = slips.join(format!("{}.pdf", &rows[0][3]));
+    let first = slips.join(format!("37-1234_{}.pdf", &rows[0][3]));
     let text = std::process::Command::new("pdftotext")
         .arg(&first)
         .arg("-")
@@ -250,8 +250,8 @@ fn the_way_through_the_office() {
         .arg(&again));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
-        std::fs::read(slips.join(format!("{number}.pdf"))).unwrap(),
-        std::fs::read(again.join(format!("{number}.pdf"))).unwrap()
+        std::fs::read(slips.join(format!("37-1234_{number}.pdf"))).unwrap(),
+        std::fs::read(again.join(format!("37-1234_{number}.pdf"))).unwrap()
     );
 }
 

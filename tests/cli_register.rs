@@ -64,10 +64,10 @@ fn the_shipped_example() {
         13 * 484_790
     );
     for n in &want {
-        assert!(out.join(format!("{n}.pdf")).exists(), "{n}");
+        assert!(out.join(format!("37-1234_{n}.pdf")).exists(), "{n}");
     }
     let text = Command::new("pdftotext")
-        .arg(out.join("1402-000001.pdf"))
+        .arg(out.join("37-1234_1402-000001.pdf"))
         .arg("-")
         .output()
         .unwrap();

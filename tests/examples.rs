@@ -196,8 +196,8 @@ fn every_readme_command_runs_as_written() {
     run_all(dir.path(), &examples);
     // What the examples wrote is where the page says.
     for f in [
-        "receipts/1402-000001.pdf",
-        "slips/1402-000014.pdf",
+        "receipts/37-1234_1402-000001.pdf",
+        "slips/37-1234_1402-000014.pdf",
         "sms.csv",
         "report.pdf",
         "lines.csv",

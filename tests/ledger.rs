@@ -142,7 +142,7 @@ fn a_first_schema_ledger_is_brought_to_the_second() {
 
     // The same schema as a ledger made new.
     let fresh = dir.path().join("new.sqlite");
-    drop(Ledger::open(&fresh).unwrap());
+    drop(Ledger::open(&fresh, "37-1234").unwrap());
     assert_eq!(columns(&path), columns(&fresh));
 
     // A reprint is the first print, byte for byte.
@@ -162,7 +162,7 @@ fn a_first_schema_ledger_is_brought_to_the_second() {
         .arg(&out));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
-        std::fs::read(out.join(format!("{number}.pdf"))).unwrap(),
+        std::fs::read(out.join(format!("37-1234_{number}.pdf"))).unwrap(),
         pishkhan::docs::print(doc, pishkhan::typeset::PageSize::A5)
     );
 
@@ -193,7 +193,7 @@ fn the_certificate_fee_only_on_a_certificate_receipt() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("l.sqlite");
     std::fs::copy(root().join("tests/fixtures/ledger-v1.sqlite"), &path).unwrap();
-    drop(Ledger::open(&path).unwrap());
+    drop(Ledger::open(&path, "37-1234").unwrap());
     let conn = Connection::open(&path).unwrap();
     conn.pragma_update(None, "foreign_keys", "ON").unwrap();
     let add = |kind: &str| {
@@ -211,4 +211,107 @@ fn the_certificate_fee_only_on_a_certificate_receipt() {
         e.contains("FOREIGN KEY"),
         "a line cannot lie about its receipt: {e}"
     );
+}
+
+/// Every row of `table` as values, its first `n` columns (all when `None`).
+fn rows(conn: &Connection, table: &str, n: Option<usize>) -> Vec<Vec<rusqlite::types::Value>> {
+    let mut stmt = conn
+        .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+        .unwrap();
+    let n = n.unwrap_or(stmt.column_count());
+    stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_second_schema_ledger_gains_its_identity_and_hash_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.sqlite");
+    std::fs::copy(root().join("tests/fixtures/ledger-v2.sqlite"), &path).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    let receipts = rows(&conn, "receipts", None);
+    let lines = rows(&conn, "receipt_lines", None);
+    drop(conn);
+    assert_eq!(
+        receipts.len(),
+        19,
+        "13 registrations, 3 slips, 3 certificates"
+    );
+
+    // Any command that reads it brings it up to date; an audit finds it whole.
+    let r = run(pishkhan().arg("audit").arg("--ledger").arg(&path));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("19 receipts, 77 lines: everything holds"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("office 37-1234"), "{}", r.stdout);
+
+    let ledger = Ledger::open_read_only(&path).unwrap().unwrap();
+    let id = ledger.identity().unwrap();
+    assert_eq!(id.schema_version, SCHEMA_VERSION);
+    assert_eq!(id.office_code.as_deref(), Some("37-1234"));
+    assert_eq!(id.ledger_id.len(), 32);
+    assert!(!id.created_at.is_empty());
+    let conn = ledger.connection();
+    let width = receipts[0].len();
+    assert_eq!(
+        rows(conn, "receipts", Some(width)),
+        receipts,
+        "every receipt as it was"
+    );
+    assert_eq!(
+        rows(conn, "receipt_lines", None),
+        lines,
+        "every line as it was"
+    );
+    let hashed: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM receipts WHERE length(hash) = 32",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(hashed, 19);
+    let head: (i64, Vec<u8>) = conn
+        .query_row("SELECT seq, hash FROM chain", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let last: Vec<u8> = conn
+        .query_row("SELECT hash FROM receipts WHERE seq = 19", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(head, (19, last));
+    drop(ledger);
+
+    // The same schema as a ledger made new.
+    let fresh = dir.path().join("new.sqlite");
+    drop(Ledger::open(&fresh, "37-1234").unwrap());
+    assert_eq!(columns(&path), columns(&fresh));
+
+    // Numbering and the chain go on.
+    let csv = dir.path().join("one.csv");
+    std::fs::write(
+        &csv,
+        format!("{}\n{}\n", common::HEADER, common::good_row(42)),
+    )
+    .unwrap();
+    let r = run(pishkhan()
+        .args([
+            "register",
+            "--date",
+            "1402/10/27",
+            "--format",
+            "csv",
+            "--ledger",
+        ])
+        .arg(&path)
+        .arg(&csv));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(",accepted,1402-000020,"), "{}", r.stdout);
+    let r = run(pishkhan().arg("audit").arg("--ledger").arg(&path));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }

@@ -94,7 +94,7 @@ fn assert_reported_is_recorded(desk: &Desk, log: &Path, out: &Path, seed: u64) {
             )
             .unwrap();
         assert_eq!(found, 1, "seed {seed}: reported but not recorded: {row:?}");
-        let pdf = out.join(format!("{}.pdf", &row[3]));
+        let pdf = out.join(format!("37-1234_{}.pdf", &row[3]));
         assert!(
             is_whole_pdf(&pdf),
             "seed {seed}: reported without its receipt: {pdf:?}"
@@ -351,7 +351,7 @@ fn files_have_the_usual_mode_and_temporary_ones_go() {
         .arg("--combined")
         .arg(&combined));
     assert_eq!(r.code, 1, "{}", r.stderr);
-    for p in [out.join("1402-000001.pdf"), rejects, combined] {
+    for p in [out.join("37-1234_1402-000001.pdf"), rejects, combined] {
         assert_eq!(mode(&p), mode(&usual), "{p:?}");
     }
     assert!(
@@ -530,27 +530,48 @@ fn a_report_during_a_batch_sees_one_state_of_the_ledger() {
     );
     let csv = desk.file(
         "big.csv",
-        sheet(&(2..=12_001).map(good_row).collect::<Vec<_>>()),
+        sheet(&(2..=30_001).map(good_row).collect::<Vec<_>>()),
     );
     let mut child = desk
         .process()
-        .arg("--out")
-        .arg(desk.dir.path().join("receipts"))
         .arg(&csv)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut reports = 0;
+    // (receipts, grand total in toman) of every report during the batch.
+    let mut seen: Vec<(u64, u64)> = Vec::new();
     while child.try_wait().unwrap().is_none() {
         let r = run(pishkhan()
             .args([
                 "report", "--month", "1402/10", "--format", "json", "--ledger",
             ])
             .arg(desk.ledger()));
-        assert_eq!(r.code, 0, "report {reports} during the batch: {}", r.stderr);
-        reports += 1;
+        assert_eq!(
+            r.code,
+            0,
+            "report {} during the batch: {}",
+            seen.len(),
+            r.stderr
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        seen.push((
+            v["receipts"]["registration"].as_u64().unwrap(),
+            v["grand_total"].as_u64().unwrap(),
+        ));
     }
     assert!(child.wait().unwrap().success());
-    assert!(reports >= 3, "only {reports} reports ran during the batch");
+    assert!(
+        seen.len() >= 3,
+        "only {} reports ran during the batch",
+        seen.len()
+    );
+    // Commits add receipts in id order: a committed state is the first n receipts.
+    for (n, total) in &seen {
+        let prefix = desk.sql(&format!(
+            "SELECT COALESCE(SUM(grand_total), 0) / 10 FROM receipts WHERE id <= {n}"
+        ));
+        assert_eq!(*total, prefix as u64, "{n} receipts: {seen:?}");
+    }
+    assert_eq!(desk.sql("SELECT COUNT(*) FROM receipts"), 30_001);
 }

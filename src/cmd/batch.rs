@@ -53,10 +53,11 @@ pub fn charge(
     let mut ledger = if b.dry_run || b.strict {
         None
     } else {
-        let mut l = Ledger::open(path)?;
+        let mut l = Ledger::open(path, &spec.office_code)?;
         l.checkpoint_in_background()?;
         Some(l)
     };
+    let office_code = spec.office_code.clone();
     let mut outputs = Outputs::start(spec);
     let registry: &dyn Registry = match &reader {
         Some(l) => l,
@@ -67,7 +68,9 @@ pub fn charge(
         None if b.dry_run => Mode::DryRun(registry),
         None => Mode::Strict {
             check: registry,
-            open: Box::new(|| Ok(Box::new(Ledger::open(path)?) as Box<dyn Book>)),
+            open: Box::new(
+                move || Ok(Box::new(Ledger::open(path, &office_code)?) as Box<dyn Book>),
+            ),
         },
     };
     let recorded = crate::desk::batch::record(entries, mode, &mut outputs);
@@ -86,8 +89,16 @@ pub fn charge(
     Ok((summary, unwritten))
 }
 
+/// A receipt's file name: office code and number, so that two offices' receipts
+/// never share one (`37-1234_1402-000001.pdf`).
+pub fn receipt_file(office_code: &str, number: &str) -> String {
+    format!("{office_code}_{number}.pdf")
+}
+
 /// What a run writes.
 pub struct Spec {
+    /// The office whose ledger records the run; receipt files carry it in their name.
+    pub office_code: String,
     pub format: DataFormat,
     /// One PDF per receipt, named by its number.
     pub out: Option<PathBuf>,
@@ -172,6 +183,7 @@ struct Failure {
 }
 
 struct Writer {
+    office_code: String,
     results: Results,
     pdfs: Option<Pdfs>,
     combined: Option<(PathBuf, Combined)>,
@@ -201,6 +213,7 @@ impl Writer {
             p
         });
         Writer {
+            office_code: spec.office_code,
             results: Results::new(spec.format),
             pdfs: spec.out.map(|dir| Pdfs::start(dir, spec.paper)),
             combined: spec
@@ -262,7 +275,9 @@ impl Writer {
                 c.add(&doc);
             }
             if let Some(pdfs) = self.pdfs.as_mut().filter(|p| p.broken.is_none()) {
-                let target = pdfs.dir.join(format!("{}.pdf", e.outcome.receipt_no));
+                let target = pdfs
+                    .dir
+                    .join(receipt_file(&self.office_code, &e.outcome.receipt_no));
                 // A duplicate's PDF only when a stopped run did not write it.
                 if e.outcome.status == Status::Accepted || !target.exists() {
                     let tmp = files::temp_name(&pdfs.dir);

@@ -113,6 +113,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         None => Box::new(NoLedger),
     };
     let spec = Spec {
+        office_code: office_code.clone(),
         format: b.format.get(),
         out: b.out.clone(),
         combined: b.combined.clone(),

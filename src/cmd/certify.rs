@@ -79,6 +79,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         certificates.check(&file, lookup.as_ref(), row)
     });
     let spec = Spec {
+        office_code: office_code.clone(),
         format: b.format.get(),
         out: b.out.clone(),
         combined: b.combined.clone(),

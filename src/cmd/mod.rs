@@ -3,6 +3,7 @@
 //! results into output. What they share lives here: loading the configuration files,
 //! settling the run's [`Context`], writing to stdout, and the exit codes.
 
+pub mod audit;
 mod batch;
 pub mod card;
 pub mod certify;
@@ -87,6 +88,8 @@ pub enum Command {
     Status(status::Args),
     /// The monthly fee report: office revenue and TVTO money apart
     Report(report::Args),
+    /// Check a ledger whole: integrity, hash chain, numbering, tariffs, order of steps
+    Audit(audit::Args),
     /// Check tariffs.toml, calendar.toml, the office config and a sheet; change nothing
     Check(check::Args),
     /// Print a shell completion script
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Certify(args) => certify::run(common, &args),
         Command::Status(args) => status::run(common, &args),
         Command::Report(args) => report::run(common, &args),
+        Command::Audit(args) => audit::run(common, &args),
         Command::Check(args) => check::run(common, &args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -286,7 +290,7 @@ pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCo
     match (&args.out, &args.combined) {
         (Some(dir), _) => {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            let file = dir.join(format!("{number}.pdf"));
+            let file = dir.join(batch::receipt_file(&code, &number));
             crate::files::write_atomic(&file, &pdf)?;
             eprintln!("{}", file.display());
         }

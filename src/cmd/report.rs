@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use anyhow::{Result, anyhow, bail};
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
 use serde_json::json;
 
@@ -19,9 +22,10 @@ use crate::core::jalali::JalaliDate;
 use crate::core::money::{Money, MoneyRangeError, Unit};
 use crate::core::tariff::{Kind, Stage};
 use crate::core::text::{fa_grouped, to_persian_digits};
+use crate::desk::audit::{self, Charged};
 use crate::docs::{self, Split};
-use crate::files::write_atomic;
-use crate::ledger::{ExportLine, Ledger, LineSum, ReceiptSum, kind_name};
+use crate::files::Growing;
+use crate::ledger::{Head, Ledger, kind_name};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -121,6 +125,8 @@ struct Report {
     total: Totals,
     /// Receipts by step.
     counts: BTreeMap<Stage, u64>,
+    /// Each ledger's chain heads, verified.
+    heads: Vec<Head>,
 }
 
 impl Report {
@@ -134,63 +140,47 @@ impl Report {
             offices: BTreeMap::new(),
             total: Totals::default(),
             counts: BTreeMap::new(),
+            heads: Vec::new(),
         }
     }
 
-    /// Adds one ledger's sums, after checking that its lines add up to its receipts
-    /// office by office. `what` names the ledger in the error.
-    fn add(&mut self, what: &str, lines: &[LineSum], receipts: &[ReceiptSum]) -> Result<()> {
-        let mut receipts_total: BTreeMap<&str, Money> = BTreeMap::new();
-        for r in receipts {
-            *self.counts.entry(r.kind).or_default() += r.count;
-            let t = receipts_total.entry(&r.office_code).or_default();
-            *t = t.checked_add(r.total)?;
+    /// Adds one receipt, when it is of the period.
+    fn receipt(&mut self, c: &Charged) -> Result<()> {
+        if c.date < self.from || c.date > self.to {
+            return Ok(());
         }
-        let mut lines_total: BTreeMap<&str, Money> = BTreeMap::new();
-        for s in lines {
-            let t = lines_total.entry(&s.office_code).or_default();
-            *t = t.checked_add(s.amount)?;
-            let row = self.rows.get(&s.code).copied();
+        *self.counts.entry(c.kind).or_default() += 1;
+        for l in c.lines {
+            let row = self.rows.get(&l.code).copied();
             let key = (
-                s.kind,
+                l.kind,
                 row.unwrap_or(u32::MAX),
-                s.code.clone(),
-                s.unit,
-                s.schedule_id.clone(),
+                l.code.clone(),
+                l.unit,
+                l.schedule_id.clone(),
             );
             let line = self.lines.entry(key).or_insert_with(|| Line {
                 row,
-                code: s.code.clone(),
-                name_fa: s.name_fa.clone(),
-                kind: s.kind,
-                schedule_id: s.schedule_id.clone(),
-                unit: s.unit,
+                code: l.code.clone(),
+                name_fa: l.name_fa.to_string(),
+                kind: l.kind,
+                schedule_id: l.schedule_id.clone(),
+                unit: l.unit,
                 count: 0,
                 amount: Money::ZERO,
             });
-            line.count += s.quantity;
-            line.amount = line.amount.checked_add(s.amount)?;
-            self.days.entry(s.date).or_default().add(s.kind, s.amount)?;
-            self.offices
-                .entry(s.office_code.clone())
-                .or_default()
-                .add(s.kind, s.amount)?;
-            self.total.add(s.kind, s.amount)?;
-        }
-        if lines_total != receipts_total {
-            let show = |m: &BTreeMap<&str, Money>| {
-                m.iter()
-                    .map(|(o, t)| format!("{o}: {t}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            bail!(
-                "{what}: the charged lines ({}) do not add up to the receipts ({}) in {}–{}: the ledger is inconsistent, nothing is reported",
-                show(&lines_total),
-                show(&receipts_total),
-                self.from,
-                self.to
-            );
+            line.count += l.quantity;
+            line.amount = line.amount.checked_add(l.amount)?;
+            self.days.entry(c.date).or_default().add(l.kind, l.amount)?;
+            match self.offices.get_mut(c.office_code) {
+                Some(t) => t.add(l.kind, l.amount)?,
+                None => {
+                    let mut t = Totals::default();
+                    t.add(l.kind, l.amount)?;
+                    self.offices.insert(c.office_code.to_string(), t);
+                }
+            }
+            self.total.add(l.kind, l.amount)?;
         }
         Ok(())
     }
@@ -221,22 +211,15 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         .flat_map(|s| s.lines.iter().map(|l| (l.code.clone(), l.row)))
         .collect();
     let mut report = Report::new(from, to, rows);
-    let mut ledgers = Vec::new();
-    for path in &common.ledger {
-        let ledger = Ledger::open_read_only(path)?
-            .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
-        // The lines, the receipts and the export from one state of the ledger,
-        // though a batch may be recording meanwhile.
-        ledger.snapshot()?;
-        report.add(
-            &path.display().to_string(),
-            &ledger.line_sums(from, to)?,
-            &ledger.receipt_sums(from, to)?,
-        )?;
-        ledgers.push(ledger);
-    }
-    if let Some(path) = &args.export {
-        export(&ledgers, &report, path)?;
+    let mut export = args.export.as_deref().map(Export::start).transpose()?;
+    let read = read_ledgers(&common.ledger, &mut report, export.as_mut());
+    match (read, export, &args.export) {
+        (Err(e), Some(export), _) => {
+            export.abandon();
+            return Err(e);
+        }
+        (Ok(()), Some(export), Some(path)) => export.finish(path)?,
+        (read, _, _) => read?,
     }
     match format {
         ReportFormat::Json => {
@@ -256,6 +239,82 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Verifies and adds up each ledger in turn, one at a time: memory does not grow
+/// with their number. Any finding, a ledger given twice, or two ledgers of one office
+/// stop the report.
+fn read_ledgers(
+    paths: &[std::path::PathBuf],
+    report: &mut Report,
+    mut export: Option<&mut Export>,
+) -> Result<()> {
+    // Ledger ids and offices seen, with their paths: one office is one ledger.
+    let mut ids: BTreeMap<String, &Path> = BTreeMap::new();
+    let mut offices: BTreeMap<String, &Path> = BTreeMap::new();
+    for path in paths {
+        // One ledger at a time, closed before the next: memory does not grow with
+        // their number.
+        let ledger = Ledger::open_read_only(path)?
+            .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+        // The chain, the sums and the export from one state of the ledger, though a
+        // batch may be recording meanwhile.
+        ledger.snapshot()?;
+        let id = ledger.identity()?;
+        if let Some(other) = ids.insert(id.ledger_id.clone(), path) {
+            bail!(
+                "{} and {} are the same ledger (id {}): each ledger is reported once / یک دفتر دو بار داده شده است",
+                other.display(),
+                path.display(),
+                id.ledger_id
+            );
+        }
+        for office in ledger.offices()? {
+            if let Some(other) = offices.insert(office.clone(), path) {
+                bail!(
+                    "{} and {} both hold office {office}'s receipts: one office keeps one ledger, so one of them is a copy or a rewrite; nothing is reported / دو دفتر برای یک دفتر پیشخوان",
+                    other.display(),
+                    path.display()
+                );
+            }
+        }
+        let mut findings = Vec::new();
+        let verified = ledger
+            .verify(|c| {
+                audit::consistent(c, &mut findings);
+                report.receipt(c)?;
+                if let Some(e) = &mut export {
+                    e.receipt(c, report.from, report.to)?;
+                }
+                Ok(())
+            })
+            .with_context(|| format!("cannot read the ledger {}", path.display()))?;
+        findings.splice(0..0, verified.findings);
+        if !findings.is_empty() {
+            for f in &findings {
+                eprintln!("{}: {f}", path.display());
+            }
+            bail!(
+                "{}: {} finding(s): the ledger is not as pishkhan recorded it; nothing is reported. `pishkhan audit --ledger {}` tells more / دفتر دست خورده است و گزارشی داده نشد",
+                path.display(),
+                findings.len(),
+                path.display()
+            );
+        }
+        for h in &verified.heads {
+            eprintln!(
+                "{}: ledger {}, chain head of office {} in {}: {} {}",
+                path.display(),
+                id.ledger_id,
+                h.office_code,
+                h.year,
+                h.number,
+                h.hash
+            );
+        }
+        report.heads.extend(verified.heads);
+    }
+    Ok(())
 }
 
 fn pdf(r: &Report, office_name: Option<String>) -> Result<docs::ReportDoc> {
@@ -338,6 +397,7 @@ fn json(r: &Report) -> Result<serde_json::Value> {
         },
         "days": r.days.iter().map(|(d, t)| keyed("date", d.to_string(), t)).collect::<Result<Vec<_>>>()?,
         "offices": r.offices.iter().map(|(o, t)| keyed("office_code", o.clone(), t)).collect::<Result<Vec<_>>>()?,
+        "chain_heads": r.heads,
     }))
 }
 
@@ -471,6 +531,17 @@ fn table(r: &Report) -> Result<String> {
         out.push('\n');
         out.push_str(&totals_table("کد دفتر", &r.offices)?);
     }
+    // What the guild keeps: a ledger rewritten later will not end in these.
+    for h in &r.heads {
+        out.push_str(&format!(
+            "\nسر زنجیره دفتر {} در سال {}: رسید {} (chain head {} {})\n",
+            to_persian_digits(&h.office_code),
+            to_persian_digits(&h.year.to_string()),
+            to_persian_digits(&h.number),
+            h.number,
+            h.hash
+        ));
+    }
     Ok(out)
 }
 
@@ -491,46 +562,90 @@ fn totals_table(key: &str, rows: &BTreeMap<String, Totals>) -> Result<String> {
 }
 
 /// Every charged line of the period, one CSV row each: the stable format for
-/// spreadsheets and databases (UTF-8 with a BOM, amounts in toman).
-fn export(ledgers: &[Ledger], r: &Report, path: &std::path::Path) -> Result<()> {
-    let toman = |m: Money| m.plain(Unit::Toman);
-    let mut w = csv::Writer::from_writer("\u{FEFF}".as_bytes().to_vec());
-    w.write_record([
-        "receipt_no",
-        "date",
-        "date_iso",
-        "office_code",
-        "national_id",
-        "receipt_kind",
-        "line_no",
-        "code",
-        "name_fa",
-        "quantity",
-        "unit_toman",
-        "amount_toman",
-        "kind",
-        "schedule",
-    ])?;
-    for l in ledgers {
-        l.export_lines(r.from, r.to, |e: &ExportLine| {
+/// spreadsheets and databases (UTF-8 with a BOM, amounts in toman). Written as the
+/// ledgers are read, under a temporary name, and put in place only when every
+/// ledger has verified.
+struct Export {
+    file: Growing,
+    /// Rows not yet written.
+    buf: Vec<u8>,
+}
+
+impl Export {
+    fn start(path: &Path) -> Result<Export> {
+        let mut file =
+            Growing::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        file.writer().write_all("\u{FEFF}".as_bytes())?;
+        let mut export = Export {
+            file,
+            buf: Vec::new(),
+        };
+        export.rows(|w| {
             w.write_record([
-                e.receipt_no.clone(),
-                e.date.to_string(),
-                e.date.iso_string(),
-                safe_cell(&e.office_code),
-                safe_cell(&e.national_id),
-                e.receipt_kind.as_str().into(),
-                e.line_no.to_string(),
-                e.code.clone(),
-                safe_cell(&e.name_fa),
-                e.quantity.to_string(),
-                toman(e.unit),
-                toman(e.amount),
-                kind_name(e.kind).into(),
-                e.schedule_id.clone(),
-            ])?;
-            Ok(())
+                "receipt_no",
+                "date",
+                "date_iso",
+                "office_code",
+                "national_id",
+                "receipt_kind",
+                "line_no",
+                "code",
+                "name_fa",
+                "quantity",
+                "unit_toman",
+                "amount_toman",
+                "kind",
+                "schedule",
+            ])
         })?;
+        Ok(export)
     }
-    write_atomic(path, &w.into_inner().map_err(|e| anyhow!("{e}"))?)
+
+    /// Rows written by `f`, then into the file.
+    fn rows(&mut self, f: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Result<()> {
+        let mut w = csv::Writer::from_writer(std::mem::take(&mut self.buf));
+        f(&mut w)?;
+        self.buf = w.into_inner().map_err(|e| anyhow!("{e}"))?;
+        self.file.writer().write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn receipt(&mut self, c: &Charged, from: JalaliDate, to: JalaliDate) -> Result<()> {
+        if c.date < from || c.date > to {
+            return Ok(());
+        }
+        let toman = |m: Money| m.plain(Unit::Toman);
+        self.rows(|w| {
+            for l in c.lines {
+                w.write_record([
+                    c.number,
+                    &c.date.to_string(),
+                    &c.date.iso_string(),
+                    &safe_cell(c.office_code),
+                    &safe_cell(c.national_id),
+                    c.kind.as_str(),
+                    &l.line_no.to_string(),
+                    &l.code,
+                    &safe_cell(&l.name_fa),
+                    &l.quantity.to_string(),
+                    &toman(l.unit),
+                    &toman(l.amount),
+                    kind_name(l.kind),
+                    &l.schedule_id,
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn abandon(self) {
+        self.file.abandon();
+    }
+
+    fn finish(self, path: &Path) -> Result<()> {
+        self.file
+            .finish(path)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
 }

@@ -1,5 +1,6 @@
 //! The certificate fee, after a final pass: lines 6–7 and TVTO's certificate fee,
-//! for an applicant registered in this ledger. The only step that ever charges it.
+//! for an applicant registered in this ledger before the service date, charged only
+//! after the stage's written exam. The only step that ever charges it.
 
 use std::sync::Arc;
 
@@ -11,6 +12,8 @@ use super::book::Registry;
 use super::context::{Context, Priced, Shared};
 use super::rules;
 use crate::core::applicant::Rejection;
+use crate::core::calendar::Calendar;
+use crate::core::jalali::JalaliDate;
 use crate::core::tariff::{Selection, Stage};
 
 /// One row of the results sheet.
@@ -26,6 +29,8 @@ pub struct Certificates {
     priced: Priced,
     shared: Shared,
     applicants: Applicants,
+    calendar: Calendar,
+    date: JalaliDate,
 }
 
 impl Certificates {
@@ -36,6 +41,8 @@ impl Certificates {
             priced: Priced::from(quote),
             shared: ctx.shared(schedule, office_code),
             applicants: Applicants::default(),
+            calendar: ctx.calendar.clone(),
+            date: ctx.date,
         })
     }
 
@@ -59,6 +66,9 @@ impl Certificates {
             Err((id, r)) => return Ok(reject(r, &id)),
         };
         let id = reg.receipt.applicant.national_id.clone();
+        if let Err(r) = rules::certificate_day(&self.calendar, &reg, self.date) {
+            return Ok(reject(r, &id));
+        }
         if !rules::is_final_pass(&row.result) {
             return Ok(reject(rules::not_passed(&row.result), &id));
         }

@@ -6,6 +6,7 @@
 //! hands its results to a [`batch::Sink`]: storage and documents are not its concern.
 
 pub mod applicants;
+pub mod audit;
 pub mod batch;
 pub mod book;
 pub mod card;

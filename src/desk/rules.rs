@@ -4,6 +4,7 @@
 
 use anyhow::{Result, anyhow, bail};
 
+use super::book::Registration;
 use crate::core::applicant::Rejection;
 use crate::core::calendar::{Calendar, ExamStage, Program};
 use crate::core::jalali::JalaliDate;
@@ -199,6 +200,51 @@ pub fn not_passed(result: &str) -> Rejection {
             "result \"{result}\" is not a final pass: only those who passed pay for the certificate"
         ),
     }
+}
+
+/// The letter's order of steps for the certificate fee: it is charged only after the
+/// stage's written exam (the calendar's date; for a stage the calendar no longer
+/// lists, the one on the registration), and only to an applicant registered before
+/// the service date.
+pub fn certificate_day(
+    calendar: &Calendar,
+    reg: &Registration,
+    date: JalaliDate,
+) -> Result<(), Rejection> {
+    let exam = calendar
+        .program(&reg.program)
+        .and_then(|p| p.stages.iter().find(|s| s.number == reg.exam_stage))
+        .map_or(reg.receipt.exam.written_exam, |s| s.written_exam);
+    if date <= exam {
+        return Err(Rejection {
+            code: "before_written_exam",
+            field: "date",
+            message_fa: format!(
+                "هزینه گواهینامه پس از آزمون کتبی ({}) گرفته می‌شود، نه در {}",
+                exam.to_fa_digits(),
+                date.to_fa_digits()
+            ),
+            message_en: format!(
+                "the certificate fee is charged after the written exam of {exam}, not on {date}"
+            ),
+        });
+    }
+    if reg.receipt.date >= date {
+        return Err(Rejection {
+            code: "registered_after",
+            field: "date",
+            message_fa: format!(
+                "ثبت نام این متقاضی ({}) پیش از {} نیست",
+                reg.receipt.date.to_fa_digits(),
+                date.to_fa_digits()
+            ),
+            message_en: format!(
+                "the applicant registered on {}, not before {date}",
+                reg.receipt.date
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// An applicant with no registration (for `stage`, when given) in this ledger.

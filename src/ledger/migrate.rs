@@ -1,5 +1,8 @@
 //! Making the schema in a new ledger, and bringing an older one up to date.
 //!
+//! Version 2 to 3: the ledger's identity in `meta` and the hash chain, built over
+//! the receipts as they stand (see [`from_v2`]).
+//!
 //! Version 1 to 2: each receipt's JSON document becomes columns and shared parts,
 //! each line's names a shared part, and the applicant's record moves onto the
 //! registration receipt (`applicants` becomes a view). It runs in one transaction,
@@ -11,38 +14,65 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use std::collections::HashMap;
+
+use super::chain::{Hash, genesis, hash};
 use super::schema::{
-    INDEXES_AND_VIEWS, SCHEMA_VERSION, TABLES, lines_table, receipts_table, version,
+    CHAIN_TABLE, INDEXES_AND_VIEWS, SCHEMA_VERSION, TABLES, lines_table, receipts_table, version,
 };
 use crate::desk::charge::Receipt;
 
-/// Creates the schema in a new ledger, or brings an older one up to date, in one
-/// transaction that holds the write lock (two processes cannot both do it).
-pub(super) fn create_or_migrate(conn: &Connection, path: &Path) -> Result<()> {
+/// Makes the schema and the identity of a new ledger of office `office_code`.
+pub(super) fn create(conn: &Connection, office_code: &str) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    conn.execute_batch(TABLES)?;
+    conn.execute_batch(CHAIN_TABLE)?;
+    conn.execute_batch(&receipts_table("receipts"))?;
+    conn.execute_batch(&lines_table("receipt_lines"))?;
+    conn.execute_batch(INDEXES_AND_VIEWS)?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('office_code', ?2)",
+        params![SCHEMA_VERSION.to_string(), office_code],
+    )?;
+    identify(conn)?;
+    conn.execute_batch("COMMIT")?;
+    Ok(())
+}
+
+/// Gives the ledger a random id and its creation time, unless it has them.
+fn identify(conn: &Connection) -> Result<()> {
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+    let clock = crate::desk::Clock::now();
+    let at = format!(
+        "{} {}",
+        clock.date().map(|d| d.to_string()).unwrap_or_default(),
+        clock.time()
+    );
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('ledger_id', ?1), ('created_at', ?2) ON CONFLICT DO NOTHING",
+        params![super::chain::hex(&id), at],
+    )?;
+    Ok(())
+}
+
+/// Brings an older ledger up to date, in one transaction that holds the write lock
+/// (two processes cannot both do it).
+pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     // A migration rebuilds tables that others refer to: foreign keys are checked
     // once at its end instead (this pragma has no effect inside a transaction).
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let done = (|| {
-        let exists: bool = conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? > 0;
-        if !exists {
-            conn.execute_batch(TABLES)?;
-            conn.execute_batch(&receipts_table("receipts"))?;
-            conn.execute_batch(&lines_table("receipt_lines"))?;
-            conn.execute_batch(INDEXES_AND_VIEWS)?;
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                [SCHEMA_VERSION.to_string()],
-            )?;
-            return Ok(());
-        }
-        if version(conn, path)? == 1 {
+        let from = version(conn, path)?;
+        if from == 1 {
             from_v1(conn).with_context(|| {
                 format!("cannot bring the ledger {} to version 2", path.display())
+            })?;
+        }
+        if from <= 2 {
+            from_v2(conn).with_context(|| {
+                format!("cannot bring the ledger {} to version 3", path.display())
             })?;
         }
         Ok(())
@@ -54,6 +84,60 @@ pub(super) fn create_or_migrate(conn: &Connection, path: &Path) -> Result<()> {
             Err(e)
         }
     }
+}
+
+/// Version 2 to 3: the ledger's identity (its office when it holds one office's
+/// receipts), and the hash chain built over the receipts as they are, in number
+/// order; from here on, a change to them shows.
+pub(super) fn from_v2(conn: &Connection) -> Result<()> {
+    let has_hash: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('receipts') WHERE name = 'hash'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_hash == 0 {
+        conn.execute_batch("ALTER TABLE receipts ADD COLUMN hash BLOB")?;
+    }
+    conn.execute_batch(CHAIN_TABLE)?;
+    let bodies = super::journal::bodies(conn)?;
+    let mut heads: HashMap<(String, i64), (i64, Hash)> = HashMap::new();
+    let mut hashes = Vec::new();
+    super::journal::walk(conn, &bodies, |r| {
+        let f = &r.fields;
+        let head = heads
+            .entry((f.office_code.to_string(), f.year))
+            .or_insert_with(|| (0, genesis(f.office_code, f.year)));
+        let h = hash(&head.1, f, r.lines.iter().map(|l| l.fields(&bodies)));
+        *head = (f.seq, h);
+        hashes.push((r.id, h));
+        Ok(())
+    })?;
+    let mut set = conn.prepare("UPDATE receipts SET hash = ?2 WHERE id = ?1")?;
+    for (id, h) in &hashes {
+        set.execute(params![id, &h[..]])?;
+    }
+    for ((office, year), (seq, h)) in &heads {
+        conn.execute(
+            "INSERT INTO chain (office_code, year, seq, hash) VALUES (?1, ?2, ?3, ?4)",
+            params![office, year, seq, &h[..]],
+        )?;
+    }
+    let offices: Vec<String> = conn
+        .prepare("SELECT DISTINCT office_code FROM receipts")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if let [one] = offices.as_slice() {
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('office_code', ?1) ON CONFLICT DO NOTHING",
+            [one],
+        )?;
+    }
+    identify(conn)?;
+    conn.execute(
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+        [],
+    )?;
+    Ok(())
 }
 
 pub(super) fn from_v1(conn: &Connection) -> Result<()> {

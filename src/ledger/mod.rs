@@ -9,8 +9,11 @@
 //! The desk records through [`Book`] in transactions of many receipts; a commit is on
 //! the disk (`synchronous = FULL`) before the desk reports any of its rows.
 
+pub mod chain;
+mod journal;
 mod migrate;
 mod schema;
+mod verify;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -27,8 +30,10 @@ use crate::core::office::Office;
 use crate::core::tariff::{Approval, Kind, QuoteLine, Stage};
 use crate::desk::book::{Book, Registration, Registry};
 use crate::desk::charge::{Applicant, Charge, Exam, Key, Receipt, Recorded};
+use chain::Hash;
 
 pub use schema::SCHEMA_VERSION;
+pub use verify::{Head, Verified};
 
 pub struct Ledger {
     /// Copies the WAL into the database from a thread of its own (see
@@ -41,19 +46,27 @@ pub struct Ledger {
     stored: PartIds,
     /// Parts read back for documents, by id.
     read: RefCell<PartsRead>,
-    /// The next receipt number of each office and year, inside the open
-    /// transaction (which holds the write lock, so no one else takes one).
-    next_seq: HashMap<(Arc<str>, i32), i64>,
+    /// The chain head (last number and hash) of each office and year, inside the
+    /// open transaction (which holds the write lock, so no one else takes one);
+    /// written to `chain` at the commit.
+    heads: HashMap<(Arc<str>, i32), (i64, Hash)>,
     /// The last service date written, as text.
     date: Option<(JalaliDate, Arc<str>)>,
 }
 
 #[derive(Default)]
 struct PartIds {
-    office: Vec<(Arc<Office>, i64)>,
-    exam: Vec<(ExamPart, i64)>,
-    approvals: Vec<(Arc<[Approval]>, i64)>,
-    line: Vec<((String, String), i64)>,
+    office: Vec<(Arc<Office>, Part)>,
+    exam: Vec<(ExamPart, Part)>,
+    approvals: Vec<(Arc<[Approval]>, Part)>,
+    line: Vec<((String, String), Part)>,
+}
+
+/// A stored part: its id, and its body, which the chain covers.
+#[derive(Clone)]
+struct Part {
+    id: i64,
+    body: Arc<str>,
 }
 
 #[derive(Default)]
@@ -154,18 +167,29 @@ pub struct ExportLine {
 }
 
 impl Ledger {
-    /// Opens the ledger for writing, creating it (and its schema) when it does not
-    /// exist and bringing an older schema up to date.
-    pub fn open(path: &Path) -> Result<Ledger> {
+    /// Opens the ledger of office `office_code` for writing, creating it when no file
+    /// is there and bringing an older schema up to date. A file that is empty, not a
+    /// pishkhan ledger, damaged, or another office's ledger is refused and left as it
+    /// is.
+    pub fn open(path: &Path, office_code: &str) -> Result<Ledger> {
         // What a run killed while making a ledger left beside it.
         crate::files::remove_stale_temps(&crate::files::dir_of(path));
         if !path.exists() {
-            create(path).with_context(|| format!("cannot create the ledger {}", path.display()))?;
+            create(path, office_code)
+                .with_context(|| format!("cannot create the ledger {}", path.display()))?;
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .with_context(|| format!("cannot open the ledger {}", path.display()))?;
         // Another process may be writing: wait for it rather than fail.
         conn.busy_timeout(Duration::from_secs(60))?;
+        // Before anything writes to it (setting WAL mode would).
+        refuse_if_foreign(&conn, path)?;
+        let damage: String = conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(|e| damaged(path, &e.to_string()))?;
+        if damage != "ok" {
+            return Err(damaged(path, &damage));
+        }
         // WAL: readers never block the writer. FULL: a commit is on the disk before
         // it returns, so nothing reported can be lost, even to a power cut; the desk
         // commits a group of rows at a time, so this is one wait per group.
@@ -176,7 +200,8 @@ impl Ledger {
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.pragma_update(None, "cache_size", -8192)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        migrate::create_or_migrate(&conn, path)?;
+        migrate::migrate(&conn, path)?;
+        bind_office(&conn, path, office_code)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Ledger::over(conn))
     }
@@ -199,11 +224,12 @@ impl Ledger {
             Ok(conn)
         };
         let conn = open()?;
+        refuse_if_foreign(&conn, path)?;
         match schema::version(&conn, path)? {
             SCHEMA_VERSION => {}
             old => {
                 drop(conn);
-                Ledger::open(path).with_context(|| {
+                Ledger::upgrade(path).with_context(|| {
                     format!(
                         "the ledger {} has schema version {old}; bringing it to version {SCHEMA_VERSION} needs write access once",
                         path.display()
@@ -215,13 +241,40 @@ impl Ledger {
         Ok(Some(Ledger::over(conn)))
     }
 
+    /// Brings an older ledger's schema up to date, nothing else.
+    fn upgrade(path: &Path) -> Result<()> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        conn.busy_timeout(Duration::from_secs(60))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrate::migrate(&conn, path)
+    }
+
+    /// Who the ledger is: its id, office, creation time and schema version.
+    pub fn identity(&self) -> Result<Identity> {
+        let get = |key: &str| -> Result<Option<String>> {
+            Ok(self
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?)
+        };
+        Ok(Identity {
+            ledger_id: get("ledger_id")?.unwrap_or_default(),
+            office_code: get("office_code")?,
+            created_at: get("created_at")?.unwrap_or_default(),
+            schema_version: get("schema_version")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        })
+    }
+
     fn over(conn: Connection) -> Ledger {
         Ledger {
             checkpointer: None,
             conn,
             stored: PartIds::default(),
             read: RefCell::new(PartsRead::default()),
-            next_seq: HashMap::new(),
+            heads: HashMap::new(),
             date: None,
         }
     }
@@ -285,8 +338,12 @@ impl Ledger {
         Ok(())
     }
 
-    /// The office codes this ledger holds receipts of.
+    /// The office this ledger belongs to; for a ledger older than that record, the
+    /// offices it holds receipts of.
     pub fn offices(&self) -> Result<Vec<String>> {
+        if let Some(code) = self.identity()?.office_code {
+            return Ok(vec![code]);
+        }
         let mut stmt = self
             .conn
             .prepare("SELECT DISTINCT office_code FROM receipts ORDER BY office_code")?;
@@ -545,28 +602,30 @@ impl Ledger {
         self.read_part(id, "line", |r| &mut r.line)
     }
 
-    /// The part id of a line's names, stored now if they are new. Not through
+    /// The part of a line's names, stored now if they are new. Not through
     /// `stored_part`: that would copy two names for every line to compare them.
-    fn line_names(&mut self, l: &QuoteLine) -> Result<i64> {
-        if let Some((_, id)) = self
+    fn line_names(&mut self, l: &QuoteLine) -> Result<Part> {
+        if let Some((_, part)) = self
             .stored
             .line
             .iter()
             .find(|((fa, en), _)| *fa == l.name_fa && *en == l.name_en)
         {
-            return Ok(*id);
+            return Ok(part.clone());
         }
         let names = LineNames {
             name_fa: l.name_fa.clone(),
             name_en: l.name_en.clone(),
         };
-        let id = store_part(&self.conn, "line", &serde_json::to_string(&names)?)?;
-        self.stored.line.push(((names.name_fa, names.name_en), id));
-        Ok(id)
+        let part = store_part(&self.conn, "line", &serde_json::to_string(&names)?)?;
+        self.stored
+            .line
+            .push(((names.name_fa, names.name_en), part.clone()));
+        Ok(part)
     }
 
-    /// The ids of the parts a receipt prints: office, exam, approvals.
-    fn parts_of(&mut self, r: &Receipt) -> Result<[i64; 3]> {
+    /// The parts a receipt prints: office, exam, approvals.
+    fn parts_of(&mut self, r: &Receipt) -> Result<[Part; 3]> {
         let exam = ExamPart {
             program: r.exam.program.clone(),
             stage: r.exam.stage.clone(),
@@ -593,47 +652,75 @@ impl Ledger {
         }
     }
 
+    /// The chain head of an office and year: the last number issued and its hash.
+    /// A number is never issued twice: the head counts what was issued even when a
+    /// receipt has since been removed, and the receipts count when the head is lost.
+    fn head(&self, office_code: &str, year: i32) -> Result<(i64, Hash)> {
+        let head: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM chain WHERE office_code = ?1 AND year = ?2")?
+            .query_row(params![office_code, year], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let max: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(MAX(seq), 0) FROM receipts WHERE office_code = ?1 AND year = ?2",
+            )?
+            .query_row(params![office_code, year], |r| r.get(0))?;
+        Ok(match head {
+            Some((seq, hash)) => (
+                seq.max(max),
+                hash.try_into()
+                    .unwrap_or_else(|_| chain::genesis(office_code, year as i64)),
+            ),
+            None => (max, chain::genesis(office_code, year as i64)),
+        })
+    }
+
     /// The raw connection, for tests and inspection.
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
 }
 
-/// The id of a part with this content, stored now if it is new.
-fn store_part(conn: &Connection, kind: &str, body: &str) -> Result<i64> {
+/// The part with this content, stored now if it is new.
+fn store_part(conn: &Connection, kind: &str, body: &str) -> Result<Part> {
     conn.prepare_cached("INSERT INTO parts (kind, body) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
         .execute(params![kind, body])?;
-    Ok(conn
-        .prepare_cached("SELECT id FROM parts WHERE kind = ?1 AND body = ?2")?
-        .query_row(params![kind, body], |r| r.get(0))?)
+    Ok(Part {
+        id: conn
+            .prepare_cached("SELECT id FROM parts WHERE kind = ?1 AND body = ?2")?
+            .query_row(params![kind, body], |r| r.get(0))?,
+        body: Arc::from(body),
+    })
 }
 
-/// The id of a part, from the connection's memo (a batch's receipts share their
-/// parts; `Arc`s compare by address first) or stored now.
+/// A part, from the connection's memo (a batch's receipts share their parts;
+/// `Arc`s compare by address first) or stored now.
 fn stored_part<T: PartialEq + Clone + serde::Serialize>(
     conn: &Connection,
-    memo: &mut Vec<(T, i64)>,
+    memo: &mut Vec<(T, Part)>,
     kind: &str,
     value: &T,
-) -> Result<i64> {
-    if let Some((_, id)) = memo.iter().find(|(v, _)| v == value) {
-        return Ok(*id);
+) -> Result<Part> {
+    if let Some((_, part)) = memo.iter().find(|(v, _)| v == value) {
+        return Ok(part.clone());
     }
-    let id = store_part(conn, kind, &serde_json::to_string(value)?)?;
-    memo.push((value.clone(), id));
-    Ok(id)
+    let part = store_part(conn, kind, &serde_json::to_string(value)?)?;
+    memo.push((value.clone(), part.clone()));
+    Ok(part)
 }
 
 /// Makes a new ledger under a temporary name beside `path`, then puts it in place
 /// whole: a run killed while making it leaves no half-made ledger, only a temporary
 /// file that the next run removes.
-fn create(path: &Path) -> Result<()> {
+fn create(path: &Path, office_code: &str) -> Result<()> {
     let dir = crate::files::dir_of(path);
     let tmp = crate::files::temp_name(&dir);
     let made = (|| -> Result<()> {
         let conn = Connection::open(&tmp)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        migrate::create_or_migrate(&conn, &tmp)?;
+        migrate::create(&conn, office_code)?;
         // Closing the only connection copies the WAL in and removes it.
         conn.close().map_err(|(_, e)| e)?;
         std::fs::File::open(&tmp)?.sync_all()?;
@@ -651,6 +738,86 @@ fn create(path: &Path) -> Result<()> {
     })();
     let _ = std::fs::remove_file(&tmp);
     made
+}
+
+/// Refuses a file that is not a pishkhan ledger (empty, not SQLite, or another
+/// program's database) before anything is written to it.
+fn refuse_if_foreign(conn: &Connection, path: &Path) -> Result<()> {
+    let not_ours = |why: &str| {
+        anyhow!(
+            "{} is not a pishkhan ledger ({why}); it was left as it is: give the path of the office's ledger, or a path where no file exists for a new one / این فایل دفتر پیشخوان نیست و دست نخورد",
+            path.display()
+        )
+    };
+    if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
+        return Err(not_ours("the file is empty"));
+    }
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| not_ours(&e.to_string()))?;
+    if tables == 0 {
+        return Err(not_ours("it has no pishkhan tables"));
+    }
+    schema::version(conn, path).map_err(|e| not_ours(&format!("{e:#}")))?;
+    Ok(())
+}
+
+fn damaged(path: &Path, what: &str) -> anyhow::Error {
+    anyhow!(
+        "the ledger {} is damaged ({what}); nothing was written to it. Restore it from a backup, and run `pishkhan audit` on it / دفتر آسیب دیده است و چیزی در آن ثبت نشد",
+        path.display()
+    )
+}
+
+/// Binds a ledger to its office on first use, and refuses any other office.
+fn bind_office(conn: &Connection, path: &Path, office_code: &str) -> Result<()> {
+    let bound: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'office_code'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match bound {
+        Some(c) if c == office_code => Ok(()),
+        Some(c) => bail!(
+            "the ledger {} belongs to office {c}, not {office_code}: each office keeps a ledger of its own (give another --ledger) / این دفتر از آنِ دفتر {c} است",
+            path.display()
+        ),
+        None => {
+            let others: Vec<String> = conn
+                .prepare("SELECT DISTINCT office_code FROM receipts WHERE office_code <> ?1")?
+                .query_map([office_code], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if !others.is_empty() {
+                bail!(
+                    "the ledger {} holds receipts of office {}: each office keeps a ledger of its own (give another --ledger)",
+                    path.display(),
+                    others.join(", ")
+                );
+            }
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('office_code', ?1) ON CONFLICT DO NOTHING",
+                [office_code],
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// Who a ledger is, from its `meta`.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// 32 hex digits, random, given when the ledger was made (or brought to version 3).
+    pub ledger_id: String,
+    pub office_code: Option<String>,
+    /// Jalali date and time in Iran.
+    pub created_at: String,
+    pub schema_version: i64,
 }
 
 impl Registry for Ledger {
@@ -732,19 +899,85 @@ impl Book for Ledger {
         let a = &doc.applicant;
         let year = doc.date.year();
         let key = (charge.office_code.clone(), year);
-        let seq = match self.next_seq.get(&key) {
-            Some(seq) => *seq,
-            None => self
-                .conn
-                .prepare_cached(
-                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM receipts WHERE office_code = ?1 AND year = ?2",
-                )?
-                .query_row(params![charge.office_code, year], |r| r.get(0))?,
+        let (last, prev) = match self.heads.get(&key) {
+            Some(head) => *head,
+            None => self.head(&charge.office_code, year)?,
         };
+        let seq = last + 1;
         let number = format!("{year}-{seq:06}");
         let parts = self.parts_of(doc)?;
         let date = self.date_text(doc.date);
         let person = charge.person.as_ref();
+        let birth_date = person.map(|p| p.birth_date.to_string());
+        let gender = person.map(|p| match p.gender {
+            crate::core::applicant::Gender::Male => "male",
+            crate::core::applicant::Gender::Female => "female",
+        });
+        let names = doc
+            .lines
+            .iter()
+            .map(|l| self.line_names(l))
+            .collect::<Result<Vec<Part>>>()?;
+        let receipt_kind = doc.kind.as_str();
+        let numbers: Vec<(i64, i64, i64, i64, &str)> = doc
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                (
+                    i as i64 + 1,
+                    l.quantity as i64,
+                    l.unit.rial(),
+                    l.amount.rial(),
+                    kind_name(l.kind),
+                )
+            })
+            .collect();
+        let fields = chain::Fields {
+            office_code: &charge.office_code,
+            year: year as i64,
+            seq,
+            kind: receipt_kind,
+            national_id: &a.national_id,
+            program: &charge.program,
+            exam_stage: charge.exam_stage as i64,
+            service_date: &date,
+            time: &doc.time,
+            schedule_id: &charge.schedule_id,
+            totals: [
+                doc.office_total.rial(),
+                doc.tvto_total.rial(),
+                doc.grand_total.rial(),
+            ],
+            names: [&a.first_name, &a.last_name, &a.father_name],
+            mobile: &a.mobile,
+            trade: &a.trade,
+            cluster: &a.cluster,
+            exam_time: doc.exam.time.as_deref(),
+            venue: doc.exam.venue.as_deref(),
+            currency: doc.unit.name_en(),
+            parts: [&parts[0].body, &parts[1].body, &parts[2].body],
+            birth_date: birth_date.as_deref(),
+            gender,
+            military_status: person.map(|p| p.military_status.as_str()),
+        };
+        let hash = chain::hash(
+            &prev,
+            &fields,
+            doc.lines.iter().zip(&names).zip(&numbers).map(
+                |((l, name), &(line_no, quantity, unit, amount, kind))| chain::LineFields {
+                    line_no,
+                    code: &l.code,
+                    names: &name.body,
+                    quantity,
+                    unit,
+                    amount,
+                    kind,
+                    schedule_id: &charge.schedule_id,
+                    row: l.row.map(i64::from),
+                },
+            ),
+        );
         // An applicant already charged for this step is the unique key's conflict:
         // nothing is written, and the receipt recorded before is the answer.
         let inserted = self
@@ -753,16 +986,16 @@ impl Book for Ledger {
                 "INSERT INTO receipts (office_code, year, seq, kind, national_id, program, exam_stage,
                    service_date, time, schedule_id, office_total, tvto_total, grand_total,
                    first_name, last_name, father_name, mobile, trade, cluster, exam_time, venue, currency,
-                   office, exam, approvals, birth_date, gender, military_status)
+                   office, exam, approvals, birth_date, gender, military_status, hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                   ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+                   ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
                  ON CONFLICT (national_id, program, exam_stage, kind) DO NOTHING",
             )?
             .execute(params![
                 charge.office_code,
                 year,
                 seq,
-                doc.kind.as_str(),
+                receipt_kind,
                 a.national_id,
                 charge.program,
                 charge.exam_stage,
@@ -781,46 +1014,25 @@ impl Book for Ledger {
                 doc.exam.time,
                 doc.exam.venue,
                 doc.unit.name_en(),
-                parts[0],
-                parts[1],
-                parts[2],
-                person.map(|p| p.birth_date.to_string()),
-                person.map(|p| match p.gender {
-                    crate::core::applicant::Gender::Male => "male",
-                    crate::core::applicant::Gender::Female => "female",
-                }),
+                parts[0].id,
+                parts[1].id,
+                parts[2].id,
+                birth_date,
+                gender,
                 person.map(|p| p.military_status.as_str()),
+                &hash[..],
             ])?;
         if inserted == 0 {
+            self.heads.insert(key, (last, prev));
             let number = self
                 .find(charge.key())?
                 .ok_or_else(|| anyhow!("receipt {number} was neither recorded nor found"))?;
             return Ok(Recorded::Duplicate(number));
         }
-        self.next_seq.insert(key, seq + 1);
+        self.heads.insert(key, (seq, hash));
         let id = self.conn.last_insert_rowid();
         // All the receipt's lines in one statement.
-        let names = doc
-            .lines
-            .iter()
-            .map(|l| self.line_names(l))
-            .collect::<Result<Vec<i64>>>()?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(doc.lines.len() * 11);
-        let numbers: Vec<(i64, i64, i64, i64, &str)> = doc
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                (
-                    i as i64 + 1,
-                    l.quantity as i64,
-                    l.unit.rial(),
-                    l.amount.rial(),
-                    kind_name(l.kind),
-                )
-            })
-            .collect();
-        let receipt_kind = doc.kind.as_str();
         for ((l, name), (line_no, quantity, unit, amount, kind)) in
             doc.lines.iter().zip(&names).zip(&numbers)
         {
@@ -829,7 +1041,7 @@ impl Book for Ledger {
                 &receipt_kind,
                 line_no,
                 &l.code,
-                name,
+                &name.id,
                 quantity,
                 unit,
                 amount,
@@ -845,14 +1057,22 @@ impl Book for Ledger {
     }
 
     fn commit(&mut self) -> Result<()> {
-        self.next_seq.clear();
+        // The heads go with the receipts: in the same transaction.
+        for ((office, year), (seq, hash)) in self.heads.drain() {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO chain (office_code, year, seq, hash) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (office_code, year) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                )?
+                .execute(params![office, year, seq, &hash[..]])?;
+        }
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
 
     fn rollback(&mut self) -> Result<()> {
         // Numbers and parts taken in the transaction are gone with it.
-        self.next_seq.clear();
+        self.heads.clear();
         self.stored = PartIds::default();
         if !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK")?;

@@ -6,8 +6,10 @@ use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OptionalExtension};
 
 /// Version 1 kept each receipt as a JSON document and each line's names; version 2
-/// keeps a receipt's fields in columns and what receipts share in `parts`.
-pub const SCHEMA_VERSION: i64 = 2;
+/// keeps a receipt's fields in columns and what receipts share in `parts`; version 3
+/// adds the ledger's identity to `meta`, each receipt's chain `hash` and the chain
+/// heads.
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub(super) const TABLES: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -20,6 +22,19 @@ CREATE TABLE parts (
     body TEXT NOT NULL,
     UNIQUE (kind, body)
 );
+"#;
+
+/// The head of each office's chain per Jalali year: the last receipt's number and
+/// hash. It, not the receipts still present, decides the next number, so a number
+/// is never issued twice, even after a receipt is removed by hand.
+pub(super) const CHAIN_TABLE: &str = r#"
+CREATE TABLE chain (
+    office_code TEXT NOT NULL,
+    year        INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    hash        BLOB NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (office_code, year)
+) WITHOUT ROWID;
 "#;
 
 /// The receipts table; the migration builds it under another name first.
@@ -60,6 +75,9 @@ CREATE TABLE {name} (
     birth_date      TEXT,                   -- Jalali YYYY/MM/DD
     gender          TEXT CHECK (gender IN ('male', 'female')),
     military_status TEXT,
+    -- SHA-256 of the previous receipt's hash (same office and year) and this one's
+    -- canonical bytes; see chain.rs. Last, where version 2's ledgers gain it.
+    hash         BLOB,
     CHECK ((kind = 'registration') = (birth_date IS NOT NULL AND gender IS NOT NULL AND military_status IS NOT NULL)),
     UNIQUE (office_code, year, seq),        -- the number is year-seq: found through this
     UNIQUE (national_id, program, exam_stage, kind),

@@ -1,0 +1,193 @@
+//! `pishkhan audit`: is the ledger what pishkhan recorded? SQLite's integrity check,
+//! the hash chain and gap-free numbers (the ledger's own checks), then the desk's
+//! rules over every receipt (see `desk::audit`). Every finding names its receipt.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::ValueEnum;
+use serde_json::json;
+
+use super::{EXIT_USAGE, emit, load_tariffs};
+use crate::cli::Common;
+use crate::core::text::{fa_grouped, to_persian_digits};
+use crate::desk::audit::{Auditor, Finding};
+use crate::ledger::{Identity, Ledger, Verified};
+
+const EXAMPLES: &str = "\
+Examples:
+  pishkhan audit
+  pishkhan audit --ledger pishkhan.sqlite --ledger branch.sqlite --format json
+
+Checks each ledger whole: SQLite's integrity check; the hash chain of every office
+and year (a receipt or line changed after it was recorded no longer fits); numbers
+without gaps up to the chain head (a removed receipt shows, even the last one);
+each receipt's lines adding up to its totals; every amount the tariff schedule's
+in force on the receipt's date; the certificate fee only on certificate receipts;
+each applicant charged at most once per stage and service; registration before the
+slip before the certificate. Prints each finding with its receipt number and exits
+2 if there is any; otherwise prints each chain head and the counts and exits 0.
+Keep the chain heads: a ledger rewritten later will not end in them.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AuditFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+}
+
+/// One ledger audited.
+struct Audited {
+    identity: Identity,
+    verified: Verified,
+}
+
+pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
+    let tariffs = load_tariffs(common)?;
+    let mut all: Vec<(&Path, Audited)> = Vec::new();
+    for path in &common.ledger {
+        let ledger = Ledger::open_read_only(path)?
+            .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+        let mut audited =
+            audit(&ledger, &tariffs).with_context(|| format!("cannot audit {}", path.display()))?;
+        drop(ledger);
+        // One office keeps one ledger: a second one is a copy or a rewrite.
+        for (other, a) in &all {
+            let (p, q) = (other.display(), path.display());
+            if a.identity.ledger_id == audited.identity.ledger_id {
+                audited.verified.findings.push(Finding::new(
+                    None,
+                    "same_ledger",
+                    format!(
+                        "{p} and {q} are the same ledger (id {})",
+                        a.identity.ledger_id
+                    ),
+                    "یک دفتر دو بار داده شده است".into(),
+                ));
+            } else if a.identity.office_code.is_some()
+                && a.identity.office_code == audited.identity.office_code
+            {
+                audited.verified.findings.push(Finding::new(
+                    None,
+                    "two_ledgers_one_office",
+                    format!(
+                        "{p} and {q} both hold office {}'s receipts: one of them is a copy or a rewrite",
+                        a.identity.office_code.as_deref().unwrap_or_default()
+                    ),
+                    "دو دفتر برای یک دفتر پیشخوان".into(),
+                ));
+            }
+        }
+        all.push((path.as_path(), audited));
+    }
+    let clean = all.iter().all(|(_, a)| a.verified.findings.is_empty());
+    let text = match args.format {
+        AuditFormat::Json => {
+            let ledgers: Vec<_> = all
+                .iter()
+                .map(|(path, a)| {
+                    json!({
+                        "ledger": path.display().to_string(),
+                        "ledger_id": a.identity.ledger_id,
+                        "office_code": a.identity.office_code,
+                        "created_at": a.identity.created_at,
+                        "schema_version": a.identity.schema_version,
+                        "receipts": a.verified.receipts,
+                        "lines": a.verified.lines,
+                        "heads": a.verified.heads,
+                        "findings": a.verified.findings,
+                    })
+                })
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json!({"ok": clean, "ledgers": ledgers}))?
+            )
+        }
+        AuditFormat::Text => all.iter().map(|(p, a)| text(p, a)).collect(),
+    };
+    emit(text.as_bytes())?;
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+/// Every check over one ledger, read as one snapshot.
+fn audit(ledger: &Ledger, tariffs: &crate::core::tariff::Tariffs) -> Result<Audited> {
+    ledger.snapshot()?;
+    let identity = ledger.identity()?;
+    let damage = ledger.integrity()?;
+    let mut auditor = Auditor::new(tariffs);
+    let mut verified = ledger.verify(|c| {
+        auditor.receipt(c);
+        Ok(())
+    })?;
+    let mut findings: Vec<Finding> = damage
+        .into_iter()
+        .map(|d| {
+            Finding::new(
+                None,
+                "sqlite_integrity",
+                format!("SQLite's integrity check: {d}"),
+                "فایل دفتر آسیب دیده است".into(),
+            )
+        })
+        .collect();
+    findings.append(&mut verified.findings);
+    findings.extend(auditor.finish());
+    verified.findings = findings;
+    Ok(Audited { identity, verified })
+}
+
+fn text(path: &Path, a: &Audited) -> String {
+    let id = &a.identity;
+    let v = &a.verified;
+    let mut out = format!(
+        "{}: office {}, ledger {}, made {}, schema {}\n",
+        path.display(),
+        id.office_code.as_deref().unwrap_or("(none yet)"),
+        id.ledger_id,
+        id.created_at,
+        id.schema_version
+    );
+    for f in &v.findings {
+        out.push_str(&format!("{}: {f}\n", path.display()));
+    }
+    for h in &v.heads {
+        out.push_str(&format!(
+            "{}: chain head of {} in {}: {} {}\n",
+            path.display(),
+            h.office_code,
+            h.year,
+            h.number,
+            h.hash
+        ));
+    }
+    let (n, l) = (v.receipts as i64, v.lines as i64);
+    out.push_str(&if v.findings.is_empty() {
+        format!(
+            "{}: {n} receipts, {l} lines: everything holds / {} رسید و {} سطر: همه درست است\n",
+            path.display(),
+            fa_grouped(n),
+            fa_grouped(l)
+        )
+    } else {
+        format!(
+            "{}: {} finding(s) in {n} receipts, {l} lines / {} مورد نادرست\n",
+            path.display(),
+            v.findings.len(),
+            to_persian_digits(&v.findings.len().to_string())
+        )
+    });
+    out
+}
