@@ -1,14 +1,16 @@
 //! `pishkhan report`: the fees of a period, over one ledger or several merged. Per
 //! service line (a line priced under two schedules is two rows), per day and per
 //! office; the office's revenue and TVTO's money apart. The report is a pure function
-//! of the ledgers' sums ([`Report::add`]), checked against the receipts before
-//! anything is printed; the table, CSV, JSON and PDF are renderings of it.
+//! of the ledgers' receipts ([`Report::receipt`]), each ledger verified whole (hash
+//! chain, numbering, totals) before anything is printed; the table, CSV, JSON and
+//! PDF are renderings of it.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
@@ -36,10 +38,13 @@ Examples:
   pishkhan report --month 1402/10 --format pdf > report.pdf
 
 Per service line, per day and per office: the office's revenue, and the TVTO money it
-collected (exam fee by cluster, certificate fee) apart. The report checks itself: in
-each ledger the charged lines must add up to the period's receipts. --format pdf
-writes an A4 report (tables, a chart of daily office revenue, page numbers) to
-standard output, which must not be a terminal.";
+collected (exam fee by cluster, certificate fee) apart. Before anything is printed,
+each ledger is verified whole (hash chain, numbers without gaps, lines adding up to
+each receipt's totals): any finding stops the report (exit 2, run `pishkhan audit`),
+as do a ledger given twice and two ledgers of one office. Each ledger's chain head is
+printed on stderr (and in the table and JSON): keep them. --format pdf writes an A4
+report (tables, a chart of daily office revenue, page numbers) to standard output,
+which must not be a terminal.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -112,6 +117,9 @@ impl Totals {
     }
 }
 
+/// A priced line's place in the report: kind, the letter's row, code, unit, schedule.
+type LineKey = (Kind, u32, Arc<str>, Money, Arc<str>);
+
 /// The report of a period: what the ledgers' sums add up to.
 struct Report {
     from: JalaliDate,
@@ -119,7 +127,7 @@ struct Report {
     /// The letter's row of each line code, to list lines in its order.
     rows: BTreeMap<String, u32>,
     /// Office lines first, then TVTO's; each by the letter's row, code, unit, schedule.
-    lines: BTreeMap<(Kind, u32, String, Money, String), Line>,
+    lines: BTreeMap<LineKey, Line>,
     days: BTreeMap<JalaliDate, Totals>,
     offices: BTreeMap<String, Totals>,
     total: Totals,
@@ -151,7 +159,7 @@ impl Report {
         }
         *self.counts.entry(c.kind).or_default() += 1;
         for l in c.lines {
-            let row = self.rows.get(&l.code).copied();
+            let row = self.rows.get(&*l.code).copied();
             let key = (
                 l.kind,
                 row.unwrap_or(u32::MAX),
@@ -161,10 +169,10 @@ impl Report {
             );
             let line = self.lines.entry(key).or_insert_with(|| Line {
                 row,
-                code: l.code.clone(),
+                code: l.code.to_string(),
                 name_fa: l.name_fa.to_string(),
                 kind: l.kind,
-                schedule_id: l.schedule_id.clone(),
+                schedule_id: l.schedule_id.to_string(),
                 unit: l.unit,
                 count: 0,
                 amount: Money::ZERO,

@@ -8,7 +8,7 @@
 //! - each applicant charged at most once per exam stage and service;
 //! - the letter's order: registration, then the slip, then the certificate.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use crate::core::jalali::JalaliDate;
@@ -39,7 +39,7 @@ pub struct ChargedLine {
     pub line_no: u32,
     /// The letter's row; none for TVTO fees.
     pub row: Option<u32>,
-    pub code: String,
+    pub code: Arc<str>,
     pub name_fa: Arc<str>,
     /// The kind of receipt the line says it is on.
     pub receipt_kind: Option<Stage>,
@@ -47,7 +47,7 @@ pub struct ChargedLine {
     pub quantity: u64,
     pub unit: Money,
     pub amount: Money,
-    pub schedule_id: String,
+    pub schedule_id: Arc<str>,
 }
 
 /// Something a ledger should not hold, with the receipt it is about.
@@ -129,7 +129,7 @@ pub fn consistent(c: &Charged, out: &mut Vec<Finding>) {
                 format!("سطر {} به نوع دیگری از رسید تعلق دارد", fa(l.line_no)),
             ));
         }
-        if l.code == "certificate-fee" && c.kind != Stage::Certificate {
+        if &*l.code == "certificate-fee" && c.kind != Stage::Certificate {
             out.push(Finding::new(
                 n,
                 "certificate_fee_elsewhere",
@@ -161,26 +161,47 @@ pub fn consistent(c: &Charged, out: &mut Vec<Finding>) {
     }
 }
 
-/// The steps an applicant took for one exam stage: each step's first receipt.
+/// The steps an applicant took for one exam stage: each step's first receipt (its
+/// date and place in the ledger), and every service charged, with its receipt. Kept
+/// small: one of these for every applicant of the ledger.
 #[derive(Default)]
 struct Steps {
-    taken: [Option<(JalaliDate, String)>; 3],
-    /// Every service charged, and on which receipt.
-    services: Vec<(String, String)>,
+    taken: [Option<(JalaliDate, u32)>; 3],
+    services: Vec<(u16, u32)>,
 }
 
 /// Checks every receipt of a ledger against the desk's rules.
 pub struct Auditor<'t> {
     tariffs: &'t Tariffs,
-    steps: HashMap<(String, String, u32), Steps>,
+    /// By national ID, program and exam stage.
+    steps: HashMap<(Box<str>, u16, u32), Steps>,
+    /// Every receipt's number, by its place in the ledger.
+    numbers: Vec<Box<str>>,
+    /// Programs and service codes, numbered.
+    programs: Vec<Box<str>>,
+    codes: Vec<Arc<str>>,
     findings: Vec<Finding>,
+}
+
+/// The number of `s` in `list`, added if new.
+fn index_of<T: AsRef<str>>(list: &mut Vec<T>, s: &str, make: impl FnOnce() -> T) -> u16 {
+    match list.iter().position(|x| x.as_ref() == s) {
+        Some(i) => i as u16,
+        None => {
+            list.push(make());
+            (list.len() - 1) as u16
+        }
+    }
 }
 
 impl<'t> Auditor<'t> {
     pub fn new(tariffs: &'t Tariffs) -> Auditor<'t> {
         Auditor {
             tariffs,
-            steps: HashMap::new(),
+            steps: HashMap::default(),
+            numbers: Vec::new(),
+            programs: Vec::new(),
+            codes: Vec::new(),
             findings: Vec::new(),
         }
     }
@@ -189,34 +210,38 @@ impl<'t> Auditor<'t> {
     pub fn receipt(&mut self, c: &Charged) {
         consistent(c, &mut self.findings);
         self.priced(c);
-        let key = (
-            c.national_id.to_string(),
-            c.program.to_string(),
-            c.exam_stage,
-        );
+        let at = self.numbers.len() as u32;
+        self.numbers.push(Box::from(c.number));
+        let program = index_of(&mut self.programs, c.program, || Box::from(c.program));
+        let key = (Box::from(c.national_id), program, c.exam_stage);
         let steps = self.steps.entry(key).or_default();
         let slot = &mut steps.taken[step(c.kind)];
         match slot {
-            Some((_, first)) => self.findings.push(Finding::new(
-                Some(c.number),
-                "charged_twice",
-                format!(
-                    "applicant {} was already charged for the {} step of {} stage {} on receipt {first}",
-                    c.national_id,
-                    c.kind.as_str(),
-                    c.program,
-                    c.exam_stage
-                ),
-                format!(
-                    "از این متقاضی برای همین مرحله پیش‌تر با رسید {} وجه گرفته شده است",
-                    fa(&first)
-                ),
-            )),
-            None => *slot = Some((c.date, c.number.to_string())),
+            Some((_, first)) => {
+                let first = &self.numbers[*first as usize];
+                self.findings.push(Finding::new(
+                    Some(c.number),
+                    "charged_twice",
+                    format!(
+                        "applicant {} was already charged for the {} step of {} stage {} on receipt {first}",
+                        c.national_id,
+                        c.kind.as_str(),
+                        c.program,
+                        c.exam_stage
+                    ),
+                    format!(
+                        "از این متقاضی برای همین مرحله پیش‌تر با رسید {} وجه گرفته شده است",
+                        fa(first)
+                    ),
+                ))
+            }
+            None => *slot = Some((c.date, at)),
         }
         for l in c.lines {
-            if let Some((_, first)) = steps.services.iter().find(|(code, _)| *code == l.code) {
-                if first != c.number {
+            let code = index_of(&mut self.codes, &l.code, || l.code.clone());
+            match steps.services.iter().find(|(k, _)| *k == code) {
+                Some(&(_, first)) if first != at => {
+                    let first = &self.numbers[first as usize];
                     self.findings.push(Finding::new(
                         Some(c.number),
                         "service_charged_twice",
@@ -230,8 +255,8 @@ impl<'t> Auditor<'t> {
                         ),
                     ));
                 }
-            } else {
-                steps.services.push((l.code.clone(), c.number.to_string()));
+                Some(_) => {}
+                None => steps.services.push((code, at)),
             }
         }
     }
@@ -277,12 +302,14 @@ impl<'t> Auditor<'t> {
             let price = match l.kind {
                 Kind::Office => schedule
                     .lines_of(c.kind)
-                    .find(|s| s.code == l.code)
+                    .find(|s| *s.code == *l.code)
                     .map(|s| s.price),
-                Kind::Tvto if l.code == schedule.exam_fee.code && c.kind == Stage::Registration => {
+                Kind::Tvto
+                    if *l.code == *schedule.exam_fee.code && c.kind == Stage::Registration =>
+                {
                     schedule.find_cluster(c.cluster).map(|k| k.exam_fee)
                 }
-                Kind::Tvto if l.code == schedule.certificate_fee.code => {
+                Kind::Tvto if *l.code == *schedule.certificate_fee.code => {
                     Some(schedule.certificate_fee_amount)
                 }
                 Kind::Tvto => None,
@@ -302,7 +329,7 @@ impl<'t> Auditor<'t> {
             }
         }
         for s in schedule.lines_of(c.kind) {
-            if !c.lines.iter().any(|l| l.code == s.code) {
+            if !c.lines.iter().any(|l| *l.code == *s.code) {
                 self.findings
                     .push(wrong(format!("service {} of the step is missing", s.code)));
             }
@@ -314,36 +341,41 @@ impl<'t> Auditor<'t> {
         let mut order = Vec::new();
         for ((id, program, stage), s) in &self.steps {
             let [reg, card, cert] = &s.taken;
-            let before = |earlier: &Option<(JalaliDate, String)>, later: &(JalaliDate, String)| {
-                earlier
-                    .as_ref()
-                    .is_some_and(|e| (e.0, &e.1) < (later.0, &later.1))
+            // Earlier: by date, then by place in the ledger.
+            let before = |earlier: &Option<(JalaliDate, u32)>, later: &(JalaliDate, u32)| {
+                earlier.is_some_and(|e| e < *later)
+            };
+            let program = &self.programs[*program as usize];
+            let mut wrong = |at: &(JalaliDate, u32), this: &str, first: &str| {
+                order.push((
+                    at.1,
+                    out_of_order(
+                        &self.numbers[at.1 as usize],
+                        at.0,
+                        id,
+                        program,
+                        *stage,
+                        this,
+                        first,
+                    ),
+                ))
             };
             if let Some(c) = card
                 && !before(reg, c)
             {
-                order.push(out_of_order(c, id, program, *stage, "slip", "registration"));
+                wrong(c, "slip", "registration");
             }
             if let Some(c) = cert {
                 if !before(reg, c) {
-                    order.push(out_of_order(
-                        c,
-                        id,
-                        program,
-                        *stage,
-                        "certificate",
-                        "registration",
-                    ));
+                    wrong(c, "certificate", "registration");
                 }
-                if let Some(k) = card
-                    && !before(&Some(k.clone()), c)
-                {
-                    order.push(out_of_order(c, id, program, *stage, "certificate", "slip"));
+                if card.is_some() && !before(card, c) {
+                    wrong(c, "certificate", "slip");
                 }
             }
         }
-        order.sort_by(|a, b| a.receipt.cmp(&b.receipt));
-        self.findings.extend(order);
+        order.sort_by_key(|(at, _)| *at);
+        self.findings.extend(order.into_iter().map(|(_, f)| f));
         self.findings
     }
 }
@@ -357,7 +389,8 @@ fn step(kind: Stage) -> usize {
 }
 
 fn out_of_order(
-    at: &(JalaliDate, String),
+    number: &str,
+    date: JalaliDate,
     id: &str,
     program: &str,
     stage: u32,
@@ -365,11 +398,10 @@ fn out_of_order(
     first: &str,
 ) -> Finding {
     Finding::new(
-        Some(&at.1),
+        Some(number),
         "out_of_order",
         format!(
-            "the {this} of applicant {id} ({program} stage {stage}) on {} has no {first} before it",
-            at.0
+            "the {this} of applicant {id} ({program} stage {stage}) on {date} has no {first} before it"
         ),
         "ترتیب مراحل نامه رعایت نشده است: ثبت نام، سپس برگ اعلام زمان آزمون، سپس گواهینامه".into(),
     )

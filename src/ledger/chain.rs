@@ -4,8 +4,10 @@
 //!
 //! Canonical bytes: every field in a fixed order, each written as a netstring
 //! (`<byte length>:<UTF-8 bytes>,`; numbers in decimal; an absent value as `~`), the
-//! receipt's fields first, then each line's. The first receipt of an office and year
-//! follows [`genesis`]. README states the same, for anyone who wants to check a ledger
+//! receipt's fields first, then each line's. A shared part (office, exam, approvals,
+//! a line's names) enters as the SHA-256 of its stored JSON body (32 raw bytes, as a
+//! netstring): hashed once per part, not once per receipt. The first receipt of an
+//! office and year follows [`genesis`]. README states the same, for anyone who wants to check a ledger
 //! with other tools.
 
 use sha2::{Digest, Sha256};
@@ -14,11 +16,11 @@ pub type Hash = [u8; 32];
 
 /// What the first receipt of an office and year follows.
 pub fn genesis(office_code: &str, year: i64) -> Hash {
-    let mut c = Canon(Sha256::new());
+    let mut c = Canon(Vec::new());
     c.text("pishkhan-chain-v1");
     c.text(office_code);
     c.int(year);
-    c.0.finalize().into()
+    c.finish()
 }
 
 /// A receipt as stored, the fields its hash covers.
@@ -41,8 +43,8 @@ pub struct Fields<'a> {
     pub exam_time: Option<&'a str>,
     pub venue: Option<&'a str>,
     pub currency: &'a str,
-    /// The bodies of its office, exam and approvals parts.
-    pub parts: [&'a str; 3],
+    /// The digests of its office, exam and approvals parts ([`part_digest`]).
+    pub parts: [&'a Hash; 3],
     pub birth_date: Option<&'a str>,
     pub gender: Option<&'a str>,
     pub military_status: Option<&'a str>,
@@ -52,8 +54,8 @@ pub struct Fields<'a> {
 pub struct LineFields<'a> {
     pub line_no: i64,
     pub code: &'a str,
-    /// The body of its names part.
-    pub names: &'a str,
+    /// The digest of its names part.
+    pub names: &'a Hash,
     pub quantity: i64,
     pub unit: i64,
     pub amount: i64,
@@ -64,8 +66,27 @@ pub struct LineFields<'a> {
 
 /// The hash of a receipt that follows `prev`.
 pub fn hash<'a>(prev: &Hash, r: &Fields, lines: impl IntoIterator<Item = LineFields<'a>>) -> Hash {
-    let mut c = Canon(Sha256::new());
-    c.0.update(prev);
+    let mut buf = Vec::with_capacity(1024);
+    canonical(&mut buf, prev, r, lines);
+    digest(&buf)
+}
+
+/// SHA-256 of `bytes`.
+pub fn digest(bytes: &[u8]) -> Hash {
+    Sha256::digest(bytes).into()
+}
+
+/// Appends what the hash of a receipt that follows `prev` is taken over: `prev`,
+/// then the receipt's canonical bytes.
+pub fn canonical<'a>(
+    buf: &mut Vec<u8>,
+    prev: &Hash,
+    r: &Fields,
+    lines: impl IntoIterator<Item = LineFields<'a>>,
+) {
+    let mut c = Canon(std::mem::take(buf));
+    c.0.reserve(1024);
+    c.0.extend_from_slice(prev);
     c.text(r.office_code);
     c.int(r.year);
     c.int(r.seq);
@@ -89,7 +110,7 @@ pub fn hash<'a>(prev: &Hash, r: &Fields, lines: impl IntoIterator<Item = LineFie
     c.opt(r.venue);
     c.text(r.currency);
     for p in r.parts {
-        c.text(p);
+        c.bytes(p);
     }
     c.opt(r.birth_date);
     c.opt(r.gender);
@@ -97,7 +118,7 @@ pub fn hash<'a>(prev: &Hash, r: &Fields, lines: impl IntoIterator<Item = LineFie
     for l in lines {
         c.int(l.line_no);
         c.text(l.code);
-        c.text(l.names);
+        c.bytes(l.names);
         c.int(l.quantity);
         c.int(l.unit);
         c.int(l.amount);
@@ -108,7 +129,12 @@ pub fn hash<'a>(prev: &Hash, r: &Fields, lines: impl IntoIterator<Item = LineFie
             None => c.absent(),
         }
     }
-    c.0.finalize().into()
+    *buf = c.0;
+}
+
+/// What a shared part enters the chain as: the SHA-256 of its stored body.
+pub fn part_digest(body: &str) -> Hash {
+    Sha256::digest(body.as_bytes()).into()
 }
 
 /// A hash as lowercase hex, as printed and kept by the guild.
@@ -116,15 +142,31 @@ pub fn hex(h: &[u8]) -> String {
     h.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-struct Canon(Sha256);
+/// Canonical bytes, gathered and then hashed at once (SHA-256 is fastest on a
+/// whole buffer, not field by field).
+struct Canon(Vec<u8>);
 
 impl Canon {
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        match b.len() {
+            // Most fields are short: their length is one digit.
+            n @ 0..=9 => self.0.push(b'0' + n as u8),
+            n => self
+                .0
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        }
+        self.0.push(b':');
+        self.0.extend_from_slice(b);
+        self.0.push(b',');
+    }
+
+    fn finish(self) -> Hash {
+        digest(&self.0)
+    }
+
     fn text(&mut self, s: &str) {
-        let mut buf = itoa::Buffer::new();
-        self.0.update(buf.format(s.len()).as_bytes());
-        self.0.update(b":");
-        self.0.update(s.as_bytes());
-        self.0.update(b",");
+        self.bytes(s.as_bytes());
     }
 
     fn int(&mut self, n: i64) {
@@ -140,7 +182,7 @@ impl Canon {
     }
 
     fn absent(&mut self) {
-        self.0.update(b"~");
+        self.0.push(b'~');
     }
 }
 
@@ -150,18 +192,18 @@ mod tests {
 
     #[test]
     fn netstrings_keep_fields_apart() {
-        let mut a = Canon(Sha256::new());
+        let mut a = Canon(Vec::new());
         a.text("ab");
         a.text("c");
-        let mut b = Canon(Sha256::new());
+        let mut b = Canon(Vec::new());
         b.text("a");
         b.text("bc");
-        assert_ne!(a.0.finalize(), b.0.finalize());
-        let mut none = Canon(Sha256::new());
+        assert_ne!(a.finish(), b.finish());
+        let mut none = Canon(Vec::new());
         none.opt(None);
-        let mut empty = Canon(Sha256::new());
+        let mut empty = Canon(Vec::new());
         empty.opt(Some(""));
-        assert_ne!(none.0.finalize(), empty.0.finalize());
+        assert_ne!(none.finish(), empty.finish());
     }
 
     #[test]

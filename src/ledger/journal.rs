@@ -3,26 +3,56 @@
 //! the chain (building it in a migration, verifying it) and for what is added up
 //! from it (audits, reports). Nothing here is kept beyond one receipt.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 use rusqlite::Connection;
+use rustc_hash::FxHashMap as HashMap;
 
-use super::chain::{Fields, LineFields};
+use std::sync::Arc;
 
-/// One line as stored.
+use super::chain::{Fields, Hash, LineFields, part_digest};
+
+/// One line as stored. Its texts come from a small set (codes, kinds, schedules):
+/// shared, not copied for every line.
 pub(super) struct Line {
     pub receipt_id: i64,
-    pub receipt_kind: String,
+    pub receipt_kind: Arc<str>,
     pub line_no: i64,
-    pub code: String,
+    pub code: Arc<str>,
     pub name: i64,
     pub quantity: i64,
     pub unit: i64,
     pub amount: i64,
-    pub kind: String,
-    pub schedule_id: String,
+    pub kind: Arc<str>,
+    pub schedule_id: Arc<str>,
     pub row: Option<i64>,
+}
+
+/// A shared part as stored, and its digest for the chain.
+pub(super) struct Part {
+    pub body: String,
+    pub digest: Hash,
+}
+
+/// Every part by id.
+pub(super) type Parts = HashMap<i64, Part>;
+
+/// What a missing part enters the chain as (the chain then fails to verify).
+const MISSING: Hash = [0; 32];
+
+/// The same text once: the few distinct values of a column (a handful of codes,
+/// kinds, schedules), found by their bytes, so only a new one is checked as UTF-8.
+#[derive(Default)]
+struct Interner(Vec<(Box<[u8]>, Arc<str>)>);
+
+impl Interner {
+    fn get(&mut self, b: &[u8]) -> Result<Arc<str>> {
+        if let Some((_, a)) = self.0.iter().find(|(k, _)| **k == *b) {
+            return Ok(a.clone());
+        }
+        let a: Arc<str> = Arc::from(std::str::from_utf8(b)?);
+        self.0.push((Box::from(b), a.clone()));
+        Ok(a)
+    }
 }
 
 /// One receipt as stored, with its lines.
@@ -35,19 +65,28 @@ pub(super) struct Stored<'a> {
 
 /// Every part's body by id: the few shared parts (offices, exams, approvals, line
 /// names) that receipts refer to.
-pub(super) fn bodies(conn: &Connection) -> Result<HashMap<i64, String>> {
+pub(super) fn bodies(conn: &Connection) -> Result<Parts> {
     let mut stmt = conn.prepare("SELECT id, body FROM parts")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([], |r| {
+        let body: String = r.get(1)?;
+        Ok((
+            r.get(0)?,
+            Part {
+                digest: part_digest(&body),
+                body,
+            },
+        ))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 impl Line {
     /// What the chain covers of the line; `bodies` gives its names.
-    pub fn fields<'a>(&'a self, bodies: &'a HashMap<i64, String>) -> LineFields<'a> {
+    pub fn fields<'a>(&'a self, bodies: &'a Parts) -> LineFields<'a> {
         LineFields {
             line_no: self.line_no,
             code: &self.code,
-            names: bodies.get(&self.name).map_or("", String::as_str),
+            names: bodies.get(&self.name).map_or(&MISSING, |p| &p.digest),
             quantity: self.quantity,
             unit: self.unit,
             amount: self.amount,
@@ -62,7 +101,7 @@ impl Line {
 /// refer to but no receipt has.
 pub(super) fn walk(
     conn: &Connection,
-    bodies: &HashMap<i64, String>,
+    bodies: &Parts,
     mut each: impl FnMut(&Stored) -> Result<()>,
 ) -> Result<Vec<i64>> {
     let mut receipts = conn.prepare(
@@ -77,21 +116,24 @@ pub(super) fn walk(
          FROM receipt_lines ORDER BY receipt_id, line_no",
     )?;
     let mut line_rows = lines.query([])?;
+    let mut texts: [Interner; 4] = Default::default();
     let mut next_line = || -> Result<Option<Line>> {
         let Some(l) = line_rows.next()? else {
             return Ok(None);
         };
+        let mut text =
+            |t: usize, i: usize| -> Result<Arc<str>> { texts[t].get(l.get_ref(i)?.as_bytes()?) };
         Ok(Some(Line {
             receipt_id: l.get(0)?,
-            receipt_kind: l.get(1)?,
+            receipt_kind: text(0, 1)?,
             line_no: l.get(2)?,
-            code: l.get(3)?,
+            code: text(1, 3)?,
             name: l.get(4)?,
             quantity: l.get(5)?,
             unit: l.get(6)?,
             amount: l.get(7)?,
-            kind: l.get(8)?,
-            schedule_id: l.get(9)?,
+            kind: text(2, 8)?,
+            schedule_id: text(3, 9)?,
             row: l.get(10)?,
         }))
     };
@@ -119,8 +161,10 @@ pub(super) fn walk(
         let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str()?) };
         let opt =
             |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
-        let part = |i: usize| -> rusqlite::Result<&str> {
-            Ok(bodies.get(&r.get::<_, i64>(i)?).map_or("", String::as_str))
+        let part = |i: usize| -> rusqlite::Result<&Hash> {
+            Ok(bodies
+                .get(&r.get::<_, i64>(i)?)
+                .map_or(&MISSING, |p| &p.digest))
         };
         let stored = Stored {
             id,

@@ -8,6 +8,11 @@
 //!
 //! The desk records through [`Book`] in transactions of many receipts; a commit is on
 //! the disk (`synchronous = FULL`) before the desk reports any of its rows.
+//!
+//! A ledger belongs to one office and says who it is in `meta` ([`Identity`]); a file
+//! that is not such a ledger is never written to. Each receipt carries its place in a
+//! hash chain ([`chain`]), whose head per office and year decides the next number;
+//! [`Ledger::verify`] walks the whole ledger in one pass and checks it.
 
 pub mod chain;
 mod journal;
@@ -62,11 +67,11 @@ struct PartIds {
     line: Vec<((String, String), Part)>,
 }
 
-/// A stored part: its id, and its body, which the chain covers.
+/// A stored part: its id, and the digest of its body, which the chain covers.
 #[derive(Clone)]
 struct Part {
     id: i64,
-    body: Arc<str>,
+    digest: Hash,
 }
 
 #[derive(Default)]
@@ -92,6 +97,14 @@ struct ExamPart {
     written_exam: JalaliDate,
 }
 
+/// Each connection is used by one thread at a time (rusqlite's `Connection` is not
+/// `Sync`), so SQLite need not lock a mutex on every call: with it, reading a ledger
+/// whole spent an eighth of its time there.
+const READ_WRITE: OpenFlags =
+    OpenFlags::SQLITE_OPEN_READ_WRITE.union(OpenFlags::SQLITE_OPEN_NO_MUTEX);
+const READ_ONLY: OpenFlags =
+    OpenFlags::SQLITE_OPEN_READ_ONLY.union(OpenFlags::SQLITE_OPEN_NO_MUTEX);
+
 /// Pages of WAL that wake the background checkpointer (about 16 MB).
 const CHECKPOINT_PAGES: i32 = 4_000;
 
@@ -111,29 +124,6 @@ impl Drop for Checkpointer {
     }
 }
 
-/// Charged lines added up for one office, day and priced line.
-#[derive(Debug, Clone)]
-pub struct LineSum {
-    pub office_code: String,
-    pub date: JalaliDate,
-    pub code: String,
-    pub name_fa: String,
-    pub kind: Kind,
-    pub unit: Money,
-    pub schedule_id: String,
-    pub quantity: u64,
-    pub amount: Money,
-}
-
-/// Receipts of one office and step added up.
-#[derive(Debug, Clone)]
-pub struct ReceiptSum {
-    pub office_code: String,
-    pub kind: Stage,
-    pub count: u64,
-    pub total: Money,
-}
-
 /// One receipt of an applicant, for `status`.
 #[derive(Debug, Clone)]
 pub struct ReceiptSummary {
@@ -148,24 +138,6 @@ pub struct ReceiptSummary {
     pub grand_total: Money,
 }
 
-/// One charged line with its receipt, for `report --export`.
-#[derive(Debug, Clone)]
-pub struct ExportLine {
-    pub receipt_no: String,
-    pub date: JalaliDate,
-    pub office_code: String,
-    pub national_id: String,
-    pub receipt_kind: Stage,
-    pub line_no: u32,
-    pub code: String,
-    pub name_fa: String,
-    pub quantity: u64,
-    pub unit: Money,
-    pub amount: Money,
-    pub kind: Kind,
-    pub schedule_id: String,
-}
-
 impl Ledger {
     /// Opens the ledger of office `office_code` for writing, creating it when no file
     /// is there and bringing an older schema up to date. A file that is empty, not a
@@ -178,7 +150,7 @@ impl Ledger {
             create(path, office_code)
                 .with_context(|| format!("cannot create the ledger {}", path.display()))?;
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let conn = Connection::open_with_flags(path, READ_WRITE)
             .with_context(|| format!("cannot open the ledger {}", path.display()))?;
         // Another process may be writing: wait for it rather than fail.
         conn.busy_timeout(Duration::from_secs(60))?;
@@ -216,8 +188,8 @@ impl Ledger {
             // Read-write where the file allows it, but only reading (query_only): a
             // read-only connection that closes last cannot remove the WAL and its
             // index, and would leave them beside the ledger.
-            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-                .or_else(|_| Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+            let conn = Connection::open_with_flags(path, READ_WRITE)
+                .or_else(|_| Connection::open_with_flags(path, READ_ONLY))
                 .with_context(|| format!("cannot open the ledger {}", path.display()))?;
             conn.pragma_update(None, "query_only", true)?;
             conn.busy_timeout(Duration::from_secs(60))?;
@@ -243,7 +215,7 @@ impl Ledger {
 
     /// Brings an older ledger's schema up to date, nothing else.
     fn upgrade(path: &Path) -> Result<()> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let conn = Connection::open_with_flags(path, READ_WRITE)?;
         conn.busy_timeout(Duration::from_secs(60))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -295,7 +267,7 @@ impl Ledger {
         let Some(path) = self.conn.path() else {
             return Ok(());
         };
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let conn = Connection::open_with_flags(path, READ_WRITE)
             .with_context(|| format!("cannot open the ledger {path}"))?;
         let (wake, woken) = std::sync::mpsc::sync_channel::<bool>(1);
         let thread = std::thread::spawn(move || {
@@ -396,87 +368,6 @@ impl Ledger {
             });
         }
         Ok(out)
-    }
-
-    /// Charged lines of the period grouped by office, day and priced line: what the
-    /// report adds up. Dates are Jalali `YYYY/MM/DD`, which sort as text.
-    pub fn line_sums(&self, from: JalaliDate, to: JalaliDate) -> Result<Vec<LineSum>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.office_code, r.service_date, l.code, l.name, l.kind, l.unit, l.schedule_id,
-                    SUM(l.quantity), SUM(l.amount)
-             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
-             WHERE r.service_date BETWEEN ?1 AND ?2
-             GROUP BY r.office_code, r.service_date, l.code, l.name, l.kind, l.unit, l.schedule_id",
-        )?;
-        let mut rows = stmt.query([from.to_string(), to.to_string()])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(LineSum {
-                office_code: r.get(0)?,
-                date: date(&r.get::<_, String>(1)?)?,
-                code: r.get(2)?,
-                name_fa: self.line_part(r.get(3)?)?.name_fa,
-                kind: line_kind(&r.get::<_, String>(4)?)?,
-                unit: money(r.get(5)?)?,
-                schedule_id: r.get(6)?,
-                quantity: r.get::<_, i64>(7)? as u64,
-                amount: money(r.get(8)?)?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Receipts of the period by office and step.
-    pub fn receipt_sums(&self, from: JalaliDate, to: JalaliDate) -> Result<Vec<ReceiptSum>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT office_code, kind, COUNT(*), SUM(grand_total) FROM receipts
-             WHERE service_date BETWEEN ?1 AND ?2 GROUP BY office_code, kind",
-        )?;
-        let mut rows = stmt.query([from.to_string(), to.to_string()])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(ReceiptSum {
-                office_code: r.get(0)?,
-                kind: stage(&r.get::<_, String>(1)?)?,
-                count: r.get::<_, i64>(2)? as u64,
-                total: money(r.get(3)?)?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Every charged line of the period, for `report --export`.
-    pub fn export_lines(
-        &self,
-        from: JalaliDate,
-        to: JalaliDate,
-        mut each: impl FnMut(&ExportLine) -> Result<()>,
-    ) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT r.number, r.service_date, r.office_code, r.national_id, r.kind, l.line_no, l.code,
-                    l.name, l.quantity, l.unit, l.amount, l.kind, l.schedule_id
-             FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
-             WHERE r.service_date BETWEEN ?1 AND ?2 ORDER BY r.office_code, r.year, r.seq, l.line_no",
-        )?;
-        let mut rows = stmt.query([from.to_string(), to.to_string()])?;
-        while let Some(r) = rows.next()? {
-            each(&ExportLine {
-                receipt_no: r.get(0)?,
-                date: date(&r.get::<_, String>(1)?)?,
-                office_code: r.get(2)?,
-                national_id: r.get(3)?,
-                receipt_kind: stage(&r.get::<_, String>(4)?)?,
-                line_no: r.get(5)?,
-                code: r.get(6)?,
-                name_fa: self.line_part(r.get(7)?)?.name_fa,
-                quantity: r.get::<_, i64>(8)? as u64,
-                unit: money(r.get(9)?)?,
-                amount: money(r.get(10)?)?,
-                kind: line_kind(&r.get::<_, String>(11)?)?,
-                schedule_id: r.get(12)?,
-            })?;
-        }
-        Ok(())
     }
 
     /// A receipt by its row id, as it printed.
@@ -691,7 +582,7 @@ fn store_part(conn: &Connection, kind: &str, body: &str) -> Result<Part> {
         id: conn
             .prepare_cached("SELECT id FROM parts WHERE kind = ?1 AND body = ?2")?
             .query_row(params![kind, body], |r| r.get(0))?,
-        body: Arc::from(body),
+        digest: chain::part_digest(body),
     })
 }
 
@@ -956,7 +847,7 @@ impl Book for Ledger {
             exam_time: doc.exam.time.as_deref(),
             venue: doc.exam.venue.as_deref(),
             currency: doc.unit.name_en(),
-            parts: [&parts[0].body, &parts[1].body, &parts[2].body],
+            parts: [&parts[0].digest, &parts[1].digest, &parts[2].digest],
             birth_date: birth_date.as_deref(),
             gender,
             military_status: person.map(|p| p.military_status.as_str()),
@@ -968,7 +859,7 @@ impl Book for Ledger {
                 |((l, name), &(line_no, quantity, unit, amount, kind))| chain::LineFields {
                     line_no,
                     code: &l.code,
-                    names: &name.body,
+                    names: &name.digest,
                     quantity,
                     unit,
                     amount,

@@ -3,10 +3,12 @@
 //! over the journal; each receipt is handed on (as the desk's [`Charged`]) to what
 //! adds it up or checks the desk's rules.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::mpsc;
 
 use anyhow::Result;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::chain::{self, Hash};
 use super::journal::{self, Stored};
@@ -46,6 +48,25 @@ fn fa(s: &str) -> String {
     to_persian_digits(s)
 }
 
+/// Receipts whose hashes are checked together.
+const BATCH: usize = 512;
+
+/// The canonical bytes of some receipts, one after the other, each with where it ends,
+/// its stored hash and its number (year, sequence).
+struct Batch {
+    bytes: Vec<u8>,
+    receipts: Vec<(usize, Hash, (i64, i64))>,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            bytes: Vec::with_capacity(BATCH * 1024),
+            receipts: Vec::with_capacity(BATCH),
+        }
+    }
+}
+
 /// One office's year, as verified so far.
 struct Link {
     seq: i64,
@@ -57,25 +78,85 @@ struct Link {
 impl Ledger {
     /// Reads every receipt in order, verifying the chain, and hands each on to
     /// `each` (an error from it stops the walk).
-    pub fn verify(&self, mut each: impl FnMut(&Charged) -> Result<()>) -> Result<Verified> {
+    pub fn verify(&self, each: impl FnMut(&Charged) -> Result<()>) -> Result<Verified> {
+        // Each receipt's hash is checked against the stored hash of the one before
+        // it, so the hashes can be taken apart from the walk: on a second thread,
+        // while the walk reads on.
+        let (batches, hashing) = mpsc::sync_channel::<Batch>(4);
+        let (mut out, broken) = std::thread::scope(|scope| {
+            let hasher = scope.spawn(move || {
+                let mut broken = Vec::new();
+                for b in hashing {
+                    let mut start = 0;
+                    for (end, stored, at) in b.receipts {
+                        if chain::digest(&b.bytes[start..end]) != stored {
+                            broken.push(at);
+                        }
+                        start = end;
+                    }
+                }
+                broken
+            });
+            let walked = self.walk_chain(batches, each);
+            let broken = hasher.join().expect("the hashing thread does not panic");
+            walked.map(|out| (out, broken))
+        })?;
+        for (year, seq) in broken {
+            out.findings.push(Finding::new(
+                Some(&number(year, seq)),
+                "chain_broken",
+                "it does not fit the hash chain: it (or its lines) was changed after it was recorded".into(),
+                "این رسید در زنجیره نمی‌نشیند: خودش یا سطرهایش پس از ثبت تغییر کرده است".into(),
+            ));
+        }
+        out.findings.sort_by(|a, b| {
+            a.receipt
+                .is_none()
+                .cmp(&b.receipt.is_none())
+                .then(a.receipt.cmp(&b.receipt))
+        });
+        Ok(out)
+    }
+
+    /// The walk of [`Ledger::verify`]; the receipts whose hash must be checked go to
+    /// `hashing` in batches.
+    fn walk_chain(
+        &self,
+        hashing: mpsc::SyncSender<Batch>,
+        mut each: impl FnMut(&Charged) -> Result<()>,
+    ) -> Result<Verified> {
         let conn = &self.conn;
         let bodies = journal::bodies(conn)?;
-        let mut names: HashMap<i64, Arc<str>> = HashMap::new();
-        let mut links: BTreeMap<(String, i64), Link> = BTreeMap::new();
+        let mut names: HashMap<i64, Arc<str>> = HashMap::default();
+        // Per office and year; a ledger has one or a few.
+        let mut links: Vec<((String, i64), Link)> = Vec::new();
         let mut out = Verified::default();
         let mut lines: Vec<ChargedLine> = Vec::new();
         let mut date_memo: Option<(String, JalaliDate)> = None;
+        let mut batch = Batch::new();
         let orphans = journal::walk(conn, &bodies, |r: &Stored| {
             let f = &r.fields;
             let no = number(f.year, f.seq);
             let n = Some(no.as_str());
             out.receipts += 1;
             out.lines += r.lines.len() as u64;
-            let key = (f.office_code.to_string(), f.year);
-            let link = links.entry(key).or_insert_with(|| Link {
-                seq: 0,
-                hash: chain::genesis(f.office_code, f.year),
-            });
+            let i = match links
+                .iter()
+                .position(|((o, y), _)| o == f.office_code && *y == f.year)
+            {
+                Some(i) => i,
+                None => {
+                    links.push((
+                        (f.office_code.to_string(), f.year),
+                        Link {
+                            seq: 0,
+                            hash: chain::genesis(f.office_code, f.year),
+                        },
+                    ));
+                    links.len() - 1
+                }
+            };
+            let link = &mut links[i].1;
             let follows = f.seq == link.seq + 1;
             if f.seq > link.seq + 1 {
                 let missing = if f.seq == link.seq + 2 {
@@ -104,28 +185,37 @@ impl Ledger {
                     "شماره رسیدها به ترتیب نیست".into(),
                 ));
             }
-            let computed = chain::hash(&link.hash, f, r.lines.iter().map(|l| l.fields(&bodies)));
-            let stored: Option<Hash> = r.hash.and_then(|h| h.try_into().ok());
-            match stored {
-                None => out.findings.push(Finding::new(
-                    n,
-                    "hash_missing",
-                    "it has no chain hash: it was not recorded by pishkhan".into(),
-                    "این رسید در زنجیره نیست: پیشخوان آن را ثبت نکرده است".into(),
-                )),
-                // After a gap the link to the receipt before is unknown: the gap is the finding.
-                Some(h) if h != computed && follows => out.findings.push(Finding::new(
-                    n,
-                    "chain_broken",
-                    "it does not fit the hash chain: it (or its lines) was changed after it was recorded".into(),
-                    "این رسید در زنجیره نمی‌نشیند: خودش یا سطرهایش پس از ثبت تغییر کرده است".into(),
-                )),
-                Some(_) => {}
-            }
+            let lines_of = || r.lines.iter().map(|l| l.fields(&bodies));
+            let next = match r.hash.and_then(|h| <Hash>::try_from(h).ok()) {
+                Some(stored) => {
+                    // After a gap the link to the receipt before is unknown: the gap
+                    // is the finding.
+                    if follows {
+                        chain::canonical(&mut batch.bytes, &link.hash, f, lines_of());
+                        batch
+                            .receipts
+                            .push((batch.bytes.len(), stored, (f.year, f.seq)));
+                    }
+                    stored
+                }
+                None => {
+                    out.findings.push(Finding::new(
+                        n,
+                        "hash_missing",
+                        "it has no chain hash: it was not recorded by pishkhan".into(),
+                        "این رسید در زنجیره نیست: پیشخوان آن را ثبت نکرده است".into(),
+                    ));
+                    chain::hash(&link.hash, f, lines_of())
+                }
+            };
             *link = Link {
                 seq: f.seq.max(link.seq),
-                hash: stored.unwrap_or(computed),
+                hash: next,
             };
+            if batch.receipts.len() >= BATCH {
+                // A closed channel means the hasher is gone; the join tells why.
+                let _ = hashing.send(std::mem::replace(&mut batch, Batch::new()));
+            }
             // The desk's view of it.
             let mut bad = |what: &str| {
                 out.findings.push(Finding::new(
@@ -179,7 +269,7 @@ impl Ledger {
                     None => {
                         let n: Arc<str> = bodies
                             .get(&l.name)
-                            .and_then(|b| serde_json::from_str::<super::LineNames>(b).ok())
+                            .and_then(|b| serde_json::from_str::<super::LineNames>(&b.body).ok())
                             .map_or(Arc::from(""), |n| Arc::from(n.name_fa));
                         names.insert(l.name, n.clone());
                         n
@@ -214,6 +304,7 @@ impl Ledger {
                 lines: &lines,
             })
         })?;
+        let _ = hashing.send(batch);
         for id in orphans {
             out.findings.push(Finding::new(
                 None,
@@ -222,6 +313,7 @@ impl Ledger {
                 "سطرهایی از رسیدی حذف‌شده در دفتر مانده است".into(),
             ));
         }
+        links.sort_by(|a, b| a.0.cmp(&b.0));
         self.check_heads(&links, &mut out)?;
         out.heads = links
             .iter()
@@ -237,7 +329,7 @@ impl Ledger {
 
     /// The heads in `chain` against the receipts: a head past the last receipt
     /// means receipts were removed from the end.
-    fn check_heads(&self, links: &BTreeMap<(String, i64), Link>, out: &mut Verified) -> Result<()> {
+    fn check_heads(&self, links: &[((String, i64), Link)], out: &mut Verified) -> Result<()> {
         let mut stmt = self
             .conn
             .prepare("SELECT office_code, year, seq, hash FROM chain ORDER BY office_code, year")?;
@@ -246,7 +338,11 @@ impl Ledger {
             .collect::<rusqlite::Result<_>>()?;
         let mut seen = 0;
         for (office, year, seq, hash) in &heads {
-            let (last, last_hash) = match links.get(&(office.clone(), *year)) {
+            let (last, last_hash) = match links
+                .iter()
+                .find(|((o, y), _)| o == office && y == year)
+                .map(|(_, l)| l)
+            {
                 Some(l) => {
                     seen += 1;
                     (l.seq, Some(l.hash))
