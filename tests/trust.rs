@@ -301,6 +301,20 @@ fn the_same_ledger_twice_or_two_ledgers_of_one_office_are_refused() {
 }
 
 #[test]
+fn a_receipt_of_another_office_slipped_in_is_caught() {
+    let desk = ledger();
+    let path = tampered(
+        &desk,
+        "office.sqlite",
+        "UPDATE receipts SET office_code = '99-9999' WHERE seq = 20;",
+    );
+    caught(
+        &path,
+        &["receipt 1402-000020: it is a receipt of office 99-9999, in the ledger of office 37-1234"],
+    );
+}
+
+#[test]
 fn certify_keeps_the_letters_order_of_steps() {
     let desk = ledger();
     let results = desk.file(

@@ -134,11 +134,21 @@ impl Ledger {
         let mut lines: Vec<ChargedLine> = Vec::new();
         let mut date_memo: Option<(String, JalaliDate)> = None;
         let mut batch = Batch::new();
+        // A ledger belongs to one office (older ledgers of several say none).
+        let office = self.identity()?.office_code;
         let orphans = journal::walk(conn, &bodies, |r: &Stored| {
             let f = &r.fields;
             let no = number(f.year, f.seq);
             let n = Some(no.as_str());
             out.receipts += 1;
+            if let Some(o) = office.as_deref().filter(|o| *o != f.office_code) {
+                out.findings.push(Finding::new(
+                    n,
+                    "other_office",
+                    format!("it is a receipt of office {}, in the ledger of office {o}", f.office_code),
+                    format!("رسید دفتر {} در دفتر {} است", fa(f.office_code), fa(o)),
+                ));
+            }
             out.lines += r.lines.len() as u64;
             let i = match links
                 .iter()
