@@ -341,8 +341,18 @@ fn a_long_report_pages_with_numbers() {
         counts: [60, 0, 0],
         days,
         offices: Vec::new(),
+        heads: vec![(
+            "37-1234".into(),
+            1402,
+            "1402-000060".into(),
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        )],
     };
     let (_d, path, text) = text_of(&render_report(&doc));
+    assert!(
+        text.contains("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+        "the chain head, whole, for the guild: {text}"
+    );
     let path = path.to_str().unwrap();
     let info = run("pdfinfo", &[path]);
     let pages: usize = info

@@ -249,6 +249,9 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Findings printed by a report that refuses a ledger.
+const SHOWN: usize = 20;
+
 /// Verifies and adds up each ledger in turn, one at a time: memory does not grow
 /// with their number. Any finding, a ledger given twice, or two ledgers of one office
 /// stop the report.
@@ -299,8 +302,17 @@ fn read_ledgers(
             .with_context(|| format!("cannot read the ledger {}", path.display()))?;
         findings.splice(0..0, verified.findings);
         if !findings.is_empty() {
-            for f in &findings {
+            // The first ones; `audit` lists them all.
+            for f in findings.iter().take(SHOWN) {
                 eprintln!("{}: {f}", path.display());
+            }
+            if findings.len() > SHOWN {
+                eprintln!(
+                    "{}: … and {} more / و {} مورد دیگر",
+                    path.display(),
+                    findings.len() - SHOWN,
+                    to_persian_digits(&(findings.len() - SHOWN).to_string())
+                );
             }
             bail!(
                 "{}: {} finding(s): the ledger is not as pishkhan recorded it; nothing is reported. `pishkhan audit --ledger {}` tells more / دفتر دست خورده است و گزارشی داده نشد",
@@ -357,6 +369,11 @@ fn pdf(r: &Report, office_name: Option<String>) -> Result<docs::ReportDoc> {
             r.count(Stage::Certificate),
         ],
         days,
+        heads: r
+            .heads
+            .iter()
+            .map(|h| (h.office_code.clone(), h.year, h.number.clone(), h.hash.clone()))
+            .collect(),
         offices: if r.offices.len() > 1 {
             r.offices
                 .iter()

@@ -41,6 +41,9 @@ pub struct ReportDoc {
     pub days: Vec<(JalaliDate, Split)>,
     /// Per office, when several ledgers were merged.
     pub offices: Vec<(String, Split)>,
+    /// Each ledger's chain head per year: office code, year, last receipt number and
+    /// its hash, for the guild to keep.
+    pub heads: Vec<(String, i64, String, String)>,
 }
 
 const MARGIN: f32 = 42.0;
@@ -254,6 +257,33 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
         f.table(
             &[w * 0.34, w * 0.22, w * 0.22, w * 0.22],
             &["کد دفتر", "درآمد دفتر", "وجوه سازمان", "جمع"],
+            rows,
+            0,
+        );
+    }
+
+    if !r.heads.is_empty() {
+        f.text(
+            strong,
+            Align::Right,
+            "سر زنجیره دفترها (برای نگهداری: دفتری که بعدها بازنویسی شود به این رسیدها نمی‌رسد)",
+        );
+        let small = Style::regular(7.5);
+        let rows = r
+            .heads
+            .iter()
+            .map(|(office, year, number, hash)| {
+                vec![
+                    Cell::new(to_persian_digits(office), body, Align::Center),
+                    Cell::new(to_persian_digits(&year.to_string()), body, Align::Center),
+                    Cell::new(to_persian_digits(number), body, Align::Center),
+                    Cell::new(hash.clone(), small, Align::Center),
+                ]
+            })
+            .collect();
+        f.table(
+            &[w * 0.13, w * 0.09, w * 0.16, w * 0.62],
+            &["کد دفتر", "سال", "آخرین رسید", "SHA-256"],
             rows,
             0,
         );
