@@ -179,7 +179,7 @@ impl Paper {
 /// What the charging commands (register, card, certify) share.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Write one PDF per receipt into DIR, named by receipt number
+    /// Write one PDF per receipt into DIR, named by office code and receipt number (37-1234_1402-000001.pdf)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

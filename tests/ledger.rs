@@ -66,6 +66,29 @@ fn lines(conn: &Connection) -> Vec<LineRow> {
     .collect()
 }
 
+/// One more applicant registered into the ledger at `path`, on 1402/10/27.
+fn register_one(dir: &Path, path: &Path) -> common::Run {
+    let csv = dir.join("one.csv");
+    std::fs::write(
+        &csv,
+        format!("{}\n{}\n", common::HEADER, common::good_row(42)),
+    )
+    .unwrap();
+    let r = run(pishkhan()
+        .args([
+            "register",
+            "--date",
+            "1402/10/27",
+            "--format",
+            "csv",
+            "--ledger",
+        ])
+        .arg(path)
+        .arg(&csv));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
 #[test]
 fn a_first_schema_ledger_is_brought_to_the_second() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,24 +190,7 @@ fn a_first_schema_ledger_is_brought_to_the_second() {
     );
 
     // Numbering goes on from where version 1 stopped.
-    let csv = dir.path().join("one.csv");
-    std::fs::write(
-        &csv,
-        format!("{}\n{}\n", common::HEADER, common::good_row(42)),
-    )
-    .unwrap();
-    let r = run(pishkhan()
-        .args([
-            "register",
-            "--date",
-            "1402/10/27",
-            "--format",
-            "csv",
-            "--ledger",
-        ])
-        .arg(&path)
-        .arg(&csv));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = register_one(dir.path(), &path);
     assert!(r.stdout.contains(",accepted,1402-000029,"), "{}", r.stdout);
 }
 
@@ -293,24 +299,7 @@ fn a_second_schema_ledger_gains_its_identity_and_hash_chain() {
     assert_eq!(columns(&path), columns(&fresh));
 
     // Numbering and the chain go on.
-    let csv = dir.path().join("one.csv");
-    std::fs::write(
-        &csv,
-        format!("{}\n{}\n", common::HEADER, common::good_row(42)),
-    )
-    .unwrap();
-    let r = run(pishkhan()
-        .args([
-            "register",
-            "--date",
-            "1402/10/27",
-            "--format",
-            "csv",
-            "--ledger",
-        ])
-        .arg(&path)
-        .arg(&csv));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = register_one(dir.path(), &path);
     assert!(r.stdout.contains(",accepted,1402-000020,"), "{}", r.stdout);
     let r = run(pishkhan().arg("audit").arg("--ledger").arg(&path));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);

@@ -310,7 +310,9 @@ fn a_receipt_of_another_office_slipped_in_is_caught() {
     );
     caught(
         &path,
-        &["receipt 1402-000020: it is a receipt of office 99-9999, in the ledger of office 37-1234"],
+        &[
+            "receipt 1402-000020: it is a receipt of office 99-9999, in the ledger of office 37-1234",
+        ],
     );
 }
 

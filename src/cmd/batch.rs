@@ -100,7 +100,7 @@ pub struct Spec {
     /// The office whose ledger records the run; receipt files carry it in their name.
     pub office_code: String,
     pub format: DataFormat,
-    /// One PDF per receipt, named by its number.
+    /// One PDF per receipt, named by office code and number.
     pub out: Option<PathBuf>,
     /// All documents of the run in one PDF.
     pub combined: Option<PathBuf>,

@@ -372,7 +372,14 @@ fn pdf(r: &Report, office_name: Option<String>) -> Result<docs::ReportDoc> {
         heads: r
             .heads
             .iter()
-            .map(|h| (h.office_code.clone(), h.year, h.number.clone(), h.hash.clone()))
+            .map(|h| {
+                (
+                    h.office_code.clone(),
+                    h.year,
+                    h.number.clone(),
+                    h.hash.clone(),
+                )
+            })
             .collect(),
         offices: if r.offices.len() > 1 {
             r.offices

@@ -145,7 +145,10 @@ impl Ledger {
                 out.findings.push(Finding::new(
                     n,
                     "other_office",
-                    format!("it is a receipt of office {}, in the ledger of office {o}", f.office_code),
+                    format!(
+                        "it is a receipt of office {}, in the ledger of office {o}",
+                        f.office_code
+                    ),
                     format!("رسید دفتر {} در دفتر {} است", fa(f.office_code), fa(o)),
                 ));
             }
