@@ -132,7 +132,10 @@ fn the_way_through_the_office() {
                 && mobile.starts_with("09")
                 && mobile.bytes().all(|b| b.is_ascii_digit())
         );
-        assert!(row[1].chars().count() <= 140, "{}", &row[1]);
+        let units = row[1].encode_utf16().count();
+        assert!(units <= 134, "{}", &row[1]);
+        let parts = if units <= 70 { 1 } else { units.div_ceil(67) };
+        assert_eq!(row[2].parse::<usize>().unwrap(), parts, "{row:?}");
         assert!(row[1].contains("پنجشنبه ۱۴۰۲/۱۱/۲۶"), "{}", &row[1]);
     }
 

@@ -387,3 +387,49 @@ fn a_long_report_pages_with_numbers() {
         "the last day is in the daily table"
     );
 }
+
+#[test]
+fn an_sms_keeps_the_facts_and_shortens_a_long_name() {
+    use pishkhan::docs::{SMS_LIMIT, sms_text};
+    let units = |s: &str| s.encode_utf16().count();
+    let office = "دفتر پیشخوان خدمات دولت ۱۲۳۴ قم";
+    let facts = [
+        "پنجشنبه ۱۴۰۲/۱۱/۲۶",
+        "ساعت ۰۸:۳۰",
+        "مرکز شماره ۱ قم",
+        office,
+    ];
+    // Short, long (80 characters) and very long names.
+    for first in [
+        "زهرا",
+        "سیده فاطمه‌زهرا السادات میرحسینی‌طباطبایی‌زاده اصفهانی",
+        &"ب".repeat(300),
+    ] {
+        let mut r = receipt(Stage::Card, "1402/11/24", Stage::Card, first);
+        r.applicant.last_name = "میرحسینی‌طباطبایی‌زاده‌های قمی اصل".into();
+        let sms = sms_text(&r);
+        assert!(units(&sms.text) <= SMS_LIMIT, "{}", sms.text);
+        assert!(sms.parts <= 2, "{sms:?}");
+        assert_eq!(
+            sms.parts,
+            if units(&sms.text) <= 70 {
+                1
+            } else {
+                units(&sms.text).div_ceil(67)
+            }
+        );
+        for f in facts {
+            assert!(sms.text.contains(f), "{f} in {}", sms.text);
+        }
+    }
+    // A short name stays whole.
+    let r = receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا");
+    assert!(sms_text(&r).text.starts_with(
+        "زهرا احمدی‌نژاد عزیز، آزمون کتبی شما پنجشنبه ۱۴۰۲/۱۱/۲۶ ساعت ۰۸:۳۰ در مرکز شماره ۱ قم"
+    ));
+    // Absurdly long venue and office: still two parts, the date and time kept.
+    let mut r = receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا");
+    r.exam.venue = Some("مرکز ".repeat(40));
+    let sms = sms_text(&r);
+    assert!(sms.parts <= 2 && sms.text.contains("ساعت ۰۸:۳۰"), "{sms:?}");
+}

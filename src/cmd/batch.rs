@@ -200,7 +200,7 @@ struct Pending {
     entries: Vec<Entry>,
     /// Temporary and final names of the group's PDFs.
     pdfs: Vec<(PathBuf, PathBuf)>,
-    sms: Vec<(String, String)>,
+    sms: Vec<(String, docs::Sms)>,
 }
 
 impl Writer {
@@ -720,14 +720,17 @@ struct Sms {
 impl Sms {
     fn new(path: PathBuf) -> Sms {
         Sms {
-            file: Appended::new(path.clone(), &csv_line(["mobile", "message"])),
+            file: Appended::new(path.clone(), &csv_line(["mobile", "message", "parts"])),
             path,
         }
     }
 
-    fn push(&mut self, mobile: &str, text: &str) {
-        self.file
-            .append(&csv_line([safe_cell(mobile), safe_cell(text)]));
+    fn push(&mut self, mobile: &str, sms: &docs::Sms) {
+        self.file.append(&csv_line([
+            safe_cell(mobile),
+            safe_cell(&sms.text),
+            sms.parts.to_string(),
+        ]));
     }
 
     fn finish(self) -> Result<(), String> {

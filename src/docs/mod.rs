@@ -15,7 +15,7 @@ use crate::desk::charge::Receipt;
 use crate::typeset::{Align, Area, Color, Dir, Document, Page, PageSize, Style};
 
 pub use report::{ReportDoc, ReportLine, Split, render_report};
-pub use sms::{SMS_LIMIT, sms_text};
+pub use sms::{SMS_LIMIT, Sms, sms_text};
 
 /// The exam-date slip, handed over with the applicant's confirmation; it charges
 /// service line 5, whose receipt data it carries.
