@@ -191,6 +191,28 @@ fn certificate_receipt_text() {
         ],
     );
     assert!(!text.contains("دریافت نمی‌شود"));
+    // The letter's service numbers 6 and 7; TVTO's fee unnumbered.
+    let numbered = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert!(numbered("۱۵٬۰۰۰").contains(&"۶".to_string()), "{text}");
+    assert!(numbered("۵٬۵۱۷").contains(&"۷".to_string()), "{text}");
+    // One digit alone on the line: the quantity, and no row number beside it.
+    let digits = |tokens: Vec<String>| {
+        tokens
+            .iter()
+            .filter(|t| t.chars().count() == 1 && t.chars().all(|c| ('۰'..='۹').contains(&c)))
+            .count()
+    };
+    assert_eq!(digits(numbered("۵٬۵۱۷")), 2, "row 7 and quantity 1");
+    assert_eq!(
+        digits(numbered("هزینه صدور گواهینامه")),
+        1,
+        "quantity 1 only"
+    );
 }
 
 #[test]

@@ -179,9 +179,16 @@ fn lines_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
     header.push(Cell::new(format!("مبلغ ({u})"), head, Align::Center));
     t.shaded_row(header, Color::LIGHT);
 
-    let line_row = |t: &mut Table, n: usize, l: &crate::core::tariff::QuoteLine| {
+    // Office lines carry the letter's service number (1–4, 5, 6–7), whatever the
+    // step; TVTO's money has rows of its own, unnumbered, so that its fee is never
+    // read as one of the letter's services.
+    let line_row = |t: &mut Table, l: &crate::core::tariff::QuoteLine| {
         let mut cells = vec![
-            Cell::new(fa(&n.to_string()), body, Align::Center),
+            Cell::new(
+                l.row.map(|n| fa(&n.to_string())).unwrap_or_default(),
+                body,
+                Align::Center,
+            ),
             Cell::new(
                 if narrow && l.quantity > 1 {
                     format!("{} (× {})", l.name_fa, fa(&l.quantity.to_string()))
@@ -210,10 +217,8 @@ fn lines_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
         }
     };
 
-    let mut n = 0;
     for l in r.lines.iter().filter(|l| l.kind == Kind::Office) {
-        n += 1;
-        line_row(&mut t, n, l);
+        line_row(&mut t, l);
     }
     total_row(&mut t, "جمع سهم دفتر پیشخوان", r.office_total, strong, None);
     let tvto: Vec<_> = r.lines.iter().filter(|l| l.kind == Kind::Tvto).collect();
@@ -230,8 +235,7 @@ fn lines_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
             Color::LIGHT,
         );
         for l in tvto {
-            n += 1;
-            line_row(&mut t, n, l);
+            line_row(&mut t, l);
         }
         total_row(&mut t, "جمع وجوه سازمان", r.tvto_total, strong, None);
     }

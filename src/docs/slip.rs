@@ -103,7 +103,11 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
             &f,
             a.top,
             Style::regular(f.base),
-            &format!("هزینه خدمت: {}", l.name_fa),
+            // The letter's service number, as on every receipt.
+            &match l.row {
+                Some(n) => format!("هزینه خدمت ردیف {}: {}", fa(&n.to_string()), l.name_fa),
+                None => format!("هزینه خدمت: {}", l.name_fa),
+            },
             &format!("{} {}", l.amount.grouped_fa(r.unit), r.unit.name_fa()),
         );
     }
