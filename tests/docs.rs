@@ -455,3 +455,39 @@ fn an_sms_keeps_the_facts_and_shortens_a_long_name() {
     let sms = sms_text(&r);
     assert!(sms.parts <= 2 && sms.text.contains("ساعت ۰۸:۳۰"), "{sms:?}");
 }
+
+#[test]
+fn pdfs_say_their_language_direction_and_date() {
+    for size in [PageSize::A5, PageSize::Roll80] {
+        let (_d, path, _text) = text_of(&render(&[Doc::Receipt(registration())], size));
+        let path = path.to_str().unwrap();
+        let catalog = run("qpdf", &["--show-object=1", path]);
+        for part in [
+            "/Lang (fa-IR)",
+            "/Direction /R2L",
+            "/DisplayDocTitle true",
+            "/Metadata",
+        ] {
+            assert!(catalog.contains(part), "{part}: {catalog}");
+        }
+        assert_eq!(
+            catalog.contains("/PrintScaling /None"),
+            size == PageSize::Roll80,
+            "only a roll asks not to be scaled: {catalog}"
+        );
+        // 1402/10/26 10:42 in Iran is 2024-01-16 07:12 UTC: the receipt's own time.
+        let info = run("pdfinfo", &["-isodates", path]);
+        assert!(
+            info.contains("2024-01-16T07:12:00Z") || info.contains("2024-01-16T10:42:00+03:30"),
+            "{info}"
+        );
+        let xmp = run("pdfinfo", &["-meta", path]);
+        for part in [
+            "<xmp:CreateDate>2024-01-16T10:42:00+03:30</xmp:CreateDate>",
+            "<rdf:li>fa-IR</rdf:li>",
+            "رسید ثبت نام آزمون مهارتی 1402-000123",
+        ] {
+            assert!(xmp.contains(part), "{part}: {xmp}");
+        }
+    }
+}

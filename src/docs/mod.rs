@@ -71,13 +71,28 @@ pub struct Combined {
 
 impl Combined {
     pub fn new(title: &str, size: PageSize) -> Combined {
-        Combined {
-            pdf: Document::new(title),
-            size,
+        let mut pdf = Document::new(title);
+        if size == PageSize::Roll80 {
+            pdf.print_actual_size();
         }
+        Combined { pdf, size }
     }
 
     pub fn push(&mut self, doc: &Doc) {
+        if self.pdf.page_count() == 0 {
+            // The document was made when its first receipt was.
+            let r = match doc {
+                Doc::Receipt(r) => r,
+                Doc::Slip(s) => &s.receipt,
+            };
+            let (y, mo, d) = r.date.to_iso();
+            let (h, mi) = r
+                .time
+                .split_once(':')
+                .and_then(|(h, m)| Some((h.parse().ok()?, m.parse().ok()?)))
+                .unwrap_or((0, 0));
+            self.pdf.created(y as u16, mo.into(), d.into(), h, mi);
+        }
         let mut page = Page::new(self.size);
         match doc {
             Doc::Receipt(r) => receipt::draw(&mut page, r),

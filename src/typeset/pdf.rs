@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::types::{CidFontType, Direction, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use super::font::FontId;
 use super::layout::Style;
@@ -303,6 +303,12 @@ pub struct Document {
     pages: Vec<WrittenPage>,
     used: Used,
     hash: DefaultHasher,
+    /// When the document was made, in Iran time (UTC+03:30): year, month, day, hour,
+    /// minute, Gregorian. From the document's own content (a receipt's date and
+    /// time), never the clock, so that the bytes stay the same.
+    created: Option<[u16; 5]>,
+    /// Ask viewers to print at actual size: a thermal roll must not be scaled.
+    actual_size: bool,
 }
 
 struct WrittenPage {
@@ -320,7 +326,19 @@ impl Document {
             pages: Vec::new(),
             used: Default::default(),
             hash,
+            created: None,
+            actual_size: false,
         }
+    }
+
+    /// The date and time the document states it was made (Iran time, Gregorian).
+    pub fn created(&mut self, year: u16, month: u16, day: u16, hour: u16, minute: u16) {
+        self.created = Some([year, month, day, hour, minute]);
+    }
+
+    /// Viewers are asked to print at actual size (`/PrintScaling /None`).
+    pub fn print_actual_size(&mut self) {
+        self.actual_size = true;
     }
 
     pub fn push(&mut self, mut page: Page) {
@@ -403,10 +421,37 @@ impl Document {
         pdf.pages(tree_id)
             .kids(page_ids.iter().copied())
             .count(page_ids.len() as i32);
-        pdf.catalog(catalog_id).pages(tree_id);
-        pdf.document_info(info_id)
-            .title(TextStr(&self.title))
-            .producer(TextStr(concat!("pishkhan ", env!("CARGO_PKG_VERSION"))));
+        let xmp_id = next();
+        let xmp = xmp(&self.title, self.created);
+        pdf.metadata(xmp_id, xmp.as_bytes());
+        let mut catalog = pdf.catalog(catalog_id);
+        catalog.pages(tree_id);
+        // Persian documents: a reader reads the language, a viewer lays out
+        // spreads right to left and shows the title.
+        catalog.lang(TextStr("fa-IR"));
+        catalog.metadata(xmp_id);
+        let mut prefs = catalog.viewer_preferences();
+        prefs.direction(Direction::R2L).display_doc_title(true);
+        if self.actual_size {
+            prefs.pair(Name(b"PrintScaling"), Name(b"None"));
+        }
+        prefs.finish();
+        catalog.finish();
+        let mut info = pdf.document_info(info_id);
+        info.title(TextStr(&self.title)).producer(TextStr(PRODUCER));
+        if let Some([y, mo, d, h, mi]) = self.created {
+            info.creation_date(
+                Date::new(y)
+                    .month(mo as u8)
+                    .day(d as u8)
+                    .hour(h as u8)
+                    .minute(mi as u8)
+                    .second(0)
+                    .utc_offset_hour(3)
+                    .utc_offset_minute(30),
+            );
+        }
+        info.finish();
 
         let mut h = self.hash;
         for used in &self.used {
@@ -419,6 +464,41 @@ impl Document {
         pdf.set_file_id((id.clone(), id));
         pdf.finish()
     }
+}
+
+const PRODUCER: &str = concat!("pishkhan ", env!("CARGO_PKG_VERSION"));
+
+/// The document's XMP metadata: title, language, producer and, when known, the date
+/// it was made.
+fn xmp(title: &str, created: Option<[u16; 5]>) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let date = created
+        .map(|[y, mo, d, h, mi]| {
+            let at = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00+03:30");
+            format!("<xmp:CreateDate>{at}</xmp:CreateDate><xmp:ModifyDate>{at}</xmp:ModifyDate><xmp:MetadataDate>{at}</xmp:MetadataDate>")
+        })
+        .unwrap_or_default();
+    format!(
+        concat!(
+            "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>",
+            "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">",
+            "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" ",
+            "xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">",
+            "<dc:format>application/pdf</dc:format>",
+            "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{title}</rdf:li></rdf:Alt></dc:title>",
+            "<dc:language><rdf:Bag><rdf:li>fa-IR</rdf:li></rdf:Bag></dc:language>",
+            "{date}<xmp:CreatorTool>{producer}</xmp:CreatorTool><pdf:Producer>{producer}</pdf:Producer>",
+            "</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"r\"?>"
+        ),
+        title = esc(title),
+        date = date,
+        producer = PRODUCER,
+    )
 }
 
 /// The streams of an embedded font that depend only on the glyphs it holds and their
