@@ -491,3 +491,34 @@ fn pdfs_say_their_language_direction_and_date() {
         }
     }
 }
+
+#[test]
+fn a_second_reader_finds_text_for_every_glyph() {
+    // pdfminer.six prints `(cid:N)` for a glyph the ToUnicode map leaves out: marks
+    // such as the tanween of «لطفاً» once were.
+    let dir = tempfile::tempdir().unwrap();
+    for size in [PageSize::A4, PageSize::A5, PageSize::Roll80] {
+        for (name, doc) in [
+            ("receipt", Doc::Receipt(registration())),
+            (
+                "slip",
+                Doc::of(receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا")),
+            ),
+            (
+                "certificate",
+                Doc::Receipt(receipt(
+                    Stage::Certificate,
+                    "1403/01/20",
+                    Stage::Certificate,
+                    "زهرا",
+                )),
+            ),
+        ] {
+            let path = dir.path().join(format!("{name}-{size:?}.pdf"));
+            std::fs::write(&path, render(&[doc], size)).unwrap();
+            let text = run("pdf2txt.py", &[path.to_str().unwrap()]);
+            assert!(!text.contains("(cid:"), "{name} {size:?}: {text}");
+            assert!(!text.trim().is_empty());
+        }
+    }
+}

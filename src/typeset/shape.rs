@@ -163,14 +163,39 @@ fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
             text: info.cluster..end_of(info.cluster),
         })
         .collect();
-    // The first glyph of a cluster in logical order carries its text.
+    // The first glyph of a cluster in logical order carries its text; but when a
+    // cluster has a glyph for each of its characters (a letter and its marks, as in
+    // «لطفاً»), each glyph carries its own, so that a mark maps to itself in the
+    // PDF's ToUnicode rather than to nothing.
     let logical: Vec<usize> = if rtl {
         (0..glyphs.len()).rev().collect()
     } else {
         (0..glyphs.len()).collect()
     };
+    let mut clusters: Vec<(u32, Vec<usize>)> = Vec::new();
+    for &i in &logical {
+        let start = glyphs[i].text.start;
+        match clusters.iter_mut().find(|(s, _)| *s == start) {
+            Some((_, members)) => members.push(i),
+            None => clusters.push((start, vec![i])),
+        }
+    }
+    let mut own = vec![false; glyphs.len()];
+    for (_, members) in clusters.iter().filter(|(_, m)| m.len() > 1) {
+        let range = glyphs[members[0]].text.clone();
+        let chars: Vec<(usize, char)> = text[range.start as usize..range.end as usize]
+            .char_indices()
+            .collect();
+        if chars.len() == members.len() {
+            for (&i, &(at, c)) in members.iter().zip(&chars) {
+                let from = range.start + at as u32;
+                glyphs[i].text = from..from + c.len_utf8() as u32;
+                own[i] = true;
+            }
+        }
+    }
     for i in logical {
-        if !seen.insert(glyphs[i].text.start) {
+        if !own[i] && !seen.insert(glyphs[i].text.start) {
             glyphs[i].text = glyphs[i].text.start..glyphs[i].text.start;
         }
     }
