@@ -92,6 +92,7 @@ fn main() {
         (PageSize::A5, "a5"),
         (PageSize::A4, "a4"),
         (PageSize::Roll80, "roll80"),
+        (PageSize::Roll58, "roll58"),
     ] {
         for (doc, kind) in [
             (Doc::Receipt(registration.clone()), "receipt"),

@@ -164,6 +164,7 @@ pub enum Paper {
     A5,
     A4,
     Roll80,
+    Roll58,
 }
 
 impl Paper {
@@ -172,6 +173,7 @@ impl Paper {
             Paper::A5 => crate::typeset::PageSize::A5,
             Paper::A4 => crate::typeset::PageSize::A4,
             Paper::Roll80 => crate::typeset::PageSize::Roll80,
+            Paper::Roll58 => crate::typeset::PageSize::Roll58,
         }
     }
 }
@@ -187,7 +189,7 @@ pub struct BatchArgs {
     #[arg(long, value_name = "FILE")]
     pub combined: Option<PathBuf>,
 
-    /// Paper for documents: A5, A4 or an 80 mm thermal roll
+    /// Paper for documents: A5, A4, or an 80 mm or 58 mm thermal roll (printed in 72 or 48 mm, black only)
     #[arg(long, value_enum, default_value = "a5", env = "PISHKHAN_PAPER")]
     pub paper: Paper,
 

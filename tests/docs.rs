@@ -13,7 +13,12 @@ use pishkhan::desk::{Applicant, Exam, Receipt};
 use pishkhan::docs::{Doc, Slip, render};
 use pishkhan::typeset::PageSize;
 
-const SIZES: [PageSize; 3] = [PageSize::A5, PageSize::A4, PageSize::Roll80];
+const SIZES: [PageSize; 4] = [
+    PageSize::A5,
+    PageSize::A4,
+    PageSize::Roll80,
+    PageSize::Roll58,
+];
 
 fn receipt(kind: Stage, date: &str, stage: Stage, first_name: &str) -> Receipt {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -95,9 +100,25 @@ fn text_of(pdf: &[u8]) -> (tempfile::TempDir, std::path::PathBuf, String) {
     (dir, path, text)
 }
 
+/// Each part is in the text, where a line break may stand for a space (a narrow roll
+/// wraps what a sheet keeps on one line).
 fn assert_contains(text: &str, parts: &[&str]) {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for p in parts {
-        assert!(text.contains(p), "{p:?} missing from:\n{text}");
+        assert!(flat.contains(p), "{p:?} missing from:\n{text}");
+    }
+}
+
+/// As [`assert_contains`], but on a 58 mm roll, where a table cell wraps over lines
+/// that pdftotext interleaves with the cells beside it, each word of a part alone.
+fn assert_contains_on(size: PageSize, text: &str, parts: &[&str]) {
+    if size != PageSize::Roll58 {
+        return assert_contains(text, parts);
+    }
+    for p in parts {
+        for w in p.split_whitespace() {
+            assert!(text.contains(w), "{w:?} of {p:?} missing from:\n{text}");
+        }
     }
 }
 
@@ -105,7 +126,8 @@ fn assert_contains(text: &str, parts: &[&str]) {
 fn registration_receipt_text() {
     for size in SIZES {
         let (_d, _p, text) = text_of(&render(&[Doc::Receipt(registration())], size));
-        assert_contains(
+        assert_contains_on(
+            size,
             &text,
             &[
                 "رسید ثبت نام آزمون مهارتی",
@@ -519,6 +541,135 @@ fn a_second_reader_finds_text_for_every_glyph() {
             let text = run("pdf2txt.py", &[path.to_str().unwrap()]);
             assert!(!text.contains("(cid:"), "{name} {size:?}: {text}");
             assert!(!text.trim().is_empty());
+        }
+    }
+}
+
+/// The operators of every page's content stream, each with the numbers before it.
+fn operators(pdf: &Path) -> Vec<(String, Vec<f32>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    run(
+        "qpdf",
+        &[
+            "--qdf",
+            "--object-streams=disable",
+            pdf.to_str().unwrap(),
+            plain.to_str().unwrap(),
+        ],
+    );
+    let bytes = std::fs::read(&plain).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    // qpdf's QDF form marks each page's content stream.
+    let contents: String = text
+        .split("%% Contents for page")
+        .skip(1)
+        .map(|part| {
+            let start = part.find("stream").unwrap() + "stream".len();
+            let end = part[start..].find("endstream").unwrap();
+            part[start..start + end].to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!contents.is_empty());
+    let mut out = Vec::new();
+    let mut operands = Vec::new();
+    for token in contents.split_ascii_whitespace() {
+        match token.parse::<f32>() {
+            Ok(n) => operands.push(n),
+            Err(_) => {
+                if token.chars().all(|c| c.is_ascii_alphabetic() || c == '*') {
+                    out.push((token.to_string(), std::mem::take(&mut operands)));
+                } else {
+                    operands.clear();
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn thermal_rolls_print_black_large_and_inside_the_printable_width() {
+    let mm = 72.0 / 25.4;
+    let long = "سیده فاطمه‌زهرا السادات میرحسینی‌طباطبایی‌زاده اصفهانی نژاد قمی";
+    for (size, paper, printable) in [
+        (PageSize::Roll80, 80.0 * mm, 72.0 * mm),
+        (PageSize::Roll58, 58.0 * mm, 48.0 * mm),
+    ] {
+        let (left, right) = ((paper - printable) / 2.0, (paper + printable) / 2.0);
+        for (name, doc) in [
+            (
+                "receipt",
+                Doc::Receipt(receipt(
+                    Stage::Registration,
+                    "1402/10/26",
+                    Stage::Registration,
+                    long,
+                )),
+            ),
+            (
+                "slip",
+                Doc::of(receipt(Stage::Card, "1402/11/24", Stage::Card, long)),
+            ),
+            (
+                "certificate",
+                Doc::Receipt(receipt(
+                    Stage::Certificate,
+                    "1403/01/20",
+                    Stage::Certificate,
+                    long,
+                )),
+            ),
+        ] {
+            let what = format!("{name} on {size:?}");
+            let (_d, path, _text) = text_of(&render(&[doc], size));
+            let ops = operators(&path);
+            for (op, args) in &ops {
+                match op.as_str() {
+                    "rg" | "RG" if args.len() >= 3 => assert!(
+                        args[args.len() - 3..].iter().all(|c| *c == 0.0),
+                        "{what}: grey {op} {args:?}"
+                    ),
+                    "Tf" => assert!(*args.last().unwrap() >= 7.5, "{what}: text at {args:?} pt"),
+                    "f" | "F" | "B" | "b" | "f*" | "B*" => panic!("{what}: a fill ({op})"),
+                    "re" if args.len() >= 4 => {
+                        let [x, _, w, _] = args[args.len() - 4..] else {
+                            unreachable!()
+                        };
+                        assert!(
+                            x >= left && x + w <= right,
+                            "{what}: box {args:?} outside {left}–{right}"
+                        );
+                    }
+                    "m" | "l" if args.len() >= 2 => {
+                        let x = args[args.len() - 2];
+                        assert!(
+                            x >= left && x <= right,
+                            "{what}: rule at x={x} outside {left}–{right}"
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            assert!(ops.iter().any(|(op, _)| op == "Tf"), "{what}: no text?");
+            // Every word inside the printable width, as a reader finds it.
+            let bbox = run("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+            let mut words = 0;
+            for line in bbox.lines().filter(|l| l.trim_start().starts_with("<word")) {
+                let attr = |k: &str| -> f32 {
+                    let i = line.find(&format!("{k}=\"")).unwrap() + k.len() + 2;
+                    line[i..].split('"').next().unwrap().parse().unwrap()
+                };
+                assert!(
+                    attr("xMin") >= left - 0.01 && attr("xMax") <= right + 0.01,
+                    "{what}: {line}"
+                );
+                words += 1;
+            }
+            assert!(words > 50, "{what}: {words} words");
+            let catalog = run("qpdf", &["--show-object=1", path.to_str().unwrap()]);
+            assert!(catalog.contains("/PrintScaling /None"), "{what}: {catalog}");
         }
     }
 }

@@ -72,7 +72,7 @@ pub struct Combined {
 impl Combined {
     pub fn new(title: &str, size: PageSize) -> Combined {
         let mut pdf = Document::new(title);
-        if size == PageSize::Roll80 {
+        if size.is_roll() {
             pdf.print_actual_size();
         }
         Combined { pdf, size }
@@ -135,8 +135,10 @@ impl Frame {
                 base: 8.5,
                 narrow: false,
             },
-            PageSize::Roll80 => Frame {
-                margin: 10.0,
+            // Inside the printable width, with half a millimetre to spare on each
+            // side; text no smaller than a thermal head prints (see `Page::ink`).
+            PageSize::Roll80 | PageSize::Roll58 => Frame {
+                margin: (size.width() - size.printable_width()) / 2.0 + 0.5 * 72.0 / 25.4,
                 base: 7.5,
                 narrow: true,
             },
@@ -171,7 +173,7 @@ pub(crate) fn header(page: &mut Page, f: &Frame, top: f32, title: &str, office: 
     let width = f.width(page);
     let area = |y| Area::new(f.margin, y, width);
     let a = area(y);
-    y += page.text(a, Style::bold(f.base * 1.7), Align::Center, Dir::Rtl, title);
+    y += page.paragraph(a, Style::bold(f.base * 1.7), Align::Center, Dir::Rtl, title);
     let name = office.name.as_deref().unwrap_or("دفتر پیشخوان خدمات دولت");
     let a = area(y);
     y += page.paragraph(a, Style::bold(f.base * 1.2), Align::Center, Dir::Rtl, name);
@@ -233,10 +235,10 @@ pub(crate) fn pair_line(
 ) -> f32 {
     let a = f.area(page, y);
     if f.narrow {
-        // Too narrow for two: one under the other.
-        let h = page.text(a, style, Align::Right, Dir::Rtl, right);
+        // Too narrow for two: one under the other, each wrapped to the width.
+        let h = page.paragraph(a, style, Align::Right, Dir::Rtl, right);
         let a = f.area(page, y + h);
-        return h + page.text(a, style, Align::Right, Dir::Rtl, left);
+        return h + page.paragraph(a, style, Align::Right, Dir::Rtl, left);
     }
     page.text(a, style, Align::Right, Dir::Rtl, right);
     page.text(a, style, Align::Left, Dir::Rtl, left)

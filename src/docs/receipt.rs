@@ -160,14 +160,19 @@ fn lines_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
     let money = |m: Money| m.grouped_fa(r.unit);
     let narrow = f.narrow;
     // Columns: row, service, (quantity, unit price,) amount.
-    let widths = if narrow {
+    // On a 58 mm roll (under 150 pt across) the row column needs a larger share and
+    // the cells less padding, or «ردیف» breaks into letters.
+    let tight = w < 150.0;
+    let widths = if tight {
+        vec![w * 0.17, w * 0.53, w * 0.30]
+    } else if narrow {
         vec![w * 0.12, w * 0.58, w * 0.30]
     } else {
         vec![w * 0.07, w * 0.50, w * 0.09, w * 0.17, w * 0.17]
     };
     let cols = widths.len();
     let mut t = Table::new(widths);
-    t.padding = f.base * 0.45;
+    t.padding = f.base * if tight { 0.3 } else { 0.45 };
     let mut header = vec![
         Cell::new("ردیف", head, Align::Center),
         Cell::new("شرح خدمت", head, Align::Center),

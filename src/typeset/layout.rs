@@ -91,6 +91,7 @@ impl Page {
 
     /// One line of text in `area`, not wrapped. Returns the height used.
     pub fn text(&mut self, area: Area, style: Style, align: Align, dir: Dir, text: &str) -> f32 {
+        let style = self.ink(style);
         let line = shape_line(style.font, text, dir);
         self.place(&line, area.x, area.w, area.top, style, align);
         style.line_height()
@@ -105,6 +106,7 @@ impl Page {
         dir: Dir,
         text: &str,
     ) -> f32 {
+        let style = self.ink(style);
         let lines = wrap(style.font, style.size, text, area.w, dir);
         for (i, line) in lines.iter().enumerate() {
             let top = area.top + i as f32 * style.line_height();
@@ -130,19 +132,14 @@ impl Page {
                     Dir::Rtl => x - offset - w,
                     Dir::Ltr => x + offset,
                 };
-                let lines = wrap(
-                    cell.style.font,
-                    cell.style.size,
-                    &cell.text,
-                    w - 2.0 * pad,
-                    cell.dir,
-                );
-                let h = lines.len() as f32 * cell.style.line_height();
-                cells.push((left, w, lines, cell, h));
+                let style = self.ink(cell.style);
+                let lines = wrap(style.font, style.size, &cell.text, w - 2.0 * pad, cell.dir);
+                let h = lines.len() as f32 * style.line_height();
+                cells.push((left, w, lines, cell, style, h));
                 col += span;
             }
-            let row_h = cells.iter().map(|c| c.4).fold(0.0, f32::max) + 2.0 * pad;
-            for (left, w, lines, cell, h) in &cells {
+            let row_h = cells.iter().map(|c| c.5).fold(0.0, f32::max) + 2.0 * pad;
+            for (left, w, lines, cell, style, h) in &cells {
                 if let Some(fill) = row.fill {
                     self.rect(*left, y, *w, row_h, Some(fill), None);
                 }
@@ -157,10 +154,10 @@ impl Page {
                         left + pad,
                         w - 2.0 * pad,
                         line_top,
-                        cell.style,
+                        *style,
                         cell.align,
                     );
-                    line_top += cell.style.line_height();
+                    line_top += style.line_height();
                 }
             }
             y += row_h;

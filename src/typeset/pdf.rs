@@ -22,8 +22,10 @@ use super::shape::Line;
 pub enum PageSize {
     A5,
     A4,
-    /// 80 mm thermal roll: fixed width, height grows with the content.
+    /// 80 mm thermal roll (72 mm printable): fixed width, height grows with the content.
     Roll80,
+    /// 58 mm thermal roll (48 mm printable).
+    Roll58,
 }
 
 const MM: f32 = 72.0 / 25.4;
@@ -34,7 +36,22 @@ impl PageSize {
             PageSize::A5 => 148.0 * MM,
             PageSize::A4 => 210.0 * MM,
             PageSize::Roll80 => 80.0 * MM,
+            PageSize::Roll58 => 58.0 * MM,
         }
+    }
+
+    /// What a printer can print across: the paper less the head's margins.
+    pub fn printable_width(self) -> f32 {
+        match self {
+            PageSize::Roll80 => 72.0 * MM,
+            PageSize::Roll58 => 48.0 * MM,
+            _ => self.width() - 10.0 * MM,
+        }
+    }
+
+    /// A thermal roll: printed by a head of black dots, no grey, no fills.
+    pub fn is_roll(self) -> bool {
+        self.height().is_none()
     }
 
     /// The fixed height, or `None` for a roll.
@@ -42,7 +59,7 @@ impl PageSize {
         match self {
             PageSize::A5 => Some(210.0 * MM),
             PageSize::A4 => Some(297.0 * MM),
-            PageSize::Roll80 => None,
+            PageSize::Roll80 | PageSize::Roll58 => None,
         }
     }
 }
@@ -169,6 +186,23 @@ impl Page {
         self.height
     }
 
+    /// The smallest text a thermal head prints legibly.
+    pub const THERMAL_MIN_SIZE: f32 = 7.5;
+
+    /// `style` as this page can print it: on a thermal roll, black and at least
+    /// [`Page::THERMAL_MIN_SIZE`] (grey and small text break into dots there).
+    pub fn ink(&self, style: Style) -> Style {
+        if self.size.is_roll() {
+            Style {
+                size: style.size.max(Self::THERMAL_MIN_SIZE),
+                color: Color::BLACK,
+                ..style
+            }
+        } else {
+            style
+        }
+    }
+
     /// Sets the height of a roll page (ignored on cut sheets).
     pub fn set_roll_height(&mut self, h: f32) {
         if self.size.height().is_none() {
@@ -236,6 +270,15 @@ impl Page {
         fill: Option<Color>,
         stroke: Option<(f32, Color)>,
     ) {
+        // A thermal head has no grey: no fills, black rules.
+        let (fill, stroke) = if self.size.is_roll() {
+            (None, stroke.map(|(w, _)| (w, Color::BLACK)))
+        } else {
+            (fill, stroke)
+        };
+        if fill.is_none() && stroke.is_none() {
+            return;
+        }
         self.ops.push(Op::Rect {
             x,
             y,
@@ -247,6 +290,11 @@ impl Page {
     }
 
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Color) {
+        let color = if self.size.is_roll() {
+            Color::BLACK
+        } else {
+            color
+        };
         self.ops.push(Op::Line {
             x1,
             y1,
