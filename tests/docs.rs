@@ -673,3 +673,53 @@ fn thermal_rolls_print_black_large_and_inside_the_printable_width() {
         }
     }
 }
+
+#[test]
+fn amounts_line_up_in_their_columns() {
+    for size in SIZES {
+        for doc in [
+            Doc::Receipt(registration()),
+            Doc::Receipt(receipt(
+                Stage::Certificate,
+                "1403/01/20",
+                Stage::Certificate,
+                "زهرا",
+            )),
+        ] {
+            let (_d, path, _text) = text_of(&render(&[doc], size));
+            let bbox = run("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+            // Grouped amounts (۱۰۸٬۴۷۹): their right edges.
+            let mut edges: Vec<f32> = bbox
+                .lines()
+                .filter(|l| l.trim_start().starts_with("<word"))
+                .filter_map(|l| {
+                    let word = l.split('>').nth(1)?.split('<').next()?;
+                    let amount = word.contains('٬')
+                        && word.chars().all(|c| c == '٬' || ('۰'..='۹').contains(&c));
+                    let i = l.find("xMax=\"")? + 6;
+                    amount.then(|| l[i..].split('"').next().unwrap().parse().unwrap())
+                })
+                .collect();
+            edges.sort_by(f32::total_cmp);
+            assert!(edges.len() >= 4, "{size:?}: {edges:?}");
+            // Columns: edges more than 3 pt apart. A receipt has two columns of
+            // amounts on a sheet (unit price, amount), one on a roll.
+            let mut columns: Vec<Vec<f32>> = Vec::new();
+            for e in edges {
+                match columns.last_mut() {
+                    Some(c) if e - c[0] <= 3.0 => c.push(e),
+                    _ => columns.push(vec![e]),
+                }
+            }
+            let expected = if size.is_roll() { 1 } else { 2 };
+            assert_eq!(columns.len(), expected, "{size:?}: {columns:?}");
+            for c in &columns {
+                let spread = c.last().unwrap() - c[0];
+                assert!(
+                    spread <= 0.5,
+                    "{size:?}: right edges {c:?} differ by {spread} pt"
+                );
+            }
+        }
+    }
+}

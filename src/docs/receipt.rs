@@ -205,16 +205,20 @@ fn lines_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
             ),
         ];
         if !narrow {
-            cells.push(Cell::new(fa(&l.quantity.to_string()), body, Align::Center));
-            cells.push(Cell::new(money(l.unit), body, Align::Left));
+            cells.push(Cell::new(
+                fa(&l.quantity.to_string()),
+                body.tabular(),
+                Align::Center,
+            ));
+            cells.push(Cell::new(money(l.unit), body.tabular(), Align::Right));
         }
-        cells.push(Cell::new(money(l.amount), body, Align::Left));
+        cells.push(Cell::new(money(l.amount), body.tabular(), Align::Right));
         t.row(cells);
     };
     let total_row = |t: &mut Table, label: &str, m: Money, style: Style, fill: Option<Color>| {
         let cells = vec![
             Cell::new(label, style, Align::Right).span(cols - 1),
-            Cell::new(money(m), style, Align::Left),
+            Cell::new(money(m), style.tabular(), Align::Right),
         ];
         match fill {
             Some(c) => t.shaded_row(cells, c),

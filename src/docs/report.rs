@@ -176,9 +176,9 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
                     Align::Right,
                 ),
                 Cell::new(l.schedule.clone(), body, Align::Center).ltr(),
-                Cell::new(toman(l.unit), body, Align::Left),
-                Cell::new(fa_grouped(l.count as i64), body, Align::Center),
-                Cell::new(toman(l.amount), body, Align::Left),
+                Cell::new(toman(l.unit), body.tabular(), Align::Right),
+                Cell::new(fa_grouped(l.count as i64), body.tabular(), Align::Center),
+                Cell::new(toman(l.amount), body.tabular(), Align::Right),
             ]
         })
         .collect();
@@ -192,7 +192,7 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
     ] {
         rows.push(vec![
             Cell::new(label, strong, Align::Right).span(5),
-            Cell::new(toman(v), strong, Align::Left),
+            Cell::new(toman(v), strong.tabular(), Align::Right),
         ]);
     }
     f.table(
@@ -225,9 +225,9 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
                     body,
                     Align::Right,
                 ),
-                Cell::new(toman(s.office), body, Align::Left),
-                Cell::new(toman(s.tvto), body, Align::Left),
-                Cell::new(toman(s.grand), body, Align::Left),
+                Cell::new(toman(s.office), body.tabular(), Align::Right),
+                Cell::new(toman(s.tvto), body.tabular(), Align::Right),
+                Cell::new(toman(s.grand), body.tabular(), Align::Right),
             ]
         })
         .collect();
@@ -248,9 +248,9 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
             .map(|(code, s)| {
                 vec![
                     Cell::new(to_persian_digits(code), body, Align::Center),
-                    Cell::new(toman(s.office), body, Align::Left),
-                    Cell::new(toman(s.tvto), body, Align::Left),
-                    Cell::new(toman(s.grand), body, Align::Left),
+                    Cell::new(toman(s.office), body.tabular(), Align::Right),
+                    Cell::new(toman(s.tvto), body.tabular(), Align::Right),
+                    Cell::new(toman(s.grand), body.tabular(), Align::Right),
                 ]
             })
             .collect();

@@ -3,7 +3,7 @@
 
 use super::font::FontId;
 use super::pdf::{Color, Page};
-use super::shape::{Dir, Line, shape_line, wrap};
+use super::shape::{Dir, Line, shape_line_as, wrap_as};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Style {
@@ -13,6 +13,8 @@ pub struct Style {
     /// Text that changes from one document to the next (a name, an ID, a date), as
     /// against the fixed text of a template (see [`Style::data`]).
     pub data: bool,
+    /// Tabular figures (see [`Style::tabular`]).
+    pub tabular: bool,
 }
 
 impl Style {
@@ -22,6 +24,7 @@ impl Style {
             size,
             color: Color::BLACK,
             data: false,
+            tabular: false,
         }
     }
 
@@ -31,6 +34,7 @@ impl Style {
             size,
             color: Color::BLACK,
             data: false,
+            tabular: false,
         }
     }
 
@@ -44,6 +48,15 @@ impl Style {
     /// document. It looks the same; it is a matter of speed.
     pub fn data(self) -> Style {
         Style { data: true, ..self }
+    }
+
+    /// Every digit as wide as the next (the font's `tnum`), for amounts, quantities
+    /// and dates in a column: right-aligned, their units line up.
+    pub fn tabular(self) -> Style {
+        Style {
+            tabular: true,
+            ..self
+        }
     }
 
     /// Distance between baselines.
@@ -92,7 +105,7 @@ impl Page {
     /// One line of text in `area`, not wrapped. Returns the height used.
     pub fn text(&mut self, area: Area, style: Style, align: Align, dir: Dir, text: &str) -> f32 {
         let style = self.ink(style);
-        let line = shape_line(style.font, text, dir);
+        let line = shape_line_as(style.font, text, dir, style.tabular);
         self.place(&line, area.x, area.w, area.top, style, align);
         style.line_height()
     }
@@ -107,7 +120,7 @@ impl Page {
         text: &str,
     ) -> f32 {
         let style = self.ink(style);
-        let lines = wrap(style.font, style.size, text, area.w, dir);
+        let lines = wrap_as(style.font, style.size, text, area.w, dir, style.tabular);
         for (i, line) in lines.iter().enumerate() {
             let top = area.top + i as f32 * style.line_height();
             self.place(line, area.x, area.w, top, style, align);
@@ -133,7 +146,14 @@ impl Page {
                     Dir::Ltr => x + offset,
                 };
                 let style = self.ink(cell.style);
-                let lines = wrap(style.font, style.size, &cell.text, w - 2.0 * pad, cell.dir);
+                let lines = wrap_as(
+                    style.font,
+                    style.size,
+                    &cell.text,
+                    w - 2.0 * pad,
+                    cell.dir,
+                    style.tabular,
+                );
                 let h = lines.len() as f32 * style.line_height();
                 cells.push((left, w, lines, cell, style, h));
                 col += span;

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::str::FromStr;
 
 use rustc_hash::FxHashMap;
-use rustybuzz::{Direction, Language, Script, ShapePlan, UnicodeBuffer};
+use rustybuzz::{Direction, Feature, Language, Script, ShapePlan, UnicodeBuffer};
 use unicode_bidi::{Level, ParagraphBidiInfo};
 
 use super::font::FontId;
@@ -62,9 +62,9 @@ impl Line {
     }
 }
 
-/// Shaped runs by face and direction, then text: looked up by `&str`, with no key
+/// Shaped runs by face, direction and figures (tabular or not), then text: looked up by `&str`, with no key
 /// to allocate, under a fast hash (the keys are our own text, not an attacker's).
-type Cache<T> = RefCell<[FxHashMap<Box<str>, Rc<T>>; 4]>;
+type Cache<T> = RefCell<[FxHashMap<Box<str>, Rc<T>>; 8]>;
 
 thread_local! {
     static CACHE: Cache<Run> = RefCell::new(Default::default());
@@ -90,15 +90,17 @@ fn remember<T>(cache: &'static std::thread::LocalKey<Cache<T>>, i: usize, text: 
 }
 
 thread_local! {
-    static PLANS: RefCell<HashMap<(FontId, bool, Script), Rc<ShapePlan>>> = RefCell::new(HashMap::new());
+    static PLANS: RefCell<HashMap<(FontId, bool, Script, bool), Rc<ShapePlan>>> = RefCell::new(HashMap::new());
 }
 
 /// The shaping plan for a face, direction and script (the language is Persian for
-/// right-to-left runs, none otherwise). Building one costs more than shaping a label.
-fn plan(font: FontId, rtl: bool, script: Script) -> Rc<ShapePlan> {
+/// right-to-left runs, none otherwise), with the font's tabular figures (`tnum`: every
+/// digit as wide as the next, so that amounts line up in a column) or not. Building
+/// one costs more than shaping a label.
+fn plan(font: FontId, rtl: bool, script: Script, tabular: bool) -> Rc<ShapePlan> {
     PLANS.with(|p| {
         p.borrow_mut()
-            .entry((font, rtl, script))
+            .entry((font, rtl, script, tabular))
             .or_insert_with(|| {
                 let (direction, language) = if rtl {
                     let fa = Language::from_str("fa").expect("valid language tag");
@@ -112,15 +114,28 @@ fn plan(font: FontId, rtl: bool, script: Script) -> Rc<ShapePlan> {
                     // The buffer reports no script (digits only) as UNKNOWN.
                     (script != rustybuzz::script::UNKNOWN).then_some(script),
                     language.as_ref(),
-                    &[],
+                    if tabular { &TNUM[..] } else { &[] },
                 ))
             })
             .clone()
     })
 }
 
-fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
-    let slot = font.index() * 2 + rtl as usize;
+/// The `tnum` feature over the whole run.
+const TNUM: [Feature; 1] = [Feature {
+    tag: rustybuzz::ttf_parser::Tag::from_bytes(b"tnum"),
+    value: 1,
+    start: 0,
+    end: u32::MAX,
+}];
+
+/// The cache slot of a face, direction and figures.
+fn slot_of(font: FontId, rtl: bool, tabular: bool) -> usize {
+    font.index() * 4 + rtl as usize * 2 + tabular as usize
+}
+
+fn shape_run(font: FontId, text: &str, rtl: bool, tabular: bool) -> Rc<Run> {
+    let slot = slot_of(font, rtl, tabular);
     if let Some(run) = cached(&CACHE, slot, text) {
         return run;
     }
@@ -139,7 +154,7 @@ fn shape_run(font: FontId, text: &str, rtl: bool) -> Rc<Run> {
     buf.set_flags(rustybuzz::BufferFlags::PRESERVE_DEFAULT_IGNORABLES);
     buf.guess_segment_properties();
     let face = &font.get().face;
-    let plan = plan(font, rtl, buf.script());
+    let plan = plan(font, rtl, buf.script(), tabular);
     let out = rustybuzz::shape_with_plan(face, &plan, buf);
     let infos = out.glyph_infos();
     let positions = out.glyph_positions();
@@ -216,11 +231,16 @@ thread_local! {
 
 /// Shapes one line (no line breaks inside) with base direction `dir`.
 pub fn shape_line(font: FontId, text: &str, dir: Dir) -> Rc<Line> {
-    let slot = font.index() * 2 + (dir == Dir::Rtl) as usize;
+    shape_line_as(font, text, dir, false)
+}
+
+/// [`shape_line`], with tabular figures when `tabular`.
+pub fn shape_line_as(font: FontId, text: &str, dir: Dir, tabular: bool) -> Rc<Line> {
+    let slot = slot_of(font, dir == Dir::Rtl, tabular);
     if let Some(line) = cached(&LINES, slot, text) {
         return line;
     }
-    let line = Rc::new(shape_uncached(font, text, dir));
+    let line = Rc::new(shape_uncached(font, text, dir, tabular));
     remember(&LINES, slot, text, &line);
     line
 }
@@ -237,9 +257,9 @@ fn single_rtl_run(text: &str) -> bool {
     }) && text.chars().any(|c| ('\u{0620}'..='\u{06FF}').contains(&c))
 }
 
-fn shape_uncached(font: FontId, text: &str, dir: Dir) -> Line {
+fn shape_uncached(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
     if dir == Dir::Rtl && single_rtl_run(text) {
-        let run = shape_run(font, text, true);
+        let run = shape_run(font, text, true, tabular);
         return Line {
             font,
             text: text.to_string(),
@@ -258,9 +278,9 @@ fn shape_uncached(font: FontId, text: &str, dir: Dir) -> Line {
         let part = &text[range];
         if part.chars().any(is_bidi_control) {
             let clean: String = part.chars().filter(|c| !is_bidi_control(*c)).collect();
-            shape_run(font, &clean, rtl)
+            shape_run(font, &clean, rtl, tabular)
         } else {
-            shape_run(font, part, rtl)
+            shape_run(font, part, rtl, tabular)
         }
     };
     let runs: Vec<Rc<Run>> = if !bidi.has_rtl() {
@@ -287,6 +307,29 @@ fn shape_uncached(font: FontId, text: &str, dir: Dir) -> Line {
 /// Width of `text` on one line, in points.
 pub fn measure(font: FontId, size: f32, text: &str, dir: Dir) -> f32 {
     shape_line(font, text, dir).width(size)
+}
+
+/// [`wrap`], with tabular figures when `tabular`.
+pub fn wrap_as(
+    font: FontId,
+    size: f32,
+    text: &str,
+    max_width: f32,
+    dir: Dir,
+    tabular: bool,
+) -> Vec<Rc<Line>> {
+    if !tabular {
+        return wrap(font, size, text, max_width, dir);
+    }
+    // Figures are short: one line unless the text has words to break at.
+    let one = shape_line_as(font, text, dir, true);
+    if one.width(size) <= max_width || !text.contains(' ') {
+        return vec![one];
+    }
+    wrap(font, size, text, max_width, dir)
+        .iter()
+        .map(|l| shape_line_as(font, &l.text, dir, true))
+        .collect()
 }
 
 /// Breaks `text` into lines no wider than `max_width` points: at spaces (never at a
