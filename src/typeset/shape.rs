@@ -89,8 +89,11 @@ fn remember<T>(cache: &'static std::thread::LocalKey<Cache<T>>, i: usize, text: 
     });
 }
 
+/// Face, right to left, script, tabular figures.
+type PlanKey = (FontId, bool, Script, bool);
+
 thread_local! {
-    static PLANS: RefCell<HashMap<(FontId, bool, Script, bool), Rc<ShapePlan>>> = RefCell::new(HashMap::new());
+    static PLANS: RefCell<HashMap<PlanKey, Rc<ShapePlan>>> = RefCell::new(HashMap::new());
 }
 
 /// The shaping plan for a face, direction and script (the language is Persian for
