@@ -393,6 +393,17 @@ fn a_long_report_pages_with_numbers() {
         )],
     };
     let (_d, path, text) = text_of(&render_report(&doc));
+    // Sixty days: a bar a week, each month named where it starts, a y-axis from 0.
+    for part in [
+        "نمودار درآمد هفتگی دفتر",
+        "دی ۱۴۰۲",
+        "بهمن ۱۴۰۲",
+        "۱۰/۸",
+        "۱۱/۲۶",
+    ] {
+        assert!(text.contains(part), "{part} in the chart: {text}");
+    }
+    assert!(!text.contains("نمودار درآمد روزانه"), "{text}");
     assert!(
         text.contains("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
         "the chain head, whole, for the guild: {text}"

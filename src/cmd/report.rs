@@ -43,7 +43,7 @@ each ledger is verified whole (hash chain, numbers without gaps, lines adding up
 each receipt's totals): any finding stops the report (exit 2, run `pishkhan audit`),
 as do a ledger given twice and two ledgers of one office. Each ledger's chain head is
 printed on stderr (and in the table and JSON): keep them. --format pdf writes an A4
-report (tables, a chart of daily office revenue, page numbers) to standard output,
+report (tables, a chart of office revenue by day or by week, page numbers) to standard output,
 which must not be a terminal.";
 
 #[derive(Debug, clap::Args)]

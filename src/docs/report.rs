@@ -317,31 +317,81 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
         return;
     }
     let (h, label_h) = (150.0, 14.0);
-    f.ensure(h + label_h + 30.0);
+    f.ensure(h + label_h + 44.0);
+    // A bar a day up to a month; over that, a bar a week (its first day's date
+    // under it), or 60 labels would run into one another.
+    let weekly = r.days.len() > 31;
+    let bars: Vec<(JalaliDate, Money)> = if weekly {
+        r.days
+            .chunks(7)
+            .map(|week| {
+                let sum = week
+                    .iter()
+                    .try_fold(Money::ZERO, |a, (_, s)| a.checked_add(s.office))
+                    .unwrap_or(Money::ZERO);
+                (week[0].0, sum)
+            })
+            .collect()
+    } else {
+        r.days.iter().map(|(d, s)| (*d, s.office)).collect()
+    };
     f.text(
         Style::bold(9.0),
         Align::Right,
-        "نمودار درآمد روزانه دفتر (تومان)",
+        if weekly {
+            "نمودار درآمد هفتگی دفتر (تومان)"
+        } else {
+            "نمودار درآمد روزانه دفتر (تومان)"
+        },
     );
-    let max = r
-        .days
-        .iter()
-        .map(|(_, s)| s.office)
-        .max()
-        .unwrap_or(Money::ZERO);
-    let w = f.width();
-    let slot = w / r.days.len() as f32;
-    let top = f.y;
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(Money::ZERO);
+    // The y-axis runs to a round figure: 1, 2 or 5 times a power of ten (toman).
+    let top_toman = {
+        let m = (max.rial() / 10).max(1);
+        let mut p = 1i64;
+        while p * 10 <= m {
+            p *= 10;
+        }
+        [1, 2, 5, 10]
+            .iter()
+            .map(|k| k * p)
+            .find(|v| *v >= m)
+            .unwrap_or(10 * p)
+    };
+    let axis_w = 46.0;
+    let w = f.width() - axis_w;
+    let slot = w / bars.len() as f32;
+    // Month names sit above the bars.
+    let top = f.y + 10.0;
     let base = top + h;
+    let right = MARGIN + w;
     let page = f.page();
-    page.line(MARGIN, base, MARGIN + w, base, 0.8, Color::BLACK);
     let small = Style::regular(6.5).color(Color::GRAY);
+    // The y-axis, on the right where time starts, with its scale.
+    page.line(right, top, right, base, 0.6, Color::BLACK);
+    for k in 0..=4 {
+        let y = base - h * k as f32 / 4.0;
+        let value = Money::from_toman(top_toman * k / 4).unwrap_or(Money::ZERO);
+        if k > 0 {
+            page.line(MARGIN, y, right, y, 0.3, Color::LIGHT);
+        }
+        page.line(right, y, right + 3.0, y, 0.6, Color::BLACK);
+        page.text(
+            Area::new(right + 5.0, y - 5.0, axis_w - 5.0),
+            small.tabular(),
+            Align::Left,
+            Dir::Rtl,
+            &toman(value),
+        );
+    }
+    page.line(MARGIN, base, right, base, 0.8, Color::BLACK);
     // Bar heights are drawing, not money: a float ratio is fine here.
-    let scale = max.rial().max(1) as f32;
-    for (i, (day, s)) in r.days.iter().enumerate() {
-        let x = MARGIN + w - (i as f32 + 1.0) * slot;
-        let bh = h * (s.office.rial() as f32 / scale);
-        if !s.office.is_zero() {
+    let scale = (top_toman * 10) as f32;
+    let mut month = None;
+    for (i, (first, value)) in bars.iter().enumerate() {
+        let x = right - (i as f32 + 1.0) * slot;
+        let bh = h * (value.rial() as f32 / scale);
+        if !value.is_zero() {
             page.rect(
                 x + slot * 0.15,
                 base - bh,
@@ -351,21 +401,36 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
                 None,
             );
         }
+        let label = if weekly {
+            format!("{}/{}", first.month(), first.day())
+        } else {
+            first.day().to_string()
+        };
         page.text(
             Area::new(x, base + 2.0, slot),
-            small,
+            small.tabular(),
             Align::Center,
             Dir::Rtl,
-            &to_persian_digits(&day.day().to_string()),
+            &to_persian_digits(&label),
         );
+        // A new month: a rule at its start and its name.
+        if month != Some((first.year(), first.month())) {
+            if month.is_some() {
+                page.line(x + slot, top - 8.0, x + slot, base, 0.6, Color::GRAY);
+            }
+            page.text(
+                Area::new(MARGIN, top - 10.0, x + slot - MARGIN - 2.0),
+                small,
+                Align::Right,
+                Dir::Rtl,
+                &format!(
+                    "{} {}",
+                    first.month_name_fa(),
+                    to_persian_digits(&first.year().to_string())
+                ),
+            );
+            month = Some((first.year(), first.month()));
+        }
     }
-    let peak = format!("بیشترین: {}", toman(max));
-    page.text(
-        Area::new(MARGIN, top - 2.0, w),
-        small,
-        Align::Left,
-        Dir::Rtl,
-        &peak,
-    );
     f.y = base + label_h + 12.0;
 }
