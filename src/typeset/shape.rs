@@ -335,9 +335,28 @@ pub fn wrap_as(
         .collect()
 }
 
+/// The words of a paragraph, a number kept with the words on either side of it
+/// («خوشه ۶۰ هزار», «شماره ۱ قم», «مورخ ۱۴۰۲/۰۹/۲۹»): a line never breaks between a
+/// number and the word it belongs to.
+fn bound(para: &str) -> Vec<String> {
+    let mut units: Vec<String> = Vec::new();
+    let numeric_end = |w: &str| w.chars().next_back().is_some_and(|c| c.is_numeric());
+    let numeric_start = |w: &str| w.chars().next().is_some_and(|c| c.is_numeric());
+    for word in para.split(' ').filter(|w| !w.is_empty()) {
+        match units.last_mut() {
+            Some(last) if numeric_end(last) || numeric_start(word) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => units.push(word.to_string()),
+        }
+    }
+    units
+}
+
 /// Breaks `text` into lines no wider than `max_width` points: at spaces (never at a
-/// ZWNJ, which joins a word), and inside a word only when the word alone is too wide.
-/// Explicit newlines start a new line.
+/// ZWNJ, which joins a word, nor beside a number, see [`bound`]), and inside a word
+/// only when the word alone is too wide. Explicit newlines start a new line.
 pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Rc<Line>> {
     // Words are measured once each and summed with the space between them; shaping
     // does not join across a space, so the sum is the line's width.
@@ -346,8 +365,17 @@ pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Ve
     for para in text.split('\n') {
         let mut current = String::new();
         let mut width = 0.0;
-        for word in para.split(' ').filter(|w| !w.is_empty()) {
+        let mut units = bound(para);
+        units.reverse();
+        while let Some(unit) = units.pop() {
+            let word = unit.as_str();
             let w = measure(font, size, word, dir);
+            // A number bound to its words that does not fit a line alone: it breaks
+            // at its spaces after all.
+            if w > max_width && word.contains(' ') {
+                units.extend(word.split(' ').rev().map(str::to_string));
+                continue;
+            }
             if current.is_empty() && w <= max_width {
                 current.push_str(word);
                 width = w;
@@ -452,5 +480,29 @@ mod tests {
         let long = "ب".repeat(80);
         let lines = wrap(FontId::Regular, 10.0, &long, 100.0, Dir::Rtl);
         assert!(lines.len() > 1 && lines.iter().all(|l| l.width(10.0) <= 100.01));
+    }
+
+    #[test]
+    fn a_number_stays_with_its_words() {
+        assert_eq!(
+            bound("قالی‌باف (خوشه ۶۰ هزار تومانی)"),
+            ["قالی‌باف", "(خوشه ۶۰ هزار", "تومانی)"]
+        );
+        assert_eq!(bound("شماره ۱ قم"), ["شماره ۱ قم"]);
+        assert_eq!(bound("مورخ ۱۴۰۲/۰۹/۲۹ اداره"), ["مورخ ۱۴۰۲/۰۹/۲۹ اداره"]);
+        // At every width, no line ends or starts beside «۶۰» unless the whole
+        // «(خوشه ۶۰ هزار» cannot fit a line.
+        let text = "حرفه و خوشه: قالی‌باف دستباف (خوشه ۶۰ هزار تومانی)";
+        let unit = measure(FontId::Regular, 10.0, "(خوشه ۶۰ هزار", Dir::Rtl);
+        for w in (40..200).step_by(5) {
+            let lines = wrap(FontId::Regular, 10.0, text, w as f32, Dir::Rtl);
+            for l in &lines {
+                let t = l.text.trim();
+                if unit <= w as f32 {
+                    assert!(!t.ends_with("۶۰") && !t.starts_with("۶۰"), "{w}: {t:?}");
+                    assert!(!t.starts_with("هزار"), "{w}: {t:?}");
+                }
+            }
+        }
     }
 }
