@@ -109,11 +109,15 @@ fn the_way_through_the_office() {
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
+    let id_fa: String = nid(1)
+        .chars()
+        .map(|c| char::from_u32(0x06F0 + c.to_digit(10).unwrap()).unwrap())
+        .collect();
     for part in [
         "برگ اعلام زمان آزمون",
         "مریم",
         "کریمی",
-        &nid(1),
+        &id_fa,
         "پنجشنبه",
         "۱۴۰۲/۱۱/۲۶",
     ] {

@@ -73,7 +73,7 @@ fn the_shipped_example() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(
-        text.contains("زهرا") && text.contains("9080590479"),
+        text.contains("زهرا") && text.contains("۹۰۸۰۵۹۰۴۷۹"),
         "{text}"
     );
 }
@@ -469,4 +469,37 @@ fn the_office_can_extend_the_military_statuses() {
     let r = run(desk.register().arg("--config").arg(&config).arg(&csv));
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert_eq!(statuses(&r.stdout)[0].0, "accepted");
+}
+
+#[test]
+fn digits_in_a_name_stay_as_typed_numbers_are_made_plain() {
+    let desk = Desk::new();
+    // Persian digits in the name and the national ID, Latin ones in a Latin name.
+    let persian_id: String = nid(7)
+        .chars()
+        .map(|c| char::from_u32(0x06F0 + c.to_digit(10).unwrap()).unwrap())
+        .collect();
+    let rows = [
+        good_row(7)
+            .replacen(&nid(7), &persian_id, 1)
+            .replacen(",زهرا,", ",حسین (۲),", 1),
+        good_row(8).replacen(",زهرا,", ",Maria 2,", 1),
+    ];
+    let r = run(desk.register().arg(desk.file("d.csv", sheet(&rows))));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let conn = rusqlite::Connection::open(desk.ledger()).unwrap();
+    let names: Vec<(String, String)> = conn
+        .prepare("SELECT national_id, first_name FROM receipts ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (nid(7), "حسین (۲)".to_string()),
+            (nid(8), "Maria 2".to_string())
+        ]
+    );
 }

@@ -29,6 +29,34 @@ pub fn to_persian_digits(s: &str) -> String {
         .collect()
 }
 
+/// Persian digits in Persian text, Latin digits in Latin text: each run of ASCII
+/// digits becomes Persian unless the nearest letter before it (or, with none before,
+/// after it) is a Latin one. «مرکز شماره 3» → «مرکز شماره ۳»; «Qom TVTO Center No. 3»
+/// stays as it is.
+pub fn digits_for_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let latin = |c: &char| c.is_ascii_alphabetic();
+    let letter = |c: &&char| c.is_alphabetic();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_digit() {
+            let near = chars[..i]
+                .iter()
+                .rev()
+                .find(letter)
+                .or_else(|| chars[i + 1..].iter().find(letter));
+            if near.is_some_and(latin) {
+                out.push(*c);
+                continue;
+            }
+            out.push(char::from_u32(0x06F0 + (*c as u32 - '0' as u32)).unwrap_or(*c));
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
 /// Bidi controls that sneak in when Persian text is copied around (LRM, RLM, ALM,
 /// embeddings, isolates); they carry no meaning in a date or an amount.
 pub fn is_bidi_control(c: char) -> bool {
@@ -89,10 +117,21 @@ pub fn fold_key(s: &str) -> String {
 /// ASCII, Arabic ي ى ك to Persian ی ی ک, bidi marks dropped, spaces trimmed and
 /// collapsed; ZWNJ kept (it is part of the word), but not at a word's edge.
 pub fn normalize_field(s: &str) -> String {
+    normalize(s, true)
+}
+
+/// [`normalize_field`] for free text (names, trades): the digits stay as the clerk
+/// typed them («حسین (۲)»).
+pub fn normalize_text(s: &str) -> String {
+    normalize(s, false)
+}
+
+fn normalize(s: &str, digits: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
-        let c = match ascii_digit(c) {
+        let c = if digits { ascii_digit(c) } else { c };
+        let c = match c {
             'ي' | 'ى' => 'ی',
             'ك' => 'ک',
             c => c,
@@ -153,5 +192,18 @@ mod tests {
         assert_eq!(group_thousands(100_000_000, ','), "100,000,000");
         assert_eq!(group_thousands(-48479, ','), "-48,479");
         assert_eq!(fa_grouped(24899), "۲۴٬۸۹۹");
+    }
+
+    #[test]
+    fn digits_follow_their_words() {
+        assert_eq!(digits_for_text("مرکز شماره 3 قم"), "مرکز شماره ۳ قم");
+        assert_eq!(
+            digits_for_text("Qom TVTO Center No. 3"),
+            "Qom TVTO Center No. 3"
+        );
+        assert_eq!(digits_for_text("12 کوچه"), "۱۲ کوچه");
+        assert_eq!(digits_for_text("مرکز Block 7, قم"), "مرکز Block 7, قم");
+        assert_eq!(normalize_text("حسین  (۲)"), "حسین (۲)");
+        assert_eq!(normalize_field("حسین (۲)"), "حسین (2)");
     }
 }

@@ -159,6 +159,12 @@ pub(crate) fn fa(s: &str) -> String {
     to_persian_digits(s)
 }
 
+/// Free text (a venue, an address): Persian digits in Persian words, Latin digits
+/// left in Latin ones (README's digit rule).
+pub(crate) fn fa_text(s: &str) -> String {
+    crate::core::text::digits_for_text(s)
+}
+
 /// An identifier (receipt number, phone, letter number) in Persian digits, kept in
 /// left-to-right order inside Persian text by a bidi isolate: otherwise the bidi
 /// algorithm turns `025-3291-0000` into `0000-3291-025` after a Persian word.

@@ -93,7 +93,7 @@ fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
     let value = Style::bold(f.base).data();
     let exam_style = Style::bold(f.base);
     let a = &r.applicant;
-    let national_id = a.national_id.clone();
+    let national_id = fa(&a.national_id);
     let exam = format!("{} — {}", r.exam.program, r.exam.stage);
     let written = format!(
         "{} {}",

@@ -2,7 +2,7 @@
 //! written exam is, what to bring, and takes the applicant's signed confirmation,
 //! which the letter's service line 5 («با تأیید متقاضی») charges for.
 
-use super::{Frame, Receipt, fa, finish_page, head, pair_line, signature_boxes};
+use super::{Frame, Receipt, fa, fa_text, finish_page, head, pair_line, signature_boxes};
 use crate::typeset::{Align, Area, Cell, Color, Dir, Page, Style, Table};
 
 pub(super) fn draw(page: &mut Page, r: &Receipt) {
@@ -24,7 +24,7 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
     for (l, v, style, ltr) in [
         ("نام و نام خانوادگی", a.full_name(), value, false),
         ("نام پدر", a.father_name.clone(), value, false),
-        ("کد ملی", a.national_id.clone(), value, true),
+        ("کد ملی", fa(&a.national_id), value, true),
         ("حرفه", a.trade.clone(), value, false),
         (
             "آزمون",
@@ -54,9 +54,9 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
         e.written_exam.to_fa_digits()
     )];
     lines.push(match (&e.time, &e.venue) {
-        (Some(t), Some(v)) => format!("ساعت {} — محل برگزاری: {}", fa(t), fa(v)),
+        (Some(t), Some(v)) => format!("ساعت {} — محل برگزاری: {}", fa(t), fa_text(v)),
         (Some(t), None) => format!("ساعت {} — محل برگزاری: طبق کارت ورود به جلسه", fa(t)),
-        (None, Some(v)) => format!("محل برگزاری: {} — ساعت: طبق کارت ورود به جلسه", fa(v)),
+        (None, Some(v)) => format!("محل برگزاری: {} — ساعت: طبق کارت ورود به جلسه", fa_text(v)),
         (None, None) => "ساعت و محل برگزاری: طبق کارت ورود به جلسه در پورتال سازمان".into(),
     });
     let big = Style::bold(f.base * 1.35);

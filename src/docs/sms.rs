@@ -135,7 +135,8 @@ pub fn sms_text(r: &Receipt) -> Sms {
             let o = shortened(office, room.saturating_sub(units(&v)));
             compact("", &v, &o)
         });
-    let text = to_persian_digits(&text);
+    // Persian digits, but Latin ones in a Latin venue (README's digit rule).
+    let text = crate::core::text::digits_for_text(&text);
     Sms {
         parts: parts(&text),
         text,

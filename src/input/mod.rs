@@ -8,7 +8,7 @@ use encoding_rs::{UTF_8, WINDOWS_1256};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use crate::core::applicant::RowInput;
-use crate::core::text::{fold_key, normalize_field};
+use crate::core::text::{fold_key, normalize_field, normalize_text};
 
 /// How many bytes are looked at to guess the encoding and the delimiter.
 const SNIFF: usize = 64 * 1024;
@@ -386,7 +386,14 @@ impl Sheet {
         let mut input = RowInput::default();
         for (value, field) in self.record.iter().zip(&self.columns) {
             let Some(field) = field else { continue };
-            let value = normalize_field(value);
+            // Digits are made ASCII only where they are numbers; in names and trades
+            // they stay as typed.
+            let value = match field {
+                Field::FirstName | Field::LastName | Field::FatherName | Field::Trade => {
+                    normalize_text(value)
+                }
+                _ => normalize_field(value),
+            };
             let slot = match field {
                 Field::NationalId => &mut input.national_id,
                 Field::FirstName => &mut input.first_name,
