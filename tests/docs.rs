@@ -734,3 +734,130 @@ fn amounts_line_up_in_their_columns() {
         }
     }
 }
+
+/// Every word a reader finds and every box and rule the page draws, as
+/// (left, top, right, bottom) in points from the page's top left corner.
+fn drawn(path: &Path) -> (f32, f32, Vec<(String, [f32; 4])>) {
+    let bbox = run("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+    let attr = |line: &str, k: &str| -> f32 {
+        let i = line.find(&format!("{k}=\"")).unwrap() + k.len() + 2;
+        line[i..].split('"').next().unwrap().parse().unwrap()
+    };
+    let page = bbox
+        .lines()
+        .find(|l| l.trim_start().starts_with("<page"))
+        .unwrap();
+    let (w, h) = (attr(page, "width"), attr(page, "height"));
+    let mut out: Vec<(String, [f32; 4])> = bbox
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<word"))
+        .map(|l| {
+            let word = l.split('>').nth(1).unwrap().split('<').next().unwrap();
+            (
+                word.to_string(),
+                [
+                    attr(l, "xMin"),
+                    attr(l, "yMin"),
+                    attr(l, "xMax"),
+                    attr(l, "yMax"),
+                ],
+            )
+        })
+        .collect();
+    // Content-stream y runs up from the bottom.
+    for (op, args) in operators(path) {
+        match op.as_str() {
+            "re" if args.len() >= 4 => {
+                let [x, y, bw, bh] = args[args.len() - 4..] else {
+                    unreachable!()
+                };
+                out.push(("box".into(), [x, h - y - bh, x + bw, h - y]));
+            }
+            "m" | "l" if args.len() >= 2 => {
+                let [x, y] = args[args.len() - 2..] else {
+                    unreachable!()
+                };
+                out.push(("rule".into(), [x, h - y, x, h - y]));
+            }
+            _ => {}
+        }
+    }
+    (w, h, out)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 10, ..Default::default() })]
+
+    /// Long Persian, Latin and mixed names, trades and venues: on every paper every
+    /// word, box and rule stays inside the safe area (5 mm from a sheet's edges; a
+    /// roll's printable width).
+    #[test]
+    fn everything_stays_inside_the_safe_area(
+        first in proptest::collection::vec(proptest::sample::select(WORDS), 1..8),
+        last in proptest::collection::vec(proptest::sample::select(WORDS), 1..6),
+        trade in proptest::collection::vec(proptest::sample::select(WORDS), 1..8),
+        venue in proptest::collection::vec(proptest::sample::select(WORDS), 1..12),
+    ) {
+        let mm = 72.0 / 25.4;
+        let mut r = receipt(Stage::Registration, "1402/10/26", Stage::Registration, &first.join(" "));
+        r.applicant.last_name = last.join(" ");
+        r.applicant.trade = trade.join(" ");
+        r.exam.venue = Some(venue.join(" "));
+        let mut card = r.clone();
+        card.kind = Stage::Card;
+        let mut cert = r.clone();
+        cert.kind = Stage::Certificate;
+        let dir = tempfile::tempdir().unwrap();
+        for size in SIZES {
+            for (name, doc) in [("receipt", Doc::Receipt(r.clone())), ("slip", Doc::of(card.clone())), ("certificate", Doc::Receipt(cert.clone()))] {
+                let path = dir.path().join(format!("{name}.pdf"));
+                std::fs::write(&path, render(&[doc], size)).unwrap();
+                let (w, h, things) = drawn(&path);
+                let (left, right, top, bottom) = match size {
+                    PageSize::Roll80 => ((w - 72.0 * mm) / 2.0, (w + 72.0 * mm) / 2.0, 0.0, h),
+                    PageSize::Roll58 => ((w - 48.0 * mm) / 2.0, (w + 48.0 * mm) / 2.0, 0.0, h),
+                    _ => (5.0 * mm, w - 5.0 * mm, 5.0 * mm, h - 5.0 * mm),
+                };
+                for (what, [x0, y0, x1, y1]) in &things {
+                    proptest::prop_assert!(
+                        *x0 >= left - 0.01 && *x1 <= right + 0.01 && *y0 >= top - 0.01 && *y1 <= bottom + 0.01,
+                        "{name} on {size:?}: {what} at {:?} outside [{left}, {top}, {right}, {bottom}]",
+                        [x0, y0, x1, y1]
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Words for generated names, trades and venues: Persian, Latin, with digits.
+const WORDS: &[&str] = &[
+    "سیده",
+    "فاطمه‌زهرا",
+    "میرحسینی‌طباطبایی‌زاده",
+    "محمدحسین",
+    "قالی‌باف",
+    "دستباف",
+    "(خوشه",
+    "۶۰",
+    "هزار",
+    "تومانی)",
+    "مرکز",
+    "آموزش",
+    "فنی",
+    "و",
+    "حرفه‌ای",
+    "شماره",
+    "۱",
+    "قم،",
+    "بلوار",
+    "امین",
+    "Konstantinopoulos",
+    "Maria-Elena",
+    "Qom",
+    "TVTO",
+    "Center",
+    "No.",
+    "3",
+    "Abdolhosseinzadeh-Tabatabaei",
+];

@@ -93,11 +93,22 @@ impl Combined {
                 .unwrap_or((0, 0));
             self.pdf.created(y as u16, mo.into(), d.into(), h, mi);
         }
-        let mut page = Page::new(self.size);
-        match doc {
-            Doc::Receipt(r) => receipt::draw(&mut page, r),
-            Doc::Slip(s) => slip::draw(&mut page, &s.receipt),
-        }
+        // A sheet's content must end inside its safe area (5 mm from the edge): long
+        // values wrap, and if the page still runs over, the type is set smaller, down
+        // to a floor. A roll grows with its content.
+        let mut scale = 1.0;
+        let page = loop {
+            let mut page = Page::new(self.size);
+            let bottom = match doc {
+                Doc::Receipt(r) => receipt::draw(&mut page, r, scale),
+                Doc::Slip(s) => slip::draw(&mut page, &s.receipt, scale),
+            };
+            let fits = bottom <= page.height() - SAFE;
+            if self.size.is_roll() || fits || scale <= MIN_SCALE {
+                break page;
+            }
+            scale -= 0.06;
+        };
         self.pdf.push(page);
     }
 
@@ -115,6 +126,11 @@ impl Combined {
     }
 }
 
+/// The margin no printer is asked to print in: 5 mm.
+pub const SAFE: f32 = 5.0 * 72.0 / 25.4;
+/// The smallest a sheet's type is set to make a document fit: 70 % of its size.
+const MIN_SCALE: f32 = 0.7;
+
 /// Sizes and margins per paper.
 pub(crate) struct Frame {
     pub margin: f32,
@@ -123,6 +139,14 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
+    /// The frame with its type at `k` of its size (margins as they are).
+    pub fn scaled(self, k: f32) -> Frame {
+        Frame {
+            base: self.base * k,
+            ..self
+        }
+    }
+
     pub fn of(size: PageSize) -> Frame {
         match size {
             PageSize::A4 => Frame {
@@ -290,6 +314,7 @@ pub(crate) fn signature_boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&s
 }
 
 /// Ends the page: a roll is cut just below the content.
-pub(crate) fn finish_page(page: &mut Page, f: &Frame, bottom: f32) {
+pub(crate) fn finish_page(page: &mut Page, f: &Frame, bottom: f32) -> f32 {
     page.set_roll_height(bottom + f.margin);
+    bottom
 }

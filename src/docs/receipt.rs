@@ -18,8 +18,9 @@ pub fn title_fa(kind: Stage) -> &'static str {
 /// «هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود»: the letter forbids it at registration.
 pub const NO_CERTIFICATE_FEE: &str = "هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود.";
 
-pub(super) fn draw(page: &mut Page, r: &Receipt) {
-    let f = Frame::of(page.size());
+/// Draws the receipt at `scale` of the paper's type sizes; returns where it ends.
+pub(super) fn draw(page: &mut Page, r: &Receipt, scale: f32) -> f32 {
+    let f = Frame::of(page.size()).scaled(scale);
     let date_line = format!(
         "تاریخ: {} {} — ساعت {}",
         r.date.weekday().name_fa(),
@@ -83,7 +84,7 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
     }
     y += f.base * 0.8;
     y = signature_boxes(page, &f, y, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
-    finish_page(page, &f, y);
+    finish_page(page, &f, y)
 }
 
 fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {

@@ -5,8 +5,9 @@
 use super::{Frame, Receipt, fa, fa_text, finish_page, head, pair_line, signature_boxes};
 use crate::typeset::{Align, Area, Cell, Color, Dir, Page, Style, Table};
 
-pub(super) fn draw(page: &mut Page, r: &Receipt) {
-    let f = Frame::of(page.size());
+/// Draws the slip at `scale` of the paper's type sizes; returns where it ends.
+pub(super) fn draw(page: &mut Page, r: &Receipt, scale: f32) -> f32 {
+    let f = Frame::of(page.size()).scaled(scale);
     let date_line = format!(
         "تاریخ صدور: {} {}",
         r.date.weekday().name_fa(),
@@ -130,5 +131,5 @@ pub(super) fn draw(page: &mut Page, r: &Receipt) {
         y,
         &["امضا و اثر انگشت متقاضی", "مهر و امضای دفتر پیشخوان"],
     );
-    finish_page(page, &f, y);
+    finish_page(page, &f, y)
 }
