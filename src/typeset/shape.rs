@@ -396,7 +396,40 @@ pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Ve
                 width = w;
                 continue;
             }
-            // A word wider than the line: break it between characters.
+            // A word wider than the line: at its hyphens if it has any
+            // («Abdolhosseinzadeh-|Tabatabaei»), the hyphen kept at the end of the line.
+            if word.contains('-') && !word.starts_with('-') {
+                let mut parts: Vec<String> = Vec::new();
+                for piece in word.split_inclusive('-') {
+                    parts.push(piece.to_string());
+                }
+                if parts.len() > 1 {
+                    // Each piece is placed as a word of its own, without a space.
+                    let mut first = true;
+                    for piece in parts {
+                        let pw = measure(font, size, &piece, dir);
+                        if !first && width + pw <= max_width {
+                            current.push_str(&piece);
+                            width += pw;
+                        } else {
+                            if !current.is_empty() {
+                                lines.push(shape_line(font, &current, dir));
+                            }
+                            current = piece;
+                            width = pw;
+                        }
+                        first = false;
+                    }
+                    if width <= max_width {
+                        continue;
+                    }
+                    // A piece still too wide: broken between characters below.
+                    let rest = std::mem::take(&mut current);
+                    units.push(rest);
+                    continue;
+                }
+            }
+            // Otherwise between characters.
             for ch in word.chars() {
                 let mut candidate = current.clone();
                 candidate.push(ch);
@@ -504,5 +537,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_long_latin_word_breaks_at_its_hyphen() {
+        let head = measure(FontId::Regular, 10.0, "Abdolhosseinzadeh-", Dir::Ltr);
+        let lines = wrap(
+            FontId::Regular,
+            10.0,
+            "Abdolhosseinzadeh-Tabatabaei",
+            head + 2.0,
+            Dir::Ltr,
+        );
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Abdolhosseinzadeh-", "Tabatabaei"]);
     }
 }
