@@ -67,41 +67,29 @@ pub fn sms_text(r: &Receipt) -> Sms {
         e.written_exam.weekday().name_fa(),
         e.written_exam.to_fa_digits(),
     );
+    // `s` between `pre` and `post`, or nothing when there is no `s`.
+    let part = |pre: &str, s: &str, post: &str| {
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!("{pre}{s}{post}")
+        }
+    };
     let full = |name: &str, venue: &str, office: &str| {
-        let greeting = if name.is_empty() {
-            String::new()
-        } else {
-            format!("{name} عزیز، ")
-        };
-        let venue = if venue.is_empty() {
-            String::new()
-        } else {
-            format!(" در {venue}")
-        };
-        let office = if office.is_empty() {
-            String::new()
-        } else {
-            format!(" — {office}")
-        };
-        format!("{greeting}آزمون کتبی شما {when}{venue} برگزار می‌شود.{office}")
+        format!(
+            "{}آزمون کتبی شما {when}{} برگزار می‌شود.{}",
+            part("", name, " عزیز، "),
+            part(" در ", venue, ""),
+            part(" — ", office, "")
+        )
     };
     let compact = |name: &str, venue: &str, office: &str| {
-        let greeting = if name.is_empty() {
-            String::new()
-        } else {
-            format!("{name}، ")
-        };
-        let venue = if venue.is_empty() {
-            String::new()
-        } else {
-            format!("، {venue}")
-        };
-        let office = if office.is_empty() {
-            String::new()
-        } else {
-            format!(" — {office}")
-        };
-        format!("{greeting}آزمون کتبی {when}{venue}.{office}")
+        format!(
+            "{}آزمون کتبی {when}{}.{}",
+            part("", name, "، "),
+            part("، ", venue, ""),
+            part(" — ", office, "")
+        )
     };
     let venue = e.venue.as_deref().unwrap_or_default().trim();
     let office = r.office.name.as_deref().unwrap_or_default().trim();
