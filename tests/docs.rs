@@ -868,3 +868,15 @@ const WORDS: &[&str] = &[
     "3",
     "Abdolhosseinzadeh-Tabatabaei",
 ];
+
+#[test]
+fn a_long_latin_name_shrinks_before_it_breaks() {
+    let word = "Konstantinopoulosgiannakopoulou";
+    let mut r = registration();
+    r.applicant.first_name = "Maria".into();
+    r.applicant.last_name = word.into();
+    for size in [PageSize::A4, PageSize::A5] {
+        let (_d, _p, text) = text_of(&render(&[Doc::Receipt(r.clone())], size));
+        assert!(text.contains(word), "{size:?}: the name broke: {text}");
+    }
+}

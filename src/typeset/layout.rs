@@ -3,7 +3,7 @@
 
 use super::font::FontId;
 use super::pdf::{Color, Page};
-use super::shape::{Dir, Line, shape_line_as, wrap_as};
+use super::shape::{Dir, Line, measure, shape_line_as, wrap_as};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Style {
@@ -128,6 +128,21 @@ impl Page {
         lines.len() as f32 * style.line_height()
     }
 
+    /// `style`, smaller when a word of `text` is wider than `avail` (a long Latin name
+    /// in a narrow cell): shrunk to fit, down to 70 % (and never below what the page
+    /// can print), before the word is broken between letters.
+    fn fitted(&self, style: Style, text: &str, avail: f32, dir: Dir) -> Style {
+        let widest = text
+            .split_whitespace()
+            .map(|w| measure(style.font, style.size, w, dir))
+            .fold(0.0, f32::max);
+        if widest <= avail || widest <= 0.0 {
+            return style;
+        }
+        let size = (style.size * avail / widest).max(style.size * 0.7);
+        self.ink(Style { size, ..style })
+    }
+
     /// Draws a table with its reading-start edge at `x` (the right edge for an RTL
     /// table, the left for LTR), top at `top`. Returns the height used.
     pub fn table(&mut self, x: f32, top: f32, table: &Table) -> f32 {
@@ -145,7 +160,7 @@ impl Page {
                     Dir::Rtl => x - offset - w,
                     Dir::Ltr => x + offset,
                 };
-                let style = self.ink(cell.style);
+                let style = self.fitted(self.ink(cell.style), &cell.text, w - 2.0 * pad, cell.dir);
                 let lines = wrap_as(
                     style.font,
                     style.size,
