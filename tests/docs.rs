@@ -482,6 +482,16 @@ fn an_sms_keeps_the_facts_and_shortens_a_long_name() {
     assert!(sms_text(&r).text.starts_with(
         "زهرا احمدی‌نژاد عزیز، آزمون کتبی شما پنجشنبه ۱۴۰۲/۱۱/۲۶ ساعت ۰۸:۳۰ در مرکز شماره ۱ قم"
     ));
+    // The digit rule: a name as typed, a Latin venue's digits Latin.
+    let mut r = receipt(Stage::Card, "1402/11/24", Stage::Card, "حسین (2)");
+    r.exam.venue = Some("Qom TVTO Center No. 3".into());
+    let sms = sms_text(&r).text;
+    assert!(
+        sms.contains("حسین (2)")
+            && sms.contains("Qom TVTO Center No. 3")
+            && sms.contains("ساعت ۰۸:۳۰"),
+        "{sms}"
+    );
     // Absurdly long venue and office: still two parts, the date and time kept.
     let mut r = receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا");
     r.exam.venue = Some("مرکز ".repeat(40));

@@ -5,7 +5,7 @@
 //! and date, its time and venue when known, the office's name); a long name is
 //! shortened, never the facts.
 
-use crate::core::text::to_persian_digits;
+use crate::core::text::{digits_for_text, to_persian_digits};
 use crate::desk::charge::Receipt;
 
 /// Characters in a message of one part.
@@ -91,8 +91,11 @@ pub fn sms_text(r: &Receipt) -> Sms {
             part(" — ", office, "")
         )
     };
-    let venue = e.venue.as_deref().unwrap_or_default().trim();
-    let office = r.office.name.as_deref().unwrap_or_default().trim();
+    // Persian digits in the facts, Latin ones left in a Latin venue (README's digit
+    // rule); the name as typed.
+    let venue = digits_for_text(e.venue.as_deref().unwrap_or_default().trim());
+    let office = digits_for_text(r.office.name.as_deref().unwrap_or_default().trim());
+    let (venue, office) = (venue.as_str(), office.as_str());
     let a = &r.applicant;
     let last = a.last_name.trim();
     // The last name cut to what the compact wording leaves for it.
@@ -123,8 +126,6 @@ pub fn sms_text(r: &Receipt) -> Sms {
             let o = shortened(office, room.saturating_sub(units(&v)));
             compact("", &v, &o)
         });
-    // Persian digits, but Latin ones in a Latin venue (README's digit rule).
-    let text = crate::core::text::digits_for_text(&text);
     Sms {
         parts: parts(&text),
         text,
