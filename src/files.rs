@@ -137,6 +137,17 @@ impl Growing {
     }
 }
 
+/// Writing goes to the temporary file (buffered).
+impl io::Write for Growing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Makes renames and new names in `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

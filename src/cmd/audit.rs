@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{EXIT_USAGE, emit, load_tariffs};
 use crate::cli::Common;
 use crate::core::text::{fa_grouped, to_persian_digits};
-use crate::desk::audit::{Auditor, Finding};
+use crate::desk::audit::{Auditor, Finding, Ledgers};
 use crate::ledger::{Identity, Ledger, Verified};
 
 const EXAMPLES: &str = "\
@@ -53,39 +53,19 @@ struct Audited {
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let tariffs = load_tariffs(common)?;
     let mut all: Vec<(&Path, Audited)> = Vec::new();
+    let mut seen = Ledgers::default();
     for path in &common.ledger {
         let ledger = Ledger::open_read_only(path)?
             .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
         let mut audited =
             audit(&ledger, &tariffs).with_context(|| format!("cannot audit {}", path.display()))?;
+        let offices = ledger.offices()?;
         drop(ledger);
-        // One office keeps one ledger: a second one is a copy or a rewrite.
-        for (other, a) in &all {
-            let (p, q) = (other.display(), path.display());
-            if a.identity.ledger_id == audited.identity.ledger_id {
-                audited.verified.findings.push(Finding::new(
-                    None,
-                    "same_ledger",
-                    format!(
-                        "{p} and {q} are the same ledger (id {})",
-                        a.identity.ledger_id
-                    ),
-                    "یک دفتر دو بار داده شده است".into(),
-                ));
-            } else if a.identity.office_code.is_some()
-                && a.identity.office_code == audited.identity.office_code
-            {
-                audited.verified.findings.push(Finding::new(
-                    None,
-                    "two_ledgers_one_office",
-                    format!(
-                        "{p} and {q} both hold office {}'s receipts: one of them is a copy or a rewrite",
-                        a.identity.office_code.as_deref().unwrap_or_default()
-                    ),
-                    "دو دفتر برای یک دفتر پیشخوان".into(),
-                ));
-            }
-        }
+        let name = path.display().to_string();
+        audited
+            .verified
+            .findings
+            .extend(seen.add(&name, &audited.identity.ledger_id, &offices));
         all.push((path.as_path(), audited));
     }
     let clean = all.iter().all(|(_, a)| a.verified.findings.is_empty());

@@ -24,7 +24,7 @@ use crate::core::jalali::JalaliDate;
 use crate::core::money::{Money, MoneyRangeError, Unit};
 use crate::core::tariff::{Kind, Stage};
 use crate::core::text::{fa_grouped, to_persian_digits};
-use crate::desk::audit::{self, Charged};
+use crate::desk::audit::{self, Charged, Ledgers};
 use crate::docs::{self, Split};
 use crate::files::Growing;
 use crate::ledger::{Head, Ledger, kind_name};
@@ -260,9 +260,7 @@ fn read_ledgers(
     report: &mut Report,
     mut export: Option<&mut Export>,
 ) -> Result<()> {
-    // Ledger ids and offices seen, with their paths: one office is one ledger.
-    let mut ids: BTreeMap<String, &Path> = BTreeMap::new();
-    let mut offices: BTreeMap<String, &Path> = BTreeMap::new();
+    let mut seen = Ledgers::default();
     for path in paths {
         // One ledger at a time, closed before the next: memory does not grow with
         // their number.
@@ -272,22 +270,12 @@ fn read_ledgers(
         // batch may be recording meanwhile.
         ledger.snapshot()?;
         let id = ledger.identity()?;
-        if let Some(other) = ids.insert(id.ledger_id.clone(), path) {
-            bail!(
-                "{} and {} are the same ledger (id {}): each ledger is reported once / یک دفتر دو بار داده شده است",
-                other.display(),
-                path.display(),
-                id.ledger_id
-            );
-        }
-        for office in ledger.offices()? {
-            if let Some(other) = offices.insert(office.clone(), path) {
-                bail!(
-                    "{} and {} both hold office {office}'s receipts: one office keeps one ledger, so one of them is a copy or a rewrite; nothing is reported / دو دفتر برای یک دفتر پیشخوان",
-                    other.display(),
-                    path.display()
-                );
-            }
+        if let Some(f) = seen.add(
+            &path.display().to_string(),
+            &id.ledger_id,
+            &ledger.offices()?,
+        ) {
+            bail!("{}; nothing is reported / {}", f.message_en, f.message_fa);
         }
         let mut findings = Vec::new();
         let verified = ledger
@@ -598,49 +586,32 @@ fn totals_table(key: &str, rows: &BTreeMap<String, Totals>) -> Result<String> {
 /// ledgers are read, under a temporary name, and put in place only when every
 /// ledger has verified.
 struct Export {
-    file: Growing,
-    /// Rows not yet written.
-    buf: Vec<u8>,
+    w: csv::Writer<Growing>,
 }
 
 impl Export {
     fn start(path: &Path) -> Result<Export> {
         let mut file =
             Growing::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-        file.writer().write_all("\u{FEFF}".as_bytes())?;
-        let mut export = Export {
-            file,
-            buf: Vec::new(),
-        };
-        export.rows(|w| {
-            w.write_record([
-                "receipt_no",
-                "date",
-                "date_iso",
-                "office_code",
-                "national_id",
-                "receipt_kind",
-                "line_no",
-                "code",
-                "name_fa",
-                "quantity",
-                "unit_toman",
-                "amount_toman",
-                "kind",
-                "schedule",
-            ])
-        })?;
-        Ok(export)
-    }
-
-    /// Rows written by `f`, then into the file.
-    fn rows(&mut self, f: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Result<()> {
-        let mut w = csv::Writer::from_writer(std::mem::take(&mut self.buf));
-        f(&mut w)?;
-        self.buf = w.into_inner().map_err(|e| anyhow!("{e}"))?;
-        self.file.writer().write_all(&self.buf)?;
-        self.buf.clear();
-        Ok(())
+        file.write_all("\u{FEFF}".as_bytes())?;
+        let mut w = csv::Writer::from_writer(file);
+        w.write_record([
+            "receipt_no",
+            "date",
+            "date_iso",
+            "office_code",
+            "national_id",
+            "receipt_kind",
+            "line_no",
+            "code",
+            "name_fa",
+            "quantity",
+            "unit_toman",
+            "amount_toman",
+            "kind",
+            "schedule",
+        ])?;
+        Ok(Export { w })
     }
 
     fn receipt(&mut self, c: &Charged, from: JalaliDate, to: JalaliDate) -> Result<()> {
@@ -648,35 +619,40 @@ impl Export {
             return Ok(());
         }
         let toman = |m: Money| m.plain(Unit::Toman);
-        self.rows(|w| {
-            for l in c.lines {
-                w.write_record([
-                    c.number,
-                    &c.date.to_string(),
-                    &c.date.iso_string(),
-                    &safe_cell(c.office_code),
-                    &safe_cell(c.national_id),
-                    c.kind.as_str(),
-                    &l.line_no.to_string(),
-                    &l.code,
-                    &safe_cell(&l.name_fa),
-                    &l.quantity.to_string(),
-                    &toman(l.unit),
-                    &toman(l.amount),
-                    kind_name(l.kind),
-                    &l.schedule_id,
-                ])?;
-            }
-            Ok(())
-        })
+        for l in c.lines {
+            self.w.write_record([
+                c.number,
+                &c.date.to_string(),
+                &c.date.iso_string(),
+                &safe_cell(c.office_code),
+                &safe_cell(c.national_id),
+                c.kind.as_str(),
+                &l.line_no.to_string(),
+                &l.code,
+                &safe_cell(&l.name_fa),
+                &l.quantity.to_string(),
+                &toman(l.unit),
+                &toman(l.amount),
+                kind_name(l.kind),
+                &l.schedule_id,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// The temporary file, with everything the writer held.
+    fn file(self) -> Result<Growing> {
+        self.w.into_inner().map_err(|e| anyhow!("{}", e.error()))
     }
 
     fn abandon(self) {
-        self.file.abandon();
+        if let Ok(f) = self.file() {
+            f.abandon();
+        }
     }
 
     fn finish(self, path: &Path) -> Result<()> {
-        self.file
+        self.file()?
             .finish(path)
             .with_context(|| format!("cannot write {}", path.display()))
     }

@@ -161,6 +161,43 @@ pub fn consistent(c: &Charged, out: &mut Vec<Finding>) {
     }
 }
 
+/// The ledgers of one report or audit: each given once, and one office's receipts in
+/// one ledger only (a second is a copy or a rewrite).
+#[derive(Default)]
+pub struct Ledgers {
+    /// By ledger id, and by office code: the name (path) it came from.
+    ids: HashMap<String, String>,
+    offices: HashMap<String, String>,
+}
+
+impl Ledgers {
+    /// The ledger `name`, with its id and offices; a finding naming both when it was
+    /// given before, or holds an office another one holds.
+    pub fn add(&mut self, name: &str, ledger_id: &str, offices: &[String]) -> Option<Finding> {
+        if let Some(other) = self.ids.insert(ledger_id.to_string(), name.to_string()) {
+            return Some(Finding::new(
+                None,
+                "same_ledger",
+                format!("{other} and {name} are the same ledger (id {ledger_id})"),
+                "یک دفتر دو بار داده شده است".into(),
+            ));
+        }
+        for office in offices {
+            if let Some(other) = self.offices.insert(office.clone(), name.to_string()) {
+                return Some(Finding::new(
+                    None,
+                    "two_ledgers_one_office",
+                    format!(
+                        "{other} and {name} both hold office {office}'s receipts: one office keeps one ledger, so one of them is a copy or a rewrite"
+                    ),
+                    "دو دفتر برای یک دفتر پیشخوان".into(),
+                ));
+            }
+        }
+        None
+    }
+}
+
 /// The steps an applicant took for one exam stage: each step's first receipt (its
 /// date and place in the ledger), and every service charged, with its receipt. Kept
 /// small: one of these for every applicant of the ledger.

@@ -132,6 +132,11 @@ impl Page {
     /// in a narrow cell): shrunk to fit, down to 70 % (and never below what the page
     /// can print), before the word is broken between letters.
     fn fitted(&self, style: Style, text: &str, avail: f32, dir: Dir) -> Style {
+        // Most cells fit on one line; that line is shaped once and drawn from the
+        // cache, so only a cell that wraps has its words measured.
+        if !text.contains('\n') && measure(style.font, style.size, text, dir) <= avail {
+            return style;
+        }
         let widest = text
             .split_whitespace()
             .map(|w| measure(style.font, style.size, w, dir))
