@@ -233,7 +233,7 @@ fn main() {
     let (start, cpu) = (Instant::now(), cpu_seconds());
     let mut bytes = 0;
     for i in 0..n {
-        let pdf = render(&[Doc::Receipt(receipt(i))], PageSize::A5);
+        let pdf = render(&[Doc::Receipt(receipt(i))], PageSize::A5).expect("fits");
         bytes += pdf.len();
         std::fs::write(out.join(format!("1402-{:06}.pdf", i + 1)), pdf).unwrap();
     }
@@ -254,7 +254,7 @@ fn main() {
             let (receipt, out) = (&receipt, &out);
             s.spawn(move || {
                 for i in (t as u64..n).step_by(threads) {
-                    let pdf = render(&[Doc::Receipt(receipt(i))], PageSize::A5);
+                    let pdf = render(&[Doc::Receipt(receipt(i))], PageSize::A5).expect("fits");
                     std::fs::write(out.join(format!("p{:06}.pdf", i + 1)), pdf).unwrap();
                 }
             });
@@ -270,7 +270,7 @@ fn main() {
     let (start, cpu) = (Instant::now(), cpu_seconds());
     let mut book = Combined::new("receipts", PageSize::A5);
     for i in 0..n {
-        book.push(&Doc::Receipt(receipt(i)));
+        book.push(&Doc::Receipt(receipt(i))).expect("fits");
     }
     let pdf = book.finish();
     std::fs::write(out.join("combined.pdf"), &pdf).unwrap();

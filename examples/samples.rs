@@ -105,7 +105,7 @@ fn main() {
             (Doc::Receipt(certificate.clone()), "certificate"),
         ] {
             let path = root.join(format!("examples/{kind}-{name}.pdf"));
-            std::fs::write(&path, render(&[doc], size)).unwrap();
+            std::fs::write(&path, render(&[doc], size).expect("fits")).unwrap();
             println!("{}", path.display());
         }
     }

@@ -10,8 +10,13 @@ use pishkhan::core::money::Unit;
 use pishkhan::core::office::Office;
 use pishkhan::core::tariff::{Selection, Stage, Tariffs};
 use pishkhan::desk::{Applicant, Exam, Receipt};
-use pishkhan::docs::{Doc, Slip, render};
+use pishkhan::docs::{Doc, Slip};
 use pishkhan::typeset::PageSize;
+
+/// Documents that must lay out.
+fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
+    pishkhan::docs::render(docs, size).expect("the documents fit their paper")
+}
 
 const SIZES: [PageSize; 4] = [
     PageSize::A5,
@@ -392,7 +397,7 @@ fn a_long_report_pages_with_numbers() {
             "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
         )],
     };
-    let (_d, path, text) = text_of(&render_report(&doc));
+    let (_d, path, text) = text_of(&render_report(&doc).unwrap());
     // Sixty days: a bar a week, each month named where it starts, a y-axis from 0.
     for part in [
         "نمودار درآمد هفتگی دفتر",
@@ -885,8 +890,121 @@ fn a_long_latin_name_shrinks_before_it_breaks() {
     let mut r = registration();
     r.applicant.first_name = "Maria".into();
     r.applicant.last_name = word.into();
-    for size in [PageSize::A4, PageSize::A5] {
-        let (_d, _p, text) = text_of(&render(&[Doc::Receipt(r.clone())], size));
-        assert!(text.contains(word), "{size:?}: the name broke: {text}");
+    let mut card = r.clone();
+    card.kind = Stage::Card;
+    for size in SIZES {
+        for doc in [Doc::Receipt(r.clone()), Doc::of(card.clone())] {
+            let (_d, _p, text) = text_of(&render(&[doc], size));
+            assert!(text.contains(word), "{size:?}: the name broke: {text}");
+        }
     }
+}
+
+/// A field as long as a sheet accepts (1 KB), made of `WORDS` from `start` on.
+fn kilobyte(start: usize) -> String {
+    let mut s = String::new();
+    for w in WORDS.iter().cycle().skip(start) {
+        if s.len() + w.len() + 1 > 1024 {
+            break;
+        }
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(w);
+    }
+    s
+}
+
+#[test]
+fn a_document_too_long_for_one_sheet_flows_onto_a_second() {
+    let mut r = registration();
+    r.applicant.first_name = kilobyte(0);
+    r.applicant.last_name = kilobyte(3);
+    r.applicant.father_name = kilobyte(5);
+    r.applicant.trade = kilobyte(7);
+    r.exam.venue = Some(kilobyte(9));
+    let mut card = r.clone();
+    card.kind = Stage::Card;
+    let mm = 72.0 / 25.4;
+    for size in SIZES {
+        for (name, doc) in [
+            ("receipt", Doc::Receipt(r.clone())),
+            ("slip", Doc::of(card.clone())),
+        ] {
+            let (_d, path, text) = text_of(&render(&[doc], size));
+            let info = run("pdfinfo", &[path.to_str().unwrap()]);
+            let pages: usize = info
+                .lines()
+                .find_map(|l| l.strip_prefix("Pages:"))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let (w, h, things) = drawn(&path);
+            let (left, right, top, bottom) = if size.is_roll() {
+                let p = if size == PageSize::Roll80 { 72.0 } else { 48.0 } * mm;
+                ((w - p) / 2.0, (w + p) / 2.0, 0.0, h)
+            } else {
+                (5.0 * mm, w - 5.0 * mm, 5.0 * mm, h - 5.0 * mm)
+            };
+            for (what, [x0, y0, x1, y1]) in &things {
+                assert!(
+                    *x0 >= left - 0.01
+                        && *x1 <= right + 0.01
+                        && *y0 >= top - 0.01
+                        && *y1 <= bottom + 0.01,
+                    "{name} on {size:?}: {what} at {:?} outside the safe area",
+                    [x0, y0, x1, y1]
+                );
+            }
+            if size.is_roll() {
+                // A roll grows: one page, however long.
+                assert_eq!(pages, 1, "{name} on {size:?}");
+                continue;
+            }
+            assert!(pages >= 2, "{name} on {size:?}: {pages} pages");
+            // Each sheet numbered; the next ones say whose they are; the signature
+            // boxes whole on the last.
+            let fa = |n: usize| pishkhan::core::text::to_persian_digits(&n.to_string());
+            let sheets: Vec<&str> = text.split('\u{c}').collect();
+            for (i, sheet) in sheets[..pages].iter().enumerate() {
+                // Spaces removed: pdftotext moves them about beside digits.
+                let tight: String = sheet.split_whitespace().collect();
+                let label = format!("صفحه{}از{}", fa(i + 1), fa(pages));
+                assert!(tight.contains(&label), "{name} on {size:?}: no {label}");
+                if i > 0 {
+                    assert_contains(sheet, &["ادامهٔ", "۱۴۰۲-۰۰۰۱۲۳"]);
+                }
+            }
+            let last = sheets[pages - 1];
+            let signs: &[&str] = if name == "slip" {
+                &["امضا و اثر انگشت متقاضی", "مهر و امضای دفتر پیشخوان"]
+            } else {
+                &["امضای متقاضی", "مهر و امضای دفتر پیشخوان"]
+            };
+            assert_contains(last, signs);
+        }
+    }
+}
+
+#[test]
+fn a_document_that_cannot_fit_any_sheet_is_refused_not_printed_cut() {
+    // A name taller than a whole sheet in its cell (far past what a sheet accepts).
+    let mut r = registration();
+    r.applicant.first_name = "محمد ".repeat(3000);
+    for size in [PageSize::A5, PageSize::A4] {
+        let err = pishkhan::docs::render(&[Doc::Receipt(r.clone())], size).unwrap_err();
+        assert!(
+            err.to_string().contains("outside the printable area"),
+            "{err}"
+        );
+        let msg = pishkhan::docs::unfit(&r.number, &err);
+        assert!(
+            msg.contains("receipt 1402-000123 does not fit the paper"),
+            "{msg}"
+        );
+        assert!(msg.contains("رسید ۱۴۰۲-۰۰۰۱۲۳ در کاغذ جا نمی‌شود"), "{msg}");
+    }
+    // A roll grows: it fits, however long.
+    pishkhan::docs::render(&[Doc::Receipt(r)], PageSize::Roll80).unwrap();
 }

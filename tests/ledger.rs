@@ -186,7 +186,7 @@ fn a_first_schema_ledger_is_brought_to_the_second() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         std::fs::read(out.join(format!("37-1234_{number}.pdf"))).unwrap(),
-        pishkhan::docs::print(doc, pishkhan::typeset::PageSize::A5)
+        pishkhan::docs::print(doc, pishkhan::typeset::PageSize::A5).unwrap()
     );
 
     // Numbering goes on from where version 1 stopped.

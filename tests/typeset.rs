@@ -31,7 +31,7 @@ fn five_line_pdf() -> Vec<u8> {
         ) + 8.0;
     }
     let mut doc = Document::new("five lines");
-    doc.push(page);
+    doc.push(page).unwrap();
     doc.finish()
 }
 
@@ -212,7 +212,7 @@ fn labelled(value: &str) -> Vec<u8> {
     let area = Area::new(20.0, 70.0, page.width() - 40.0);
     page.text(area, label.data(), Align::Right, Dir::Rtl, value);
     let mut doc = Document::new("data");
-    doc.push(page);
+    doc.push(page).unwrap();
     doc.finish()
 }
 
@@ -246,4 +246,122 @@ fn data_text_gets_a_subset_of_only_what_the_template_lacks() {
         pdftotext(&b)
     );
     tool("qpdf", &["--check"], &a);
+}
+
+#[test]
+fn the_engine_refuses_a_page_that_draws_outside_its_safe_area() {
+    use pishkhan::typeset::{Color, SAFE};
+    // Text in the 5 mm margin of a sheet, past a roll's printable width, a rule off
+    // the page's foot: each is refused and named.
+    let mut text = Page::new(PageSize::A5);
+    text.text(
+        Area::new(2.0, 100.0, 200.0),
+        Style::regular(10.0),
+        Align::Left,
+        Dir::Rtl,
+        "سلام",
+    );
+    let mut roll = Page::new(PageSize::Roll80);
+    let w = roll.width();
+    roll.line(1.0, 10.0, w - 1.0, 10.0, 0.6, Color::BLACK);
+    roll.set_roll_height(40.0);
+    let mut foot = Page::new(PageSize::A4);
+    let h = foot.height();
+    foot.rect(40.0, h - 30.0, 100.0, 20.0, None, Some((0.6, Color::BLACK)));
+    for (page, what) in [(text, "text"), (roll, "rule"), (foot, "box")] {
+        let mut doc = Document::new("x");
+        let err = doc.push(page).unwrap_err();
+        assert_eq!(err.what, what);
+        assert_eq!(doc.page_count(), 0);
+        assert!(
+            err.to_string().contains("outside the printable area"),
+            "{err}"
+        );
+    }
+    // Inside: accepted, the bottom 5 mm included.
+    let mut ok = Page::new(PageSize::A4);
+    let h = ok.height();
+    ok.rect(
+        SAFE + 1.0,
+        h - SAFE - 20.0,
+        100.0,
+        19.5,
+        None,
+        Some((0.6, Color::BLACK)),
+    );
+    Document::new("x").push(ok).unwrap();
+}
+
+#[test]
+fn a_flow_moves_a_block_whole_and_repeats_a_tables_header() {
+    use pishkhan::typeset::Flow;
+    let bottom = PageSize::A5.height().unwrap() - 40.0;
+    let mut flow = Flow::new(PageSize::A5, 40.0, Some(bottom));
+    flow.heading(|page, y| {
+        page.text(
+            Area::new(40.0, y, 300.0),
+            Style::bold(9.0),
+            Align::Right,
+            Dir::Rtl,
+            "ادامه",
+        )
+    });
+    // A table of 60 rows: more than a page holds.
+    let mut t = Table::new(vec![100.0, 200.0]);
+    t.row(vec![
+        Cell::new("ردیف", Style::bold(9.0), Align::Center),
+        Cell::new("شرح", Style::bold(9.0), Align::Center),
+    ]);
+    for i in 0..60 {
+        t.row(vec![
+            Cell::new(i.to_string(), Style::regular(9.0), Align::Center),
+            Cell::new("خدمت", Style::regular(9.0), Align::Right),
+        ]);
+    }
+    flow.table(340.0, &t, 1);
+    // A block 100 pt tall that no longer fits moves whole.
+    let before = flow.page_count();
+    let y = flow.y();
+    flow.block(|page, top| {
+        page.rect(
+            40.0,
+            top,
+            300.0,
+            100.0,
+            None,
+            Some((0.6, pishkhan::typeset::Color::BLACK)),
+        );
+        100.0
+    });
+    let pages = flow.into_pages();
+    assert!(pages.len() >= 2);
+    if y + 100.0 > bottom {
+        assert_eq!(pages.len(), before + 1);
+    }
+    let mut doc = Document::new("flow");
+    for p in pages {
+        doc.push(p).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), "flow.pdf", &doc.finish());
+    let text = pdftotext(&pdf);
+    let sheets: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    assert!(sheets.len() >= 2, "{text}");
+    for (i, s) in sheets.iter().enumerate() {
+        // Every page starts the table with its header; the pages after the first
+        // with the heading.
+        assert!(s.contains("ردیف"), "page {}: {s}", i + 1);
+        assert_eq!(s.contains("ادامه"), i > 0, "page {}: {s}", i + 1);
+    }
+    // All 60 rows, each once.
+    for i in 0..60 {
+        let n = text
+            .split_whitespace()
+            .filter(|w| *w == i.to_string())
+            .count();
+        assert_eq!(n, 1, "row {i}");
+    }
 }

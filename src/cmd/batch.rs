@@ -271,8 +271,15 @@ impl Writer {
             if !recorded {
                 continue;
             }
-            if let Some((_, c)) = &mut self.combined {
-                c.add(&doc);
+            if let Some((path, c)) = &mut self.combined
+                && let Err(o) = c.add(&doc)
+            {
+                // A combined PDF without one of the run's documents would mislead.
+                self.failed.push(Failure {
+                    what: format!("the combined PDF {}", path.display()),
+                    why: docs::unfit(&doc.number, &o),
+                });
+                self.combined = None;
             }
             if let Some(pdfs) = self.pdfs.as_mut().filter(|p| p.broken.is_none()) {
                 let target = pdfs
@@ -408,13 +415,16 @@ impl Pdfs {
                             Err(_) => return,
                         };
                         let Ok(job) = job else { return };
-                        let pdf = docs::print(&job.doc, paper);
-                        let written = fs::OpenOptions::new()
-                            .write(true)
-                            .create_new(true)
-                            .open(&job.tmp)
-                            .and_then(|mut f| f.write_all(&pdf))
-                            .map_err(|e| format!("{}: {e}", job.tmp.display()));
+                        let written = docs::print(&job.doc, paper)
+                            .map_err(|o| docs::unfit(&job.doc.number, &o))
+                            .and_then(|pdf| {
+                                fs::OpenOptions::new()
+                                    .write(true)
+                                    .create_new(true)
+                                    .open(&job.tmp)
+                                    .and_then(|mut f| f.write_all(&pdf))
+                                    .map_err(|e| format!("{}: {e}", job.tmp.display()))
+                            });
                         if report.send((job.group, written)).is_err() {
                             return;
                         }

@@ -286,7 +286,8 @@ pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCo
             crate::core::text::to_persian_digits(&number)
         )
     })?;
-    let pdf = crate::docs::print(&doc, args.paper.size());
+    let pdf = crate::docs::print(&doc, args.paper.size())
+        .map_err(|o| anyhow!(crate::docs::unfit(&number, &o)))?;
     match (&args.out, &args.combined) {
         (Some(dir), _) => {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

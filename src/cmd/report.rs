@@ -240,10 +240,10 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 0 | 1 => load_office(common)?.name,
                 _ => None,
             };
-            emit_pdf(
-                &docs::render_report(&pdf(&report, office_name)?),
-                "give --format table, csv or json",
-            )?;
+            let doc = docs::render_report(&pdf(&report, office_name)?).map_err(|o| {
+                anyhow::anyhow!("گزارش در کاغذ جا نمی‌شود / the report does not fit A4: {o}")
+            })?;
+            emit_pdf(&doc, "give --format table, csv or json")?;
         }
     }
     Ok(ExitCode::SUCCESS)

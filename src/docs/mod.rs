@@ -12,7 +12,10 @@ use crate::core::office::Office;
 use crate::core::tariff::Stage;
 use crate::core::text::to_persian_digits;
 use crate::desk::charge::Receipt;
-use crate::typeset::{Align, Area, Color, Dir, Document, Page, PageSize, Style};
+use crate::typeset::{
+    Align, Area, Cell, Color, Dir, Document, Flow, Overflow, Page, PageSize, SAFE, Style, Table,
+    measure,
+};
 
 pub use report::{ReportDoc, ReportLine, Split, render_report};
 pub use sms::{SMS_LIMIT, Sms, sms_text};
@@ -47,18 +50,28 @@ fn title(doc: &Doc) -> String {
     }
 }
 
-/// Renders documents as one PDF, one page each.
-pub fn render(docs: &[Doc], size: PageSize) -> Vec<u8> {
+/// Renders documents as one PDF, one page each (two for a document too long for one
+/// sheet), or says what could not be laid out inside the paper.
+pub fn render(docs: &[Doc], size: PageSize) -> Result<Vec<u8>, Overflow> {
     let mut pdf = Combined::new(&docs.first().map(title).unwrap_or_default(), size);
     for doc in docs {
-        pdf.push(doc);
+        pdf.push(doc)?;
     }
-    pdf.finish()
+    Ok(pdf.finish())
+}
+
+/// What to tell the clerk when receipt `number`'s document cannot be laid out
+/// inside the paper (nothing was written for it).
+pub fn unfit(number: &str, o: &Overflow) -> String {
+    format!(
+        "رسید {} در کاغذ جا نمی‌شود / the document of receipt {number} does not fit the paper: {o}",
+        to_persian_digits(number)
+    )
 }
 
 /// A recorded receipt's own PDF, as it prints: the exam-date slip for a card receipt.
 /// The same bytes as `render` of `Doc::of` the receipt.
-pub fn print(r: &Receipt, size: PageSize) -> Vec<u8> {
+pub fn print(r: &Receipt, size: PageSize) -> Result<Vec<u8>, Overflow> {
     render(&[Doc::of(r.clone())], size)
 }
 
@@ -78,13 +91,19 @@ impl Combined {
         Combined { pdf, size }
     }
 
-    pub fn push(&mut self, doc: &Doc) {
+    /// Adds a document's pages; a document that cannot be laid out inside the paper
+    /// adds nothing.
+    pub fn push(&mut self, doc: &Doc) -> Result<(), Overflow> {
+        let r = match doc {
+            Doc::Receipt(r) => r,
+            Doc::Slip(s) => &s.receipt,
+        };
+        let pages = lay_out(doc, self.size);
+        if let Some(o) = pages.iter().find_map(Page::overflow) {
+            return Err(o);
+        }
         if self.pdf.page_count() == 0 {
             // The document was made when its first receipt was.
-            let r = match doc {
-                Doc::Receipt(r) => r,
-                Doc::Slip(s) => &s.receipt,
-            };
             let (y, mo, d) = r.date.to_iso();
             let (h, mi) = r
                 .time
@@ -93,28 +112,15 @@ impl Combined {
                 .unwrap_or((0, 0));
             self.pdf.created(y as u16, mo.into(), d.into(), h, mi);
         }
-        // A sheet's content must end inside its safe area (5 mm from the edge): long
-        // values wrap, and if the page still runs over, the type is set smaller, down
-        // to a floor. A roll grows with its content.
-        let mut scale = 1.0;
-        let page = loop {
-            let mut page = Page::new(self.size);
-            let bottom = match doc {
-                Doc::Receipt(r) => receipt::draw(&mut page, r, scale),
-                Doc::Slip(s) => slip::draw(&mut page, &s.receipt, scale),
-            };
-            let fits = bottom <= page.height() - SAFE;
-            if self.size.is_roll() || fits || scale <= MIN_SCALE {
-                break page;
-            }
-            scale -= 0.06;
-        };
-        self.pdf.push(page);
+        for page in pages {
+            self.pdf.push(page)?;
+        }
+        Ok(())
     }
 
     /// A recorded receipt as it prints: the exam-date slip for a card receipt.
-    pub fn add(&mut self, r: &Receipt) {
-        self.push(&Doc::of(r.clone()));
+    pub fn add(&mut self, r: &Receipt) -> Result<(), Overflow> {
+        self.push(&Doc::of(r.clone()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -126,16 +132,87 @@ impl Combined {
     }
 }
 
-/// The margin no printer is asked to print in: 5 mm.
-pub const SAFE: f32 = 5.0 * 72.0 / 25.4;
+/// A document's pages. A sheet's content must end inside its safe area (5 mm from the
+/// edge): long values wrap; if the page still runs over, the type is set smaller,
+/// down to a floor; if it still does not fit, the document flows onto a second
+/// sheet, the signature boxes kept whole, each sheet numbered. A roll grows with
+/// its content.
+fn lay_out(doc: &Doc, size: PageSize) -> Vec<Page> {
+    let draw = |flow: &mut Flow, f: &Frame| match doc {
+        Doc::Receipt(r) => receipt::draw(flow, f, r),
+        Doc::Slip(s) => slip::draw(flow, f, &s.receipt),
+    };
+    let Some(height) = size.height() else {
+        let f = Frame::of(size);
+        let mut flow = Flow::new(size, f.margin, None);
+        draw(&mut flow, &f);
+        let bottom = flow.y() + f.margin;
+        let mut pages = flow.into_pages();
+        pages[0].set_roll_height(bottom);
+        return pages;
+    };
+    let mut scale = 1.0;
+    while scale >= MIN_SCALE - 0.001 {
+        let f = Frame::of(size).scaled(scale);
+        let mut flow = Flow::new(size, f.margin, None);
+        draw(&mut flow, &f);
+        if flow.y() <= height - SAFE {
+            return flow.into_pages();
+        }
+        scale -= 0.06;
+    }
+    let f = Frame::of(size).scaled(MIN_SCALE);
+    let number = Style::regular(f.base * 0.9);
+    // A line and the font's descent below it.
+    let band = number.size * 2.0;
+    let mut flow = Flow::new(size, f.margin, Some(height - SAFE - band));
+    let continued = format!("ادامهٔ {} — شماره {}", title_of(doc), ltr(&number_of(doc)));
+    let (margin, w) = (f.margin, f.width);
+    let heading = Style::bold(f.base);
+    flow.heading(move |page, y| {
+        let a = Area::new(margin, y, w);
+        page.paragraph(a, heading, Align::Right, Dir::Rtl, &continued) + heading.size
+    });
+    draw(&mut flow, &f);
+    let mut pages = flow.into_pages();
+    let n = pages.len();
+    for (i, page) in pages.iter_mut().enumerate() {
+        let label = format!(
+            "صفحه {} از {}",
+            fa(&(i + 1).to_string()),
+            fa(&n.to_string())
+        );
+        let a = Area::new(f.margin, height - SAFE - band, f.width);
+        page.text(a, number, Align::Center, Dir::Rtl, &label);
+    }
+    pages
+}
+
+fn title_of(doc: &Doc) -> &'static str {
+    match doc {
+        Doc::Receipt(r) => receipt::title_fa(r.kind),
+        Doc::Slip(_) => slip::TITLE,
+    }
+}
+
+fn number_of(doc: &Doc) -> String {
+    match doc {
+        Doc::Receipt(r) => r.number.clone(),
+        Doc::Slip(s) => s.receipt.number.clone(),
+    }
+}
+
 /// The smallest a sheet's type is set to make a document fit: 70 % of its size.
 const MIN_SCALE: f32 = 0.7;
 
 /// Sizes and margins per paper.
+#[derive(Clone, Copy)]
 pub(crate) struct Frame {
     pub margin: f32,
     pub base: f32,
     pub narrow: bool,
+    /// Between the margins.
+    pub width: f32,
 }
 
 impl Frame {
@@ -148,34 +225,57 @@ impl Frame {
     }
 
     pub fn of(size: PageSize) -> Frame {
-        match size {
-            PageSize::A4 => Frame {
-                margin: 42.0,
-                base: 10.5,
-                narrow: false,
-            },
-            PageSize::A5 => Frame {
-                margin: 26.0,
-                base: 8.5,
-                narrow: false,
-            },
+        let (margin, base, narrow) = match size {
+            PageSize::A4 => (42.0, 10.5, false),
+            PageSize::A5 => (26.0, 8.5, false),
             // Inside the printable width, with half a millimetre to spare on each
             // side; text no smaller than a thermal head prints (see `Page::ink`).
-            PageSize::Roll80 | PageSize::Roll58 => Frame {
-                margin: (size.width() - size.printable_width()) / 2.0 + 0.5 * 72.0 / 25.4,
-                base: 7.5,
-                narrow: true,
-            },
+            PageSize::Roll80 | PageSize::Roll58 => (
+                (size.width() - size.printable_width()) / 2.0 + 0.5 * 72.0 / 25.4,
+                7.5,
+                true,
+            ),
+        };
+        Frame {
+            margin,
+            base,
+            narrow,
+            width: size.width() - 2.0 * margin,
         }
     }
 
-    pub fn width(&self, page: &Page) -> f32 {
-        page.width() - 2.0 * self.margin
+    /// The right edge of the content: where a right-to-left table starts.
+    pub fn right(&self) -> f32 {
+        self.margin + self.width
     }
 
-    pub fn area(&self, page: &Page, top: f32) -> Area {
-        Area::new(self.margin, top, self.width(page))
+    pub fn area(&self, top: f32) -> Area {
+        Area::new(self.margin, top, self.width)
     }
+}
+
+/// A label and its value as a row of a two-column table whose value column is
+/// `value_w` wide. On a roll, where type cannot shrink below what the head prints, a
+/// value with a word wider than its column gets a row of its own across the table,
+/// under its label, rather than be broken between letters.
+pub(crate) fn labelled(t: &mut Table, f: &Frame, value_w: f32, label: Cell, value: Cell) {
+    let avail = value_w - 2.0 * t.padding;
+    let widest = value
+        .text
+        .split_whitespace()
+        .map(|w| measure(value.style.font, value.style.size, w, value.dir))
+        .fold(0.0, f32::max);
+    if f.narrow && widest > avail {
+        t.row(vec![label.span(2)]);
+        t.row(vec![value.span(2)]);
+    } else {
+        t.row(vec![label, value]);
+    }
+}
+
+/// A paragraph across the frame, kept whole on one page.
+pub(crate) fn para(flow: &mut Flow, f: &Frame, style: Style, text: &str) {
+    flow.block(|page, y| page.paragraph(f.area(y), style, Align::Right, Dir::Rtl, text));
 }
 
 /// Persian digits for numbers inside Persian text.
@@ -200,8 +300,7 @@ pub(crate) fn ltr(s: &str) -> String {
 /// below it.
 pub(crate) fn header(page: &mut Page, f: &Frame, top: f32, title: &str, office: &Office) -> f32 {
     let mut y = top;
-    let width = f.width(page);
-    let area = |y| Area::new(f.margin, y, width);
+    let area = |y| f.area(y);
     let a = area(y);
     y += page.paragraph(a, Style::bold(f.base * 1.7), Align::Center, Dir::Rtl, title);
     let name = office.name.as_deref().unwrap_or("دفتر پیشخوان خدمات دولت");
@@ -231,26 +330,27 @@ pub(crate) fn header(page: &mut Page, f: &Frame, top: f32, title: &str, office: 
 }
 
 /// The top of a document: the office header under `title`, a rule, then the receipt
-/// number on the right and `date_line` on the left. Returns the y below it.
-pub(crate) fn head(page: &mut Page, f: &Frame, title: &str, r: &Receipt, date_line: &str) -> f32 {
-    let mut y = header(page, f, f.margin, title, &r.office);
-    y = rule(page, f, y);
-    // The number, date and time change with every receipt: data.
-    y += pair_line(
-        page,
-        f,
-        y,
-        Style::bold(f.base).data(),
-        &format!("شماره رسید: {}", ltr(&r.number)),
-        date_line,
-    );
-    y + f.base * 0.5
+/// number on the right and `date_line` on the left.
+pub(crate) fn head(flow: &mut Flow, f: &Frame, title: &str, r: &Receipt, date_line: &str) {
+    flow.block(|page, top| {
+        let mut y = header(page, f, top, title, &r.office);
+        y = rule(page, f, y);
+        // The number, date and time change with every receipt: data.
+        y += pair_line(
+            page,
+            f,
+            y,
+            Style::bold(f.base).data(),
+            &format!("شماره رسید: {}", ltr(&r.number)),
+            date_line,
+        );
+        y + f.base * 0.5 - top
+    });
 }
 
 /// A thin full-width rule. Returns the y below it.
 pub(crate) fn rule(page: &mut Page, f: &Frame, y: f32) -> f32 {
-    let x2 = page.width() - f.margin;
-    page.line(f.margin, y, x2, y, 0.6, Color::RULE);
+    page.line(f.margin, y, f.right(), y, 0.6, Color::RULE);
     y + f.base * 0.6
 }
 
@@ -263,11 +363,11 @@ pub(crate) fn pair_line(
     right: &str,
     left: &str,
 ) -> f32 {
-    let a = f.area(page, y);
+    let a = f.area(y);
     if f.narrow {
         // Too narrow for two: one under the other, each wrapped to the width.
         let h = page.paragraph(a, style, Align::Right, Dir::Rtl, right);
-        let a = f.area(page, y + h);
+        let a = f.area(y + h);
         return h + page.paragraph(a, style, Align::Right, Dir::Rtl, left);
     }
     page.text(a, style, Align::Right, Dir::Rtl, right);
@@ -275,9 +375,13 @@ pub(crate) fn pair_line(
 }
 
 /// Signature boxes side by side (one under the other on a roll), labels inside at
-/// the top. Returns the y below them.
-pub(crate) fn signature_boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str]) -> f32 {
-    let w = f.width(page);
+/// the top, kept together on one page.
+pub(crate) fn signature_boxes(flow: &mut Flow, f: &Frame, labels: &[&str]) {
+    flow.block(|page, top| boxes(page, f, top, labels) - top);
+}
+
+fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str]) -> f32 {
+    let w = f.width;
     let gap = f.base;
     let h = f.base * 7.0;
     let style = Style::regular(f.base * 0.9).color(Color::GRAY);
@@ -300,7 +404,7 @@ pub(crate) fn signature_boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&s
     let bw = (w - gap * (n - 1.0)) / n;
     for (i, label) in labels.iter().enumerate() {
         // The first label is on the right.
-        let x = page.width() - f.margin - (i as f32 + 1.0) * bw - i as f32 * gap;
+        let x = f.right() - (i as f32 + 1.0) * bw - i as f32 * gap;
         page.rect(x, top, bw, h, None, Some((0.6, Color::RULE)));
         page.text(
             Area::new(x + 4.0, top + 2.0, bw - 8.0),
@@ -311,10 +415,4 @@ pub(crate) fn signature_boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&s
         );
     }
     top + h + gap
-}
-
-/// Ends the page: a roll is cut just below the content.
-pub(crate) fn finish_page(page: &mut Page, f: &Frame, bottom: f32) -> f32 {
-    page.set_roll_height(bottom + f.margin);
-    bottom
 }

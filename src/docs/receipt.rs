@@ -1,10 +1,10 @@
 //! The registration and certificate receipts: who paid what, the office's money and
 //! TVTO's apart, the total in figures and in words, and the tariff's approvals.
 
-use super::{Frame, Receipt, fa, finish_page, head, ltr, signature_boxes};
+use super::{Frame, Receipt, fa, head, labelled, ltr, para, signature_boxes};
 use crate::core::money::Money;
 use crate::core::tariff::{Kind, Stage};
-use crate::typeset::{Align, Cell, Color, Dir, Page, Style, Table};
+use crate::typeset::{Align, Cell, Color, Flow, Style, Table};
 
 /// The title printed on a receipt of each step.
 pub fn title_fa(kind: Stage) -> &'static str {
@@ -18,45 +18,33 @@ pub fn title_fa(kind: Stage) -> &'static str {
 /// «هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود»: the letter forbids it at registration.
 pub const NO_CERTIFICATE_FEE: &str = "هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود.";
 
-/// Draws the receipt at `scale` of the paper's type sizes; returns where it ends.
-pub(super) fn draw(page: &mut Page, r: &Receipt, scale: f32) -> f32 {
-    let f = Frame::of(page.size()).scaled(scale);
+/// Draws the receipt in `f`'s sizes.
+pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
     let date_line = format!(
         "تاریخ: {} {} — ساعت {}",
         r.date.weekday().name_fa(),
         r.date.to_fa_digits(),
         fa(&r.time)
     );
-    let mut y = head(page, &f, title_fa(r.kind), r, &date_line);
-    y += page.table(page.width() - f.margin, y, &applicant_table(&f, page, r));
-    y += f.base;
-    y += page.table(page.width() - f.margin, y, &lines_table(&f, page, r));
-    y += f.base * 0.6;
-    let a = f.area(page, y);
-    y += page.paragraph(
-        a,
+    head(flow, f, title_fa(r.kind), r, &date_line);
+    flow.table(f.right(), &applicant_table(f, r), 0);
+    flow.skip(f.base);
+    flow.table(f.right(), &lines_table(f, r), 1);
+    flow.skip(f.base * 0.6);
+    para(
+        flow,
+        f,
         Style::bold(f.base),
-        Align::Right,
-        Dir::Rtl,
         &format!("مبلغ کل به حروف: {}", r.grand_total.words_fa(r.unit)),
     );
     if r.kind == Stage::Registration {
-        let a = f.area(page, y);
-        y += page.paragraph(
-            a,
-            Style::bold(f.base),
-            Align::Right,
-            Dir::Rtl,
-            NO_CERTIFICATE_FEE,
-        );
+        para(flow, f, Style::bold(f.base), NO_CERTIFICATE_FEE);
     }
     if !r.tvto_total.is_zero() {
-        let a = f.area(page, y);
-        y += page.paragraph(
-            a,
+        para(
+            flow,
+            f,
             Style::regular(f.base * 0.9),
-            Align::Right,
-            Dir::Rtl,
             "وجوه سازمان آموزش فنی و حرفه‌ای به نام متقاضی و با کارت او در پورتال سازمان پرداخت شده و درآمد دفتر نیست.",
         );
     }
@@ -73,22 +61,19 @@ pub(super) fn draw(page: &mut Page, r: &Receipt, scale: f32) -> f32 {
                 )
             })
             .collect();
-        let a = f.area(page, y);
-        y += page.paragraph(
-            a,
+        para(
+            flow,
+            f,
             Style::regular(f.base * 0.8).color(Color::GRAY),
-            Align::Right,
-            Dir::Rtl,
             &format!("تعرفه مصوب: {}", refs.join("؛ ")),
         );
     }
-    y += f.base * 0.8;
-    y = signature_boxes(page, &f, y, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
-    finish_page(page, &f, y)
+    flow.skip(f.base * 0.8);
+    signature_boxes(flow, f, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
 }
 
-fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
-    let w = f.width(page);
+fn applicant_table(f: &Frame, r: &Receipt) -> Table {
+    let w = f.width;
     let label = Style::regular(f.base * 0.9).color(Color::GRAY);
     // The applicant's values are data; the exam is the same on every receipt.
     let value = Style::bold(f.base).data();
@@ -117,17 +102,19 @@ fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
     let mut t;
     if f.narrow {
         t = Table::new(vec![w * 0.36, w * 0.64]);
+        t.padding = f.base * 0.45;
         for (l, v, ltr) in pairs {
             let cell = Cell::new(v, value, Align::Right);
-            t.row(vec![
-                Cell::new(l, label, Align::Right),
-                if ltr { cell.ltr() } else { cell },
-            ]);
+            let cell = if ltr { cell.ltr() } else { cell };
+            labelled(&mut t, f, w * 0.64, Cell::new(l, label, Align::Right), cell);
         }
-        t.row(vec![
+        labelled(
+            &mut t,
+            f,
+            w * 0.64,
             Cell::new("آزمون", label, Align::Right),
             Cell::new(exam, exam_style, Align::Right),
-        ]);
+        );
     } else {
         t = Table::new(vec![w * 0.17, w * 0.33, w * 0.17, w * 0.33]);
         for pair in pairs.chunks(2) {
@@ -152,8 +139,8 @@ fn applicant_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
     t
 }
 
-fn lines_table(f: &Frame, page: &Page, r: &Receipt) -> Table {
-    let w = f.width(page);
+fn lines_table(f: &Frame, r: &Receipt) -> Table {
+    let w = f.width;
     let u = r.unit.name_fa();
     let head = Style::bold(f.base * 0.95);
     let body = Style::regular(f.base);

@@ -7,7 +7,9 @@ use crate::core::jalali::JalaliDate;
 use crate::core::money::{Money, Unit};
 use crate::core::tariff::Kind;
 use crate::core::text::{fa_grouped, to_persian_digits};
-use crate::typeset::{Align, Area, Cell, Color, Dir, Document, Page, PageSize, Style, Table};
+use crate::typeset::{
+    Align, Area, Cell, Color, Dir, Document, Flow, Overflow, PageSize, Style, Table,
+};
 
 /// A row of the service-line table.
 pub struct ReportLine {
@@ -53,80 +55,53 @@ fn toman(m: Money) -> String {
     m.grouped_fa(Unit::Toman)
 }
 
-/// Pages filled top to bottom; a block that does not fit starts a new page.
-struct Flow {
-    pages: Vec<Page>,
-    y: f32,
+/// Between the margins.
+const WIDTH: f32 = 210.0 * 72.0 / 25.4 - 2.0 * MARGIN;
+
+/// A paragraph across the page, kept whole.
+fn text(f: &mut Flow, style: Style, align: Align, text: &str) {
+    f.block(|page, y| page.paragraph(Area::new(MARGIN, y, WIDTH), style, align, Dir::Rtl, text));
 }
 
-impl Flow {
-    fn page(&mut self) -> &mut Page {
-        self.pages.last_mut().expect("a page")
-    }
-    fn bottom(&self) -> f32 {
-        PageSize::A4.height().expect("A4 is cut") - MARGIN - FOOTER
-    }
-    fn ensure(&mut self, h: f32) {
-        if self.y + h > self.bottom() {
-            self.pages.push(Page::new(PageSize::A4));
-            self.y = MARGIN;
+/// A table under a shaded header, which starts every page the table runs onto; the
+/// last `shade_last` rows shaded (totals).
+fn table(f: &mut Flow, widths: &[f32], header: &[&str], rows: Vec<Vec<Cell>>, shade_last: usize) {
+    let style = Style::bold(9.0);
+    let mut t = Table::new(widths.to_vec());
+    t.shaded_row(
+        header
+            .iter()
+            .map(|h| Cell::new(*h, style, Align::Center))
+            .collect(),
+        Color::LIGHT,
+    );
+    let n = rows.len();
+    for (i, cells) in rows.into_iter().enumerate() {
+        if i + shade_last >= n {
+            t.shaded_row(cells, Color::LIGHT);
+        } else {
+            t.row(cells);
         }
     }
-    fn width(&self) -> f32 {
-        PageSize::A4.width() - 2.0 * MARGIN
-    }
-    fn text(&mut self, style: Style, align: Align, text: &str) {
-        self.ensure(style.line_height());
-        let area = Area::new(MARGIN, self.y, self.width());
-        self.y += self.page().paragraph(area, style, align, Dir::Rtl, text);
-    }
-    /// A table in chunks of rows, each chunk with the header repeated.
-    fn table(&mut self, widths: &[f32], header: &[&str], rows: Vec<Vec<Cell>>, shade_last: usize) {
-        let style = Style::bold(9.0);
-        let row_h = Style::regular(9.0).line_height() + 6.0;
-        let n = rows.len();
-        let mut rows = rows.into_iter().enumerate().peekable();
-        while rows.peek().is_some() {
-            self.ensure(3.0 * row_h);
-            let fit = ((self.bottom() - self.y) / row_h).floor() as usize - 1;
-            let mut t = Table::new(widths.to_vec());
-            t.shaded_row(
-                header
-                    .iter()
-                    .map(|h| Cell::new(*h, style, Align::Center))
-                    .collect(),
-                Color::LIGHT,
-            );
-            for (i, cells) in rows.by_ref().take(fit.max(1)) {
-                if i + shade_last >= n {
-                    t.shaded_row(cells, Color::LIGHT);
-                } else {
-                    t.row(cells);
-                }
-            }
-            let x = PageSize::A4.width() - MARGIN;
-            let y = self.y;
-            self.y += self.page().table(x, y, &t) + 10.0;
-        }
-    }
+    f.table(MARGIN + WIDTH, &t, 1);
+    f.skip(10.0);
 }
 
-pub fn render_report(r: &ReportDoc) -> Vec<u8> {
-    let mut f = Flow {
-        pages: vec![Page::new(PageSize::A4)],
-        y: MARGIN,
-    };
-    let w = f.width();
+pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
+    let height = PageSize::A4.height().expect("A4 is cut");
+    let mut f = Flow::new(PageSize::A4, MARGIN, Some(height - MARGIN - FOOTER));
+    let w = WIDTH;
     let body = Style::regular(9.0);
     let strong = Style::bold(9.0);
 
-    f.text(
+    text(
+        &mut f,
         Style::bold(16.0),
         Align::Center,
         "گزارش درآمد دفتر پیشخوان خدمات دولت",
     );
     if let Some(name) = &r.office_name {
-        f.text(Style::bold(11.0), Align::Center, name);
+        text(&mut f, Style::bold(11.0), Align::Center, name);
     }
     let whole_month = r.from.day() == 1
         && r.to.add_days(1).is_none_or(|d| d.day() == 1)
@@ -140,15 +115,17 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
     } else {
         format!("از {} تا {}", r.from.to_fa_digits(), r.to.to_fa_digits())
     };
-    f.text(
+    text(
+        &mut f,
         Style::regular(11.0),
         Align::Center,
         &format!("دوره: {period} — مبالغ به تومان"),
     );
-    f.y += 8.0;
+    f.skip(8.0);
 
     if r.lines.is_empty() {
-        f.text(
+        text(
+            &mut f,
             strong,
             Align::Right,
             "در این دوره هیچ مبلغی دریافت نشده است.",
@@ -195,13 +172,15 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
             Cell::new(toman(v), strong.tabular(), Align::Right),
         ]);
     }
-    f.table(
+    table(
+        &mut f,
         &[w * 0.06, w * 0.46, w * 0.12, w * 0.12, w * 0.08, w * 0.16],
         &["ردیف", "شرح", "جدول تعرفه", "مبلغ واحد", "تعداد", "مبلغ"],
         rows,
         3,
     );
-    f.text(
+    text(
+        &mut f,
         body,
         Align::Right,
         &format!(
@@ -211,7 +190,7 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
             fa_grouped(r.counts[2] as i64)
         ),
     );
-    f.y += 10.0;
+    f.skip(10.0);
     chart(&mut f, r);
 
     let day_rows: Vec<Vec<Cell>> = r
@@ -232,8 +211,9 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
         })
         .collect();
     if !day_rows.is_empty() {
-        f.text(strong, Align::Right, "درآمد روزانه");
-        f.table(
+        text(&mut f, strong, Align::Right, "درآمد روزانه");
+        table(
+            &mut f,
             &[w * 0.34, w * 0.22, w * 0.22, w * 0.22],
             &["روز", "درآمد دفتر", "وجوه سازمان", "جمع"],
             day_rows,
@@ -241,7 +221,7 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
         );
     }
     if r.offices.len() > 1 {
-        f.text(strong, Align::Right, "به تفکیک دفتر");
+        text(&mut f, strong, Align::Right, "به تفکیک دفتر");
         let rows = r
             .offices
             .iter()
@@ -254,7 +234,8 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
                 ]
             })
             .collect();
-        f.table(
+        table(
+            &mut f,
             &[w * 0.34, w * 0.22, w * 0.22, w * 0.22],
             &["کد دفتر", "درآمد دفتر", "وجوه سازمان", "جمع"],
             rows,
@@ -263,7 +244,8 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
     }
 
     if !r.heads.is_empty() {
-        f.text(
+        text(
+            &mut f,
             strong,
             Align::Right,
             "سر زنجیره دفترها (برای نگهداری: دفتری که بعدها بازنویسی شود به این رسیدها نمی‌رسد)",
@@ -281,7 +263,8 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
                 ]
             })
             .collect();
-        f.table(
+        table(
+            &mut f,
             &[w * 0.13, w * 0.09, w * 0.16, w * 0.62],
             &["کد دفتر", "سال", "آخرین رسید", "SHA-256"],
             rows,
@@ -290,9 +273,9 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
     }
 
     // Page numbers, now that the count is known.
-    let n = f.pages.len();
+    let n = f.page_count();
     let mut doc = Document::new(&format!("گزارش درآمد {period}"));
-    for (i, mut page) in f.pages.into_iter().enumerate() {
+    for (i, mut page) in f.into_pages().into_iter().enumerate() {
         let y = PageSize::A4.height().expect("A4") - MARGIN;
         let label = format!(
             "صفحه {} از {}",
@@ -306,9 +289,9 @@ pub fn render_report(r: &ReportDoc) -> Vec<u8> {
             Dir::Rtl,
             &label,
         );
-        doc.push(page);
+        doc.push(page)?;
     }
-    doc.finish()
+    Ok(doc.finish())
 }
 
 /// Bars of daily office revenue, the first day on the right.
@@ -317,7 +300,6 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
         return;
     }
     let (h, label_h) = (150.0, 14.0);
-    f.ensure(h + label_h + 44.0);
     // A bar a day up to a month; over that, a bar a week (its first day's date
     // under it), or 60 labels would run into one another.
     let weekly = r.days.len() > 31;
@@ -335,15 +317,12 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
     } else {
         r.days.iter().map(|(d, s)| (*d, s.office)).collect()
     };
-    f.text(
-        Style::bold(9.0),
-        Align::Right,
-        if weekly {
-            "نمودار درآمد هفتگی دفتر (تومان)"
-        } else {
-            "نمودار درآمد روزانه دفتر (تومان)"
-        },
-    );
+    let title = Style::bold(9.0);
+    let title_text = if weekly {
+        "نمودار درآمد هفتگی دفتر (تومان)"
+    } else {
+        "نمودار درآمد روزانه دفتر (تومان)"
+    };
     let max = bars.iter().map(|b| b.1).max().unwrap_or(Money::ZERO);
     // The y-axis runs to a round figure: 1, 2 or 5 times a power of ten (toman).
     let top_toman = {
@@ -359,78 +338,87 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
             .unwrap_or(10 * p)
     };
     let axis_w = 46.0;
-    let w = f.width() - axis_w;
+    let w = WIDTH - axis_w;
     let slot = w / bars.len() as f32;
-    // Month names sit above the bars.
-    let top = f.y + 10.0;
-    let base = top + h;
     let right = MARGIN + w;
-    let page = f.page();
-    let small = Style::regular(6.5).color(Color::GRAY);
-    // The y-axis, on the right where time starts, with its scale.
-    page.line(right, top, right, base, 0.6, Color::BLACK);
-    for k in 0..=4 {
-        let y = base - h * k as f32 / 4.0;
-        let value = Money::from_toman(top_toman * k / 4).unwrap_or(Money::ZERO);
-        if k > 0 {
-            page.line(MARGIN, y, right, y, 0.3, Color::LIGHT);
-        }
-        page.line(right, y, right + 3.0, y, 0.6, Color::BLACK);
-        page.text(
-            Area::new(right + 5.0, y - 5.0, axis_w - 5.0),
-            small.tabular(),
-            Align::Left,
+    // The title and the chart kept together.
+    f.block(|page, y| {
+        let title_h = page.paragraph(
+            Area::new(MARGIN, y, WIDTH),
+            title,
+            Align::Right,
             Dir::Rtl,
-            &toman(value),
+            title_text,
         );
-    }
-    page.line(MARGIN, base, right, base, 0.8, Color::BLACK);
-    // Bar heights are drawing, not money: a float ratio is fine here.
-    let scale = (top_toman * 10) as f32;
-    let mut month = None;
-    for (i, (first, value)) in bars.iter().enumerate() {
-        let x = right - (i as f32 + 1.0) * slot;
-        let bh = h * (value.rial() as f32 / scale);
-        if !value.is_zero() {
-            page.rect(
-                x + slot * 0.15,
-                base - bh,
-                slot * 0.7,
-                bh,
-                Some(Color(0.22, 0.42, 0.62)),
-                None,
-            );
-        }
-        let label = if weekly {
-            format!("{}/{}", first.month(), first.day())
-        } else {
-            first.day().to_string()
-        };
-        page.text(
-            Area::new(x, base + 2.0, slot),
-            small.tabular(),
-            Align::Center,
-            Dir::Rtl,
-            &to_persian_digits(&label),
-        );
-        // A new month: a rule at its start and its name.
-        if month != Some((first.year(), first.month())) {
-            if month.is_some() {
-                page.line(x + slot, top - 8.0, x + slot, base, 0.6, Color::GRAY);
+        // Month names sit above the bars.
+        let top = y + title_h + 10.0;
+        let base = top + h;
+        let small = Style::regular(6.5).color(Color::GRAY);
+        // The y-axis, on the right where time starts, with its scale.
+        page.line(right, top, right, base, 0.6, Color::BLACK);
+        for k in 0..=4 {
+            let y = base - h * k as f32 / 4.0;
+            let value = Money::from_toman(top_toman * k / 4).unwrap_or(Money::ZERO);
+            if k > 0 {
+                page.line(MARGIN, y, right, y, 0.3, Color::LIGHT);
             }
+            page.line(right, y, right + 3.0, y, 0.6, Color::BLACK);
             page.text(
-                Area::new(MARGIN, top - 10.0, x + slot - MARGIN - 2.0),
-                small,
-                Align::Right,
+                Area::new(right + 5.0, y - 5.0, axis_w - 5.0),
+                small.tabular(),
+                Align::Left,
                 Dir::Rtl,
-                &format!(
-                    "{} {}",
-                    first.month_name_fa(),
-                    to_persian_digits(&first.year().to_string())
-                ),
+                &toman(value),
             );
-            month = Some((first.year(), first.month()));
         }
-    }
-    f.y = base + label_h + 12.0;
+        page.line(MARGIN, base, right, base, 0.8, Color::BLACK);
+        // Bar heights are drawing, not money: a float ratio is fine here.
+        let scale = (top_toman * 10) as f32;
+        let mut month = None;
+        for (i, (first, value)) in bars.iter().enumerate() {
+            let x = right - (i as f32 + 1.0) * slot;
+            let bh = h * (value.rial() as f32 / scale);
+            if !value.is_zero() {
+                page.rect(
+                    x + slot * 0.15,
+                    base - bh,
+                    slot * 0.7,
+                    bh,
+                    Some(Color(0.22, 0.42, 0.62)),
+                    None,
+                );
+            }
+            let label = if weekly {
+                format!("{}/{}", first.month(), first.day())
+            } else {
+                first.day().to_string()
+            };
+            page.text(
+                Area::new(x, base + 2.0, slot),
+                small.tabular(),
+                Align::Center,
+                Dir::Rtl,
+                &to_persian_digits(&label),
+            );
+            // A new month: a rule at its start and its name.
+            if month != Some((first.year(), first.month())) {
+                if month.is_some() {
+                    page.line(x + slot, top - 8.0, x + slot, base, 0.6, Color::GRAY);
+                }
+                page.text(
+                    Area::new(MARGIN, top - 10.0, x + slot - MARGIN - 2.0),
+                    small,
+                    Align::Right,
+                    Dir::Rtl,
+                    &format!(
+                        "{} {}",
+                        first.month_name_fa(),
+                        to_persian_digits(&first.year().to_string())
+                    ),
+                );
+                month = Some((first.year(), first.month()));
+            }
+        }
+        base + label_h + 12.0 - y
+    });
 }

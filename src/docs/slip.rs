@@ -2,20 +2,22 @@
 //! written exam is, what to bring, and takes the applicant's signed confirmation,
 //! which the letter's service line 5 («با تأیید متقاضی») charges for.
 
-use super::{Frame, Receipt, fa, fa_text, finish_page, head, pair_line, signature_boxes};
-use crate::typeset::{Align, Area, Cell, Color, Dir, Page, Style, Table};
+use super::{Frame, Receipt, fa, fa_text, head, labelled, pair_line, para, signature_boxes};
+use crate::typeset::{Align, Area, Cell, Color, Dir, Flow, Style, Table};
 
-/// Draws the slip at `scale` of the paper's type sizes; returns where it ends.
-pub(super) fn draw(page: &mut Page, r: &Receipt, scale: f32) -> f32 {
-    let f = Frame::of(page.size()).scaled(scale);
+/// The slip's title.
+pub const TITLE: &str = "برگ اعلام زمان آزمون";
+
+/// Draws the slip in `f`'s sizes.
+pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
     let date_line = format!(
         "تاریخ صدور: {} {}",
         r.date.weekday().name_fa(),
         r.date.to_fa_digits()
     );
-    let mut y = head(page, &f, "برگ اعلام زمان آزمون", r, &date_line);
+    head(flow, f, TITLE, r, &date_line);
 
-    let w = f.width(page);
+    let w = f.width;
     let label = Style::regular(f.base * 0.9).color(Color::GRAY);
     // The applicant's values are data; the exam is the same on every slip.
     let (value, exam) = (Style::bold(f.base).data(), Style::bold(f.base));
@@ -35,17 +37,15 @@ pub(super) fn draw(page: &mut Page, r: &Receipt, scale: f32) -> f32 {
         ),
     ] {
         let cell = Cell::new(v, style, Align::Right);
-        t.row(vec![
-            Cell::new(l, label, Align::Right),
-            if ltr {
-                cell.ltr().aligned(Align::Right)
-            } else {
-                cell
-            },
-        ]);
+        let cell = if ltr {
+            cell.ltr().aligned(Align::Right)
+        } else {
+            cell
+        };
+        labelled(&mut t, f, w * 0.7, Cell::new(l, label, Align::Right), cell);
     }
-    y += page.table(page.width() - f.margin, y, &t);
-    y += f.base;
+    flow.table(f.right(), &t, 0);
+    flow.skip(f.base);
 
     // The exam date, large, in a box.
     let e = &r.exam;
@@ -63,73 +63,66 @@ pub(super) fn draw(page: &mut Page, r: &Receipt, scale: f32) -> f32 {
     let big = Style::bold(f.base * 1.35);
     let small = Style::regular(f.base * 1.05);
     let pad = f.base * 0.8;
-    let inner = Area::new(f.margin + pad, y + pad, w - 2.0 * pad);
-    let mut h = page.paragraph(inner, big, Align::Center, Dir::Rtl, &lines[0]);
-    let next = Area::new(inner.x, inner.top + h, inner.w);
-    h += page.paragraph(next, small, Align::Center, Dir::Rtl, &lines[1]);
-    page.rect(
-        f.margin,
-        y,
-        w,
-        h + 2.0 * pad,
-        None,
-        Some((1.2, Color::BLACK)),
-    );
-    y += h + 2.0 * pad + f.base;
+    flow.block(|page, y| {
+        let inner = Area::new(f.margin + pad, y + pad, w - 2.0 * pad);
+        let mut h = page.paragraph(inner, big, Align::Center, Dir::Rtl, &lines[0]);
+        let next = Area::new(inner.x, inner.top + h, inner.w);
+        h += page.paragraph(next, small, Align::Center, Dir::Rtl, &lines[1]);
+        page.rect(
+            f.margin,
+            y,
+            w,
+            h + 2.0 * pad,
+            None,
+            Some((1.2, Color::BLACK)),
+        );
+        h + 2.0 * pad
+    });
+    flow.skip(f.base);
 
-    let a = f.area(page, y);
-    y += page.text(
-        a,
-        Style::bold(f.base),
-        Align::Right,
-        Dir::Rtl,
-        "همراه داشته باشید:",
-    );
+    // What to bring, kept with its first item.
+    para(flow, f, Style::bold(f.base), "همراه داشته باشید:");
     for item in [
         "• کارت ملی یا شناسنامه عکس‌دار",
         "• کارت ورود به جلسه آزمون (چاپ از پورتال سازمان)",
         "• همین برگ",
         "• لطفاً سی دقیقه پیش از آغاز آزمون در محل برگزاری حاضر شوید.",
     ] {
-        let a = f.area(page, y);
-        y += page.paragraph(a, Style::regular(f.base), Align::Right, Dir::Rtl, item);
+        para(flow, f, Style::regular(f.base), item);
     }
-    y += f.base * 0.6;
+    flow.skip(f.base * 0.6);
 
     // The charge for this service, line 5.
     for l in r.lines.iter() {
-        let a = f.area(page, y);
-        y += pair_line(
-            page,
-            &f,
-            a.top,
-            Style::regular(f.base),
-            // The letter's service number, as on every receipt.
-            &match l.row {
-                Some(n) => format!("هزینه خدمت ردیف {}: {}", fa(&n.to_string()), l.name_fa),
-                None => format!("هزینه خدمت: {}", l.name_fa),
-            },
-            &format!("{} {}", l.amount.grouped_fa(r.unit), r.unit.name_fa()),
-        );
+        flow.block(|page, y| {
+            pair_line(
+                page,
+                f,
+                y,
+                Style::regular(f.base),
+                // The letter's service number, as on every receipt.
+                &match l.row {
+                    Some(n) => format!("هزینه خدمت ردیف {}: {}", fa(&n.to_string()), l.name_fa),
+                    None => format!("هزینه خدمت: {}", l.name_fa),
+                },
+                &format!("{} {}", l.amount.grouped_fa(r.unit), r.unit.name_fa()),
+            )
+        });
     }
-    y += f.base * 0.6;
-    let a = f.area(page, y);
-    y += page.paragraph(
-        a,
+    flow.skip(f.base * 0.6);
+    para(
+        flow,
+        f,
         Style::regular(f.base).data(),
-        Align::Right,
-        Dir::Rtl,
         &format!(
             "اینجانب {} تاریخ و محل آزمون را دریافت کردم و صحت مشخصات بالا را تأیید می‌کنم.",
             r.applicant.full_name()
         ),
     );
-    y += f.base * 0.6;
-    y = signature_boxes(
-        page,
-        &f,
-        y,
+    flow.skip(f.base * 0.6);
+    signature_boxes(
+        flow,
+        f,
         &["امضا و اثر انگشت متقاضی", "مهر و امضای دفتر پیشخوان"],
     );
-    finish_page(page, &f, y)
 }

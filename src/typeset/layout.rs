@@ -119,7 +119,7 @@ impl Page {
         dir: Dir,
         text: &str,
     ) -> f32 {
-        let style = self.ink(style);
+        let style = self.fitted(self.ink(style), text, area.w, dir);
         let lines = wrap_as(style.font, style.size, text, area.w, dir, style.tabular);
         for (i, line) in lines.iter().enumerate() {
             let top = area.top + i as f32 * style.line_height();
@@ -129,7 +129,7 @@ impl Page {
     }
 
     /// `style`, smaller when a word of `text` is wider than `avail` (a long Latin name
-    /// in a narrow cell): shrunk to fit, down to 70 % (and never below what the page
+    /// in a narrow cell or line): shrunk to fit, down to 70 % (and never below what the page
     /// can print), before the word is broken between letters.
     fn fitted(&self, style: Style, text: &str, avail: f32, dir: Dir) -> Style {
         // Most cells fit on one line; that line is shaped once and drawn from the
@@ -151,9 +151,20 @@ impl Page {
     /// Draws a table with its reading-start edge at `x` (the right edge for an RTL
     /// table, the left for LTR), top at `top`. Returns the height used.
     pub fn table(&mut self, x: f32, top: f32, table: &Table) -> f32 {
+        self.table_rows(x, top, table, 0..table.rows.len())
+    }
+
+    /// Draws the rows `rows` of `table` as [`Page::table`] draws them all.
+    pub fn table_rows(
+        &mut self,
+        x: f32,
+        top: f32,
+        table: &Table,
+        rows: std::ops::Range<usize>,
+    ) -> f32 {
         let pad = table.padding;
         let mut y = top;
-        for row in &table.rows {
+        for row in &table.rows[rows] {
             // Lay out every cell first: the row is as tall as its tallest cell.
             let mut cells = Vec::new();
             let mut col = 0;

@@ -8,16 +8,18 @@
 //! let area = Area::new(20.0, 20.0, page.width() - 40.0);
 //! page.text(area, Style::bold(14.0), Align::Right, Dir::Rtl, "رسید پرداخت");
 //! let mut doc = Document::new("رسید");
-//! doc.push(page);
+//! doc.push(page).expect("everything inside the safe area");
 //! let pdf: Vec<u8> = doc.finish();
 //! ```
 
+mod flow;
 mod font;
 mod layout;
 mod pdf;
 mod shape;
 
+pub use flow::Flow;
 pub use font::FontId;
 pub use layout::{Align, Area, Cell, Row, Style, Table};
-pub use pdf::{Color, Document, Page, PageSize};
+pub use pdf::{Color, Document, Overflow, Page, PageSize, SAFE};
 pub use shape::{Dir, Line, measure, shape_line, wrap};

@@ -29,6 +29,36 @@ pub enum PageSize {
 }
 
 const MM: f32 = 72.0 / 25.4;
+/// The margin of a sheet no printer is asked to print in: 5 mm.
+pub const SAFE: f32 = 5.0 * MM;
+
+/// Something drawn outside the page's safe area: the engine refuses the page rather
+/// than print it cut.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overflow {
+    /// "text", "box" or "rule".
+    pub what: &'static str,
+    /// Where it was drawn: (left, top, right, bottom) in points from the top left.
+    pub at: [f32; 4],
+    /// The safe area it should have stayed in.
+    pub safe: [f32; 4],
+}
+
+impl std::fmt::Display for Overflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mm = |v: f32| v / MM;
+        let [l, t, r, b] = self.at.map(mm);
+        let [sl, st, sr, sb] = self.safe.map(mm);
+        write!(
+            f,
+            "a {} at ({l:.1}, {t:.1})–({r:.1}, {b:.1}) mm lies outside the printable area ({sl:.1}, {st:.1})–({sr:.1}, {sb:.1}) mm",
+            self.what
+        )?;
+        Ok(())
+    }
+}
+
+impl std::error::Error for Overflow {}
 
 impl PageSize {
     pub fn width(self) -> f32 {
@@ -52,6 +82,17 @@ impl PageSize {
     /// A thermal roll: printed by a head of black dots, no grey, no fills.
     pub fn is_roll(self) -> bool {
         self.height().is_none()
+    }
+
+    /// Where a printer prints, as (left, top, right, bottom) in points from the top
+    /// left corner: 5 mm in from a sheet's edges; a roll's printable width, with no
+    /// bottom (`f32::INFINITY`: the page grows with its content).
+    pub fn safe_area(self) -> [f32; 4] {
+        let side = (self.width() - self.printable_width()) / 2.0;
+        match self.height() {
+            Some(h) => [side, SAFE, self.width() - side, h - SAFE],
+            None => [side, 0.0, self.width() - side, f32::INFINITY],
+        }
     }
 
     /// The fixed height, or `None` for a roll.
@@ -305,6 +346,69 @@ impl Page {
         });
     }
 
+    /// How much is drawn so far, for [`Page::rollback`].
+    pub(super) fn mark(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Takes back what was drawn since `mark` (a block that moves to the next page).
+    pub(super) fn rollback(&mut self, mark: usize) {
+        self.ops.truncate(mark);
+    }
+
+    /// The first thing drawn outside the page's safe area, if any. Text is measured
+    /// by its glyphs' advances and the font's ascender and descender (as a PDF
+    /// reader boxes it); a rule or box by its path, half its stroke either side.
+    pub fn overflow(&self) -> Option<Overflow> {
+        let mut safe = self.size.safe_area();
+        if self.size.is_roll() {
+            safe[3] = self.height;
+        }
+        const EPS: f32 = 0.01;
+        let inside = |b: [f32; 4]| {
+            b[0] >= safe[0] - EPS
+                && b[1] >= safe[1] - EPS
+                && b[2] <= safe[2] + EPS
+                && b[3] <= safe[3] + EPS
+        };
+        for op in &self.ops {
+            let (what, at) = match op {
+                Op::Text {
+                    slot, size, glyphs, ..
+                } => {
+                    let f = slot.font.get();
+                    let k = f.scale(*size);
+                    let mut b = [
+                        f32::INFINITY,
+                        f32::INFINITY,
+                        f32::NEG_INFINITY,
+                        f32::NEG_INFINITY,
+                    ];
+                    for g in glyphs {
+                        b[0] = b[0].min(g.x);
+                        b[2] = b[2].max(g.x + f.advance(g.gid) * k);
+                        b[1] = b[1].min(g.y - f.ascender * k);
+                        b[3] = b[3].max(g.y - f.descender * k);
+                    }
+                    ("text", b)
+                }
+                Op::Rect {
+                    x, y, w, h, stroke, ..
+                } => {
+                    let half = stroke.map_or(0.0, |(w, _)| w / 2.0);
+                    ("box", [x - half, y - half, x + w + half, y + h + half])
+                }
+                Op::Line { x1, y1, x2, y2, .. } => {
+                    ("rule", [x1.min(*x2), y1.min(*y2), x1.max(*x2), y1.max(*y2)])
+                }
+            };
+            if !inside(at) {
+                return Some(Overflow { what, at, safe });
+            }
+        }
+        None
+    }
+
     /// Every glyph drawn, as (font, gid, left x, baseline y, advance) in points: for tests
     /// that check nothing is drawn outside its box.
     pub fn glyph_boxes(&self) -> Vec<(FontId, u16, f32, f32, f32)> {
@@ -389,7 +493,11 @@ impl Document {
         self.actual_size = true;
     }
 
-    pub fn push(&mut self, mut page: Page) {
+    /// Adds a page, or refuses it when something on it lies outside its safe area.
+    pub fn push(&mut self, mut page: Page) -> Result<(), Overflow> {
+        if let Some(o) = page.overflow() {
+            return Err(o);
+        }
         // Data glyphs move to the subset they are drawn from (see `drawn_from`).
         for font in FontId::ALL {
             let data = Slot::new(font, true);
@@ -421,6 +529,7 @@ impl Document {
             height: page.height,
             content,
         });
+        Ok(())
     }
 
     pub fn page_count(&self) -> usize {
