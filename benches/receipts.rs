@@ -268,7 +268,7 @@ fn main() {
     );
 
     let (start, cpu) = (Instant::now(), cpu_seconds());
-    let mut book = Combined::new("receipts", PageSize::A5);
+    let mut book = Combined::new("receipts", PageSize::A5).print_run();
     for i in 0..n {
         book.push(&Doc::Receipt(receipt(i))).expect("fits");
     }

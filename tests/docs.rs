@@ -957,6 +957,13 @@ fn a_document_too_long_for_one_sheet_flows_onto_a_second() {
                     [x0, y0, x1, y1]
                 );
             }
+            // A block moved to the next sheet leaves nothing behind in the
+            // structure: every letter tagged once.
+            let tagged: String = run("pdfinfo", &["-struct-text", path.to_str().unwrap()])
+                .lines()
+                .filter(|l| l.trim_start().starts_with('"'))
+                .collect();
+            assert_eq!(letters(&tagged), letters(&text), "{name} on {size:?}");
             if size.is_roll() {
                 // A roll grows: one page, however long.
                 assert_eq!(pages, 1, "{name} on {size:?}");
@@ -1007,4 +1014,76 @@ fn a_document_that_cannot_fit_any_sheet_is_refused_not_printed_cut() {
     }
     // A roll grows: it fits, however long.
     pishkhan::docs::render(&[Doc::Receipt(r)], PageSize::Roll80).unwrap();
+}
+
+/// The characters of a text, whitespace and bidi controls left out, sorted: the same
+/// for two readings of one page whatever order each gives.
+fn letters(text: &str) -> Vec<char> {
+    let mut v: Vec<char> = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !('\u{200E}'..='\u{2069}').contains(c) && *c != '"')
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn every_document_is_tagged_with_paragraphs_and_tables() {
+    let mut card = registration();
+    card.kind = Stage::Card;
+    for size in SIZES {
+        for (name, doc, tables) in [
+            ("receipt", Doc::Receipt(registration()), 2),
+            ("slip", Doc::of(card.clone()), 1),
+        ] {
+            let (_d, path, _) = text_of(&render(&[doc], size));
+            let p = path.to_str().unwrap();
+            assert!(run("pdfinfo", &[p]).contains("Tagged:          yes"));
+            let tree = run("pdfinfo", &["-struct", p]);
+            let roles: Vec<&str> = tree
+                .lines()
+                .map(|l| l.split_whitespace().next().unwrap_or(""))
+                .collect();
+            assert_eq!(roles[0], "Document", "{name} on {size:?}:\n{tree}");
+            let count = |r: &str| roles.iter().filter(|x| **x == r).count();
+            assert_eq!(count("Table"), tables, "{name} on {size:?}:\n{tree}");
+            assert!(count("P") >= 8, "{name} on {size:?}:\n{tree}");
+            assert!(
+                count("TD") >= 2 * count("TR"),
+                "{name} on {size:?}:\n{tree}"
+            );
+            // Every letter on the page belongs to a paragraph or a cell: the tree's
+            // text holds the same characters as the page's.
+            let tagged = run("pdfinfo", &["-struct-text", p]);
+            let tagged: String = tagged
+                .lines()
+                .filter(|l| l.trim_start().starts_with('"'))
+                .collect();
+            let page = run("pdftotext", &["-enc", "UTF-8", p, "-"]);
+            assert_eq!(letters(&tagged), letters(&page), "{name} on {size:?}");
+        }
+    }
+}
+
+#[test]
+fn a_print_run_has_no_structure_tree_but_the_same_pages() {
+    use pishkhan::docs::Combined;
+    let docs = [
+        Doc::Receipt(registration()),
+        Doc::of({
+            let mut c = registration();
+            c.kind = Stage::Card;
+            c
+        }),
+    ];
+    let mut run_pdf = Combined::new("run", PageSize::A5).print_run();
+    for d in &docs {
+        run_pdf.push(d).unwrap();
+    }
+    let (_d1, plain, plain_text) = text_of(&run_pdf.finish());
+    let (_d2, tagged, tagged_text) = text_of(&render(&docs, PageSize::A5));
+    assert!(run("pdfinfo", &[plain.to_str().unwrap()]).contains("Tagged:          no"));
+    assert!(run("pdfinfo", &[tagged.to_str().unwrap()]).contains("Tagged:          yes"));
+    assert_eq!(plain_text, tagged_text);
+    run("qpdf", &["--check", plain.to_str().unwrap()]);
 }

@@ -218,7 +218,7 @@ impl Writer {
             pdfs: spec.out.map(|dir| Pdfs::start(dir, spec.paper)),
             combined: spec
                 .combined
-                .map(|p| (p, Combined::new(&spec.title, spec.paper))),
+                .map(|p| (p, Combined::new(&spec.title, spec.paper).print_run())),
             rejects: spec.rejects.map(Rejects::new),
             sms: spec.sms.map(Sms::new),
             failed: Vec::new(),

@@ -91,6 +91,13 @@ impl Combined {
         Combined { pdf, size }
     }
 
+    /// A print run: no structure tree (see `Document::untagged`); each receipt's
+    /// own PDF has one.
+    pub fn print_run(mut self) -> Combined {
+        self.pdf.untagged();
+        self
+    }
+
     /// Adds a document's pages; a document that cannot be laid out inside the paper
     /// adds nothing.
     pub fn push(&mut self, doc: &Doc) -> Result<(), Overflow> {

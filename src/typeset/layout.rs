@@ -106,7 +106,9 @@ impl Page {
     pub fn text(&mut self, area: Area, style: Style, align: Align, dir: Dir, text: &str) -> f32 {
         let style = self.ink(style);
         let line = shape_line_as(style.font, text, dir, style.tabular);
+        self.begin_paragraph();
         self.place(&line, area.x, area.w, area.top, style, align);
+        self.end_tag();
         style.line_height()
     }
 
@@ -121,10 +123,12 @@ impl Page {
     ) -> f32 {
         let style = self.fitted(self.ink(style), text, area.w, dir);
         let lines = wrap_as(style.font, style.size, text, area.w, dir, style.tabular);
+        self.begin_paragraph();
         for (i, line) in lines.iter().enumerate() {
             let top = area.top + i as f32 * style.line_height();
             self.place(line, area.x, area.w, top, style, align);
         }
+        self.end_tag();
         lines.len() as f32 * style.line_height()
     }
 
@@ -162,9 +166,15 @@ impl Page {
         table: &Table,
         rows: std::ops::Range<usize>,
     ) -> f32 {
+        if rows.is_empty() {
+            return 0.0;
+        }
         let pad = table.padding;
         let mut y = top;
+        // Rows after the first go on the table drawn just before (see `Flow::table`).
+        self.begin_table(rows.start > 0);
         for row in &table.rows[rows] {
+            self.begin_row();
             // Lay out every cell first: the row is as tall as its tallest cell.
             let mut cells = Vec::new();
             let mut col = 0;
@@ -199,6 +209,7 @@ impl Page {
                 }
                 // Vertically centred in the row.
                 let mut line_top = y + (row_h - h) / 2.0;
+                self.begin_cell();
                 for line in lines {
                     self.place(
                         line,
@@ -210,6 +221,7 @@ impl Page {
                     );
                     line_top += style.line_height();
                 }
+                self.end_tag();
             }
             y += row_h;
         }

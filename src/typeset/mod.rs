@@ -15,8 +15,10 @@
 mod flow;
 mod font;
 mod layout;
+mod objstm;
 mod pdf;
 mod shape;
+mod tags;
 
 pub use flow::Flow;
 pub use font::FontId;

@@ -11,11 +11,15 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
 use pdf_writer::types::{CidFontType, Direction, FontFlags, SystemInfo, UnicodeCmap};
-use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{
+    Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr, XRefFilter,
+};
 
 use super::font::FontId;
 use super::layout::Style;
+use super::objstm::Packer;
 use super::shape::Line;
+use super::tags::{self, Elem, TagMark, Tags};
 
 /// Paper sizes, in points (1/72 inch).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -190,6 +194,10 @@ enum Op {
         width: f32,
         color: Color,
     },
+    /// A paragraph or a table cell starts: a marked-content sequence (tag, MCID).
+    Mark(&'static [u8], i32),
+    /// ... and ends.
+    EndMark,
 }
 
 /// One page, drawn in points from the top-left corner, y growing downwards.
@@ -197,6 +205,8 @@ pub struct Page {
     size: PageSize,
     height: f32,
     ops: Vec<Op>,
+    /// Paragraphs and tables, for the structure tree.
+    tags: Tags,
     used: Used,
     /// Per slot, a bit for each glyph whose text is already in `used`: most glyphs
     /// repeat, and a bit test is cheaper than the map.
@@ -209,6 +219,7 @@ impl Page {
             size,
             height: size.height().unwrap_or(0.0),
             ops: Vec::new(),
+            tags: Tags::default(),
             used: Default::default(),
             known: Default::default(),
         }
@@ -347,13 +358,39 @@ impl Page {
     }
 
     /// How much is drawn so far, for [`Page::rollback`].
-    pub(super) fn mark(&self) -> usize {
-        self.ops.len()
+    pub(super) fn mark(&self) -> (usize, TagMark) {
+        (self.ops.len(), self.tags.mark())
     }
 
     /// Takes back what was drawn since `mark` (a block that moves to the next page).
-    pub(super) fn rollback(&mut self, mark: usize) {
-        self.ops.truncate(mark);
+    pub(super) fn rollback(&mut self, (ops, tags): (usize, TagMark)) {
+        self.ops.truncate(ops);
+        self.tags.rollback(tags);
+    }
+
+    /// What is drawn until [`Page::end_tag`] is a paragraph.
+    pub(super) fn begin_paragraph(&mut self) {
+        let mcid = self.tags.paragraph();
+        self.ops.push(Op::Mark(b"P", mcid));
+    }
+
+    /// A table starts (or, with `more`, goes on: rows drawn a few at a time).
+    pub(super) fn begin_table(&mut self, more: bool) {
+        self.tags.table(more);
+    }
+
+    pub(super) fn begin_row(&mut self) {
+        self.tags.row();
+    }
+
+    /// What is drawn until [`Page::end_tag`] is the next cell of the current row.
+    pub(super) fn begin_cell(&mut self) {
+        let mcid = self.tags.cell();
+        self.ops.push(Op::Mark(b"TD", mcid));
+    }
+
+    pub(super) fn end_tag(&mut self) {
+        self.ops.push(Op::EndMark);
     }
 
     /// The first thing drawn outside the page's safe area, if any. Text is measured
@@ -401,6 +438,7 @@ impl Page {
                 Op::Line { x1, y1, x2, y2, .. } => {
                     ("rule", [x1.min(*x2), y1.min(*y2), x1.max(*x2), y1.max(*y2)])
                 }
+                Op::Mark(..) | Op::EndMark => continue,
             };
             if !inside(at) {
                 return Some(Overflow { what, at, safe });
@@ -461,12 +499,15 @@ pub struct Document {
     created: Option<[u16; 5]>,
     /// Ask viewers to print at actual size: a thermal roll must not be scaled.
     actual_size: bool,
+    /// With a structure tree (see [`Document::untagged`]).
+    tagged: bool,
 }
 
 struct WrittenPage {
     width: f32,
     height: f32,
     content: Vec<u8>,
+    elems: Vec<Elem>,
 }
 
 impl Document {
@@ -480,6 +521,7 @@ impl Document {
             hash,
             created: None,
             actual_size: false,
+            tagged: true,
         }
     }
 
@@ -491,6 +533,13 @@ impl Document {
     /// Viewers are asked to print at actual size (`/PrintScaling /None`).
     pub fn print_actual_size(&mut self) {
         self.actual_size = true;
+    }
+
+    /// No structure tree: for a print run of thousands of pages bound for the
+    /// printer, where it would add two fifths to the file and a quarter to the time
+    /// (each page's tree is some hundred small objects).
+    pub fn untagged(&mut self) {
+        self.tagged = false;
     }
 
     /// Adds a page, or refuses it when something on it lies outside its safe area.
@@ -510,7 +559,7 @@ impl Document {
                 }
             }
         }
-        let content = page_content(&page);
+        let content = page_content(&page, self.tagged);
         for (all, mine) in self.used.iter_mut().zip(page.used) {
             for (gid, text) in mine {
                 let e = all.entry(gid).or_default();
@@ -528,6 +577,11 @@ impl Document {
             width: page.size.width(),
             height: page.height,
             content,
+            elems: if self.tagged {
+                page.tags.elems
+            } else {
+                Vec::new()
+            },
         });
         Ok(())
     }
@@ -544,28 +598,43 @@ impl Document {
         let tree_id = next();
         let info_id = next();
 
-        let mut pdf = Pdf::new();
+        // Streams are written as they are; every other object goes in an object
+        // stream (see `objstm`).
+        let mut pdf = Pdf::with_settings(Settings { pretty: false });
+        let mut packer = Packer::default();
         let mut fonts: Vec<(Slot, Ref)> = Vec::new();
         for slot in Slot::ALL {
             if self.used[slot.index()].is_empty() {
                 continue;
             }
             let type0 = next();
-            write_font(&mut pdf, &mut next, type0, slot, &self.used[slot.index()]);
+            write_font(
+                &mut pdf,
+                &mut next,
+                &mut packer,
+                type0,
+                slot,
+                &self.used[slot.index()],
+            );
             fonts.push((slot, type0));
         }
 
         let mut page_ids = Vec::new();
-        for page in &self.pages {
+        for (i, page) in self.pages.iter().enumerate() {
             let page_id = next();
             let content_id = next();
             page_ids.push(page_id);
             pdf.stream(content_id, &page.content)
                 .filter(Filter::FlateDecode);
-            let mut p = pdf.page(page_id);
+            let mut c = Packer::chunk();
+            let mut p = c.page(page_id);
             p.media_box(Rect::new(0.0, 0.0, page.width, page.height));
             p.parent(tree_id);
             p.contents(content_id);
+            // The page's key in the structure's parent tree.
+            if self.tagged {
+                p.struct_parents(i as i32);
+            }
             let mut res = p.resources();
             let mut font_dict = res.fonts();
             for (slot, type0) in &fonts {
@@ -574,19 +643,37 @@ impl Document {
             font_dict.finish();
             res.finish();
             p.finish();
+            packer.add_chunk(&mut pdf, &mut next, &c);
         }
-        pdf.pages(tree_id)
+        let mut c = Packer::chunk();
+        c.pages(tree_id)
             .kids(page_ids.iter().copied())
             .count(page_ids.len() as i32);
+        packer.add_chunk(&mut pdf, &mut next, &c);
+        let struct_root = self.tagged.then(|| {
+            let structure: Vec<(Ref, &[Elem])> = page_ids
+                .iter()
+                .zip(&self.pages)
+                .map(|(id, p)| (*id, &p.elems[..]))
+                .collect();
+            tags::write_tree(&mut pdf, &mut next, &structure, &mut packer)
+        });
         let xmp_id = next();
         let xmp = xmp(&self.title, self.created);
         pdf.metadata(xmp_id, xmp.as_bytes());
+        // The catalog and the document information stay plain objects: pdf-writer
+        // names them in the trailer as it writes them.
         let mut catalog = pdf.catalog(catalog_id);
         catalog.pages(tree_id);
         // Persian documents: a reader reads the language, a viewer lays out
         // spreads right to left and shows the title.
         catalog.lang(TextStr("fa-IR"));
         catalog.metadata(xmp_id);
+        // Tagged: paragraphs and tables that a reader (or a screen reader) can follow.
+        if let Some(root) = struct_root {
+            catalog.pair(Name(b"StructTreeRoot"), root);
+            catalog.mark_info().marked(true);
+        }
         let mut prefs = catalog.viewer_preferences();
         prefs.direction(Direction::R2L).display_doc_title(true);
         if self.actual_size {
@@ -609,6 +696,7 @@ impl Document {
             );
         }
         info.finish();
+        packer.flush(&mut pdf);
 
         let mut h = self.hash;
         for used in &self.used {
@@ -619,7 +707,15 @@ impl Document {
         let b = Hasher::finish(&h).to_be_bytes();
         let id: Vec<u8> = a.iter().chain(&b).copied().collect();
         pdf.set_file_id((id.clone(), id));
-        pdf.finish()
+        // A cross-reference stream, the last object: only it can point into the
+        // object streams that hold the structure tree.
+        let xref_id = next();
+        let count = xref_id.get() as usize + 1;
+        pdf.finish_with_xref_stream_and_filter(xref_id, |rows| {
+            let mut rows = rows.to_vec();
+            packer.patch_xref(&mut rows, count);
+            (deflate(&rows), XRefFilter::Single(Filter::FlateDecode))
+        })
     }
 }
 
@@ -796,6 +892,7 @@ fn without_tables(font: &[u8], drop: &[&[u8; 4]]) -> Vec<u8> {
 fn write_font(
     pdf: &mut Pdf,
     next: &mut impl FnMut() -> Ref,
+    packer: &mut Packer,
     type0: Ref,
     slot: Slot,
     used: &BTreeMap<u16, String>,
@@ -822,14 +919,17 @@ fn write_font(
         .collect();
     let base = format!("{tag}+{}", font.postscript_name);
 
-    pdf.type0_font(type0)
+    let mut c = Packer::chunk();
+    c.type0_font(type0)
         .base_font(Name(base.as_bytes()))
         .encoding_predefined(Name(b"Identity-H"))
         .descendant_font(cid_id)
         .to_unicode(cmap_id);
+    packer.add_chunk(pdf, next, &c);
 
     let scale = 1000.0 / font.units_per_em;
-    let mut cid = pdf.cid_font(cid_id);
+    let mut c = Packer::chunk();
+    let mut cid = c.cid_font(cid_id);
     cid.subtype(CidFontType::Type2)
         .base_font(Name(base.as_bytes()))
         .system_info(SystemInfo {
@@ -860,9 +960,11 @@ fn write_font(
         }
     }
     cid.finish();
+    packer.add_chunk(pdf, next, &c);
 
     let [x0, y0, x1, y1] = font.bbox.map(|v| v * scale);
-    pdf.font_descriptor(descriptor_id)
+    let mut c = Packer::chunk();
+    c.font_descriptor(descriptor_id)
         .name(Name(base.as_bytes()))
         .flags(FontFlags::NON_SYMBOLIC)
         .bbox(Rect::new(x0, y0, x1, y1))
@@ -873,6 +975,7 @@ fn write_font(
         .stem_v(if font.weight >= 700 { 140.0 } else { 80.0 })
         .weight(font.weight)
         .font_file2(file_id);
+    packer.add_chunk(pdf, next, &c);
 
     pdf.stream(file_id, &files.subset)
         .filter(Filter::FlateDecode)
@@ -884,12 +987,31 @@ fn write_font(
         .filter(Filter::FlateDecode);
 }
 
-fn page_content(page: &Page) -> Vec<u8> {
+fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
     let h = page.height();
     // A receipt's content is about 14 KB: no regrowing on the way.
     let mut c = Content::with_capacity(16 * 1024);
+    // Rules and boxes are decoration (artifacts), not content: consecutive ones share
+    // one artifact sequence.
+    let mut artifact = false;
     for op in &page.ops {
+        let drawing = tagged && matches!(op, Op::Rect { .. } | Op::Line { .. });
+        if drawing && !artifact {
+            c.begin_marked_content(Name(b"Artifact"));
+        } else if !drawing && artifact {
+            c.end_marked_content();
+        }
+        artifact = drawing;
         match op {
+            Op::Mark(..) | Op::EndMark if !tagged => {}
+            Op::Mark(tag, mcid) => {
+                c.begin_marked_content_with_properties(Name(tag))
+                    .properties()
+                    .identify(*mcid);
+            }
+            Op::EndMark => {
+                c.end_marked_content();
+            }
             Op::Rect {
                 x,
                 y,
@@ -983,6 +1105,9 @@ fn page_content(page: &Page) -> Vec<u8> {
             }
         }
     }
+    if artifact {
+        c.end_marked_content();
+    }
     c.finish().into_vec()
 }
 
@@ -994,7 +1119,7 @@ fn round2(v: f32) -> f32 {
 /// zlib-compresses a stream with libdeflate at its fastest level, its compressor
 /// reused per thread. Measured on receipts (BENCHMARKS.md): a quarter faster than
 /// zlib-rs at level 2, for slightly smaller files.
-fn deflate(data: &[u8]) -> Vec<u8> {
+pub(super) fn deflate(data: &[u8]) -> Vec<u8> {
     use libdeflater::{CompressionLvl, Compressor};
     thread_local! {
         // Level 1: level 0 (also "fastest" in libdeflater) stores, uncompressed. The
