@@ -315,7 +315,11 @@ fn malformed_files_fail_clearly() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     for (name, bytes, text) in [
-        ("garbage.bin", garbage, "missing column"),
+        (
+            "garbage.bin",
+            garbage,
+            "this is not a CSV or spreadsheet file",
+        ),
         ("empty.csv", Vec::new(), "empty"),
         (
             "header.csv",
@@ -347,7 +351,8 @@ fn malformed_files_fail_clearly() {
         "{:?}",
         rows[1]
     );
-    assert_eq!(&rows[2][7], "row_malformed");
+    assert_eq!((&rows[2][0], &rows[2][7]), ("4", "row_malformed"));
+    assert!(rows[2][9].contains("never closed"), "{:?}", rows[2]);
 }
 
 fn big_sheet(desk: &Desk, name: &str, from: u64, n: u64) -> PathBuf {

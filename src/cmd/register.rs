@@ -94,6 +94,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         EncodingArg::Windows1256 => Encoding::Windows1256,
     });
     let mut sheets = Vec::new();
+    let mut stats = Vec::new();
     for name in &args.csv {
         let sheet = Sheet::open(
             name,
@@ -116,6 +117,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         );
         let file: Arc<str> = Arc::from(name.as_str());
         let headers = sheet.headers.clone();
+        stats.push((name.clone(), sheet.stats()));
         let mut rows = sheet.peekable();
         if rows.peek().is_none() {
             eprintln!("{name}: no applicant rows / فایل هیچ سطر متقاضی ندارد");
@@ -144,6 +146,11 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         .flat_map(|(file, headers, rows)| rows.map(move |row| (file.clone(), headers.clone(), row)))
         .map(move |(file, headers, row)| Ok(registrar.check(&file, &headers, row)));
     let (summary, unwritten) = batch::charge(path, b, reader, Box::new(entries), spec)?;
+    for (name, s) in &stats {
+        if let Some(line) = s.summary(name) {
+            eprintln!("{line}");
+        }
+    }
     Ok(batch_end(
         &summary,
         &unwritten,

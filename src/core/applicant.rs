@@ -114,6 +114,54 @@ pub fn check_national_id(raw: &str) -> Result<String, Rejection> {
 
 /// Normalises an Iranian mobile number to `09XXXXXXXXX`: accepts +98, 0098, 98 or 0
 /// before the 9, and spaces or dashes inside.
+/// A name holds letters (with their marks), spaces, ZWNJ, hyphens, dots, apostrophes,
+/// and the digits and brackets a clerk types («حسین (۲)»); it starts with none of
+/// `=`, `+`, `-`, `@` (a spreadsheet would take it for a formula), and holds no
+/// control character.
+pub fn check_name(field: &'static str, fa: &str, value: &str) -> Result<(), Rejection> {
+    let code_of = |c: char| format!("U+{:04X}", c as u32);
+    if let Some(c) = value.chars().find(|c| crate::core::text::is_control(*c)) {
+        return Err(reject(
+            "name_control_character",
+            field,
+            format!("{fa} نویسهٔ کنترلی {} دارد", code_of(c)),
+            format!("{field} holds the control character {}", code_of(c)),
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '=' | '+' | '-' | '@'))
+    {
+        return Err(reject(
+            "name_invalid",
+            field,
+            format!("{fa} نباید با «{c}» آغاز شود"),
+            format!("{field} starts with \"{c}\", which a spreadsheet takes for a formula"),
+        ));
+    }
+    let allowed = |c: char| {
+        c.is_alphanumeric()
+            || matches!(c, ' ' | '\u{200C}' | '-' | '.' | '\'' | '’' | '(' | ')')
+            // Arabic-script marks (fatha, shadda, tanween, superscript alef).
+            || ('\u{064B}'..='\u{065F}').contains(&c)
+            || c == '\u{0670}'
+            || c == '\u{0640}'
+    };
+    if let Some(c) = value.chars().find(|c| !allowed(*c)) {
+        return Err(reject(
+            "name_invalid",
+            field,
+            format!("{fa} نویسهٔ «{c}» ({}) دارد که در نام نمی‌آید", code_of(c)),
+            format!(
+                "{field} holds \"{c}\" ({}): a name holds letters, spaces, ZWNJ, hyphens, dots and apostrophes",
+                code_of(c)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn check_mobile(raw: &str) -> Result<String, Rejection> {
     let s: String = raw
         .chars()
@@ -202,6 +250,15 @@ pub fn validate(
                 format!("{fa} خالی است"),
                 format!("{field} is empty"),
             ));
+        }
+    }
+    for (field, value, fa) in [
+        ("first_name", &row.first_name, "نام"),
+        ("last_name", &row.last_name, "نام خانوادگی"),
+        ("father_name", &row.father_name, "نام پدر"),
+    ] {
+        if let Err(e) = check_name(field, fa, value) {
+            errors.push(e);
         }
     }
     let birth_date = match JalaliDate::parse(&row.birth_date) {

@@ -117,16 +117,31 @@ pub fn fold_key(s: &str) -> String {
 /// ASCII, Arabic ي ى ك to Persian ی ی ک, bidi marks dropped, spaces trimmed and
 /// collapsed; ZWNJ kept (it is part of the word), but not at a word's edge.
 pub fn normalize_field(s: &str) -> String {
-    normalize(s, true)
+    normalize(s, true, false)
 }
 
-/// [`normalize_field`] for free text (names, trades): the digits stay as the clerk
+/// [`normalize_field`] for free text (trades, venues): the digits stay as the clerk
 /// typed them («حسین (۲)»).
 pub fn normalize_text(s: &str) -> String {
-    normalize(s, false)
+    normalize(s, false, false)
 }
 
-fn normalize(s: &str, digits: bool) -> String {
+/// [`normalize_text`] for a name, which keeps any control character (a bell, an
+/// escape, a bidi override) for validation to reject: a name is not silently changed.
+pub fn normalize_name(s: &str) -> String {
+    normalize(s, false, true)
+}
+
+/// A character no sheet value should hold: C0 controls but tab and line ends (which
+/// are spaces here), DEL, C1 controls, and the bidi embeddings, overrides and
+/// isolates (which reorder what is printed). The invisible direction marks (LRM, RLM,
+/// ALM) that copying from Word leaves are not: they are dropped.
+pub fn is_control(c: char) -> bool {
+    (c.is_control() && !c.is_whitespace())
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn normalize(s: &str, digits: bool, keep_controls: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
@@ -136,7 +151,7 @@ fn normalize(s: &str, digits: bool) -> String {
             'ك' => 'ک',
             c => c,
         };
-        if is_bidi_control(c) {
+        if matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}') || (is_control(c) && !keep_controls) {
             continue;
         }
         if c.is_whitespace() {

@@ -267,6 +267,11 @@ pub fn not_registered(stage: Option<&ExamStage>) -> Rejection {
     }
 }
 
+/// A checked national ID (ten digits) as a number, to remember it in little room.
+pub fn id_key(national_id: &str) -> u64 {
+    national_id.parse().unwrap_or(u64::MAX)
+}
+
 /// A national ID that came earlier in the same batch.
 pub fn duplicate_in_batch(first_line: u64) -> Rejection {
     Rejection {
@@ -283,8 +288,8 @@ pub fn duplicate_in_batch(first_line: u64) -> Rejection {
 /// A row the sheet reader could not take apart.
 pub fn malformed(bad: &BadRow) -> Rejection {
     Rejection {
-        code: "row_malformed",
-        field: "",
+        code: bad.code,
+        field: bad.field,
         message_fa: bad.fa.clone(),
         message_en: bad.en.clone(),
     }

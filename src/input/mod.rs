@@ -2,13 +2,19 @@
 //! Windows-1256, separated by commas, semicolons or tabs, with English or Persian
 //! headers in any order. Rows are streamed: memory does not grow with the file.
 
-use std::io::{self, Cursor, Read};
+mod records;
 
-use encoding_rs::{UTF_8, WINDOWS_1256};
-use encoding_rs_io::DecodeReaderBytesBuilder;
+use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use encoding_rs::WINDOWS_1256;
+
+use records::Records;
+pub use records::{FIELD_MAX, ROW_MAX};
 
 use crate::core::applicant::RowInput;
-use crate::core::text::{fold_key, normalize_field, normalize_text};
+use crate::core::text::{fold_key, normalize_field, normalize_name, normalize_text};
 
 /// How many bytes are looked at to guess the encoding and the delimiter.
 const SNIFF: usize = 64 * 1024;
@@ -55,6 +61,29 @@ pub enum Field {
     ExamTime,
     Venue,
     Result,
+}
+
+impl Field {
+    /// The field's name in results and rejects.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::NationalId => "national_id",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::FatherName => "father_name",
+            Field::BirthDate => "birth_date",
+            Field::Gender => "gender",
+            Field::MilitaryStatus => "military_status",
+            Field::Mobile => "mobile",
+            Field::Trade => "trade",
+            Field::Cluster => "cluster",
+            Field::ExamStage => "exam_stage",
+            Field::FormDate => "form_date",
+            Field::ExamTime => "exam_time",
+            Field::Venue => "venue",
+            Field::Result => "result",
+        }
+    }
 }
 
 /// Header spellings, folded (`fold_key`, then `_` as a space).
@@ -188,10 +217,15 @@ pub struct Row {
     pub record: csv::StringRecord,
 }
 
-/// A row the reader could not take apart (wrong number of fields, bad bytes).
+/// A row the reader could not take apart (a quote left open, the wrong number of
+/// fields, bytes that are not text, a field or row over the limits).
 pub struct BadRow {
     pub line: u64,
     pub record: csv::StringRecord,
+    /// `row_malformed`, `encoding_invalid`, `field_too_long` or `row_too_long`.
+    pub code: &'static str,
+    /// The field at fault, when it is one pishkhan reads.
+    pub field: &'static str,
     pub en: String,
     pub fa: String,
 }
@@ -203,9 +237,138 @@ pub struct Sheet {
     pub delimiter: u8,
     pub headers: std::sync::Arc<csv::StringRecord>,
     columns: Vec<Option<Field>>,
-    reader: csv::Reader<Box<dyn Read + Send>>,
-    record: csv::StringRecord,
+    records: Records<Box<dyn Read + Send>>,
+    /// What the reading passed over or cleaned, for the summary (shared: the sheet
+    /// is consumed by the run).
+    stats: Arc<Stats>,
     done: bool,
+}
+
+/// What reading a sheet passed over or cleaned.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Blank lines, skipped.
+    pub blanks: AtomicU64,
+    /// Lines whose free text (a trade, a venue) had control characters, removed
+    /// (`control_characters_removed`); names with them are rejected instead.
+    pub cleaned: std::sync::Mutex<Vec<u64>>,
+}
+
+impl Stats {
+    /// A line for stderr, or nothing when there is nothing to say.
+    pub fn summary(&self, file: &str) -> Option<String> {
+        let blanks = self.blanks.load(Ordering::Relaxed);
+        let cleaned = self.cleaned.lock().map(|c| c.clone()).unwrap_or_default();
+        let mut parts = Vec::new();
+        if blanks > 0 {
+            parts.push(format!(
+                "{blanks} blank line{} skipped / {} سطر خالی نادیده گرفته شد",
+                if blanks == 1 { "" } else { "s" },
+                to_fa(blanks)
+            ));
+        }
+        if !cleaned.is_empty() {
+            let lines: Vec<String> = cleaned.iter().take(20).map(u64::to_string).collect();
+            let more = cleaned.len().saturating_sub(20);
+            parts.push(format!(
+                "control_characters_removed: control characters taken out of free text on line{} {}{} / نویسه‌های کنترلی از متن حذف شد",
+                if cleaned.len() == 1 { "" } else { "s" },
+                lines.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("{file}: {}", parts.join("; ")))
+    }
+}
+
+/// At most this many header names in a message.
+const SHOWN_HEADERS: usize = 20;
+
+/// Header names for a message: the first 20, and how many more.
+fn header_list(headers: &csv::StringRecord) -> String {
+    let shown: Vec<String> = headers
+        .iter()
+        .take(SHOWN_HEADERS)
+        .map(|h| h.chars().take(40).collect())
+        .collect();
+    let more = headers.len().saturating_sub(SHOWN_HEADERS);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// What the first bytes of a file say it is.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Text,
+    /// A zip archive: .xlsx or .ods.
+    Zip,
+    /// An OLE compound file: .xls.
+    Ole,
+    Binary,
+}
+
+fn kind_of(sample: &[u8]) -> Kind {
+    if sample.starts_with(b"PK\x03\x04") {
+        return Kind::Zip;
+    }
+    if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Kind::Ole;
+    }
+    // Text has no NUL and few control bytes (tab and line ends aside).
+    let controls = sample
+        .iter()
+        .filter(|b| **b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        .count();
+    if sample.contains(&0) || controls * 50 > sample.len() {
+        return Kind::Binary;
+    }
+    Kind::Text
+}
+
+/// The encoding of a sample that is not all valid UTF-8: Windows-1256 when it reads
+/// as Persian or Arabic text that way and has next to no valid multi-byte UTF-8;
+/// otherwise UTF-8 with a few bad bytes (their rows are rejected, the rest read).
+fn guess_encoding(sample: &[u8]) -> Encoding {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    let mut rest = sample;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                valid += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                valid += std::str::from_utf8(good)
+                    .map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                match e.error_len() {
+                    Some(n) => {
+                        invalid += 1;
+                        rest = &bad[n..];
+                    }
+                    // Cut off inside a character at the end of the sample.
+                    None => break,
+                }
+            }
+        }
+    }
+    if invalid == 0 || valid >= 10 * invalid {
+        return Encoding::Utf8;
+    }
+    let (text, _) = WINDOWS_1256.decode_without_bom_handling(sample);
+    let high: Vec<char> = text.chars().filter(|c| !c.is_ascii()).collect();
+    let arabic = high
+        .iter()
+        .filter(|c| ('\u{0600}'..='\u{06FF}').contains(*c))
+        .count();
+    if !high.is_empty() && arabic * 2 >= high.len() {
+        Encoding::Windows1256
+    } else {
+        Encoding::Utf8
+    }
 }
 
 impl Sheet {
@@ -235,49 +398,80 @@ impl Sheet {
             .take(SNIFF as u64)
             .read_to_end(&mut sample)
             .map_err(|e| err(format!("cannot read: {e}"), "فایل خوانده نشد".into()))?;
+        match kind_of(&sample) {
+            Kind::Text => {}
+            Kind::Zip | Kind::Ole => {
+                return Err(err(
+                    "this is an Excel or LibreOffice spreadsheet (.xlsx, .xls or .ods); give it a name with its extension, or save it as CSV (UTF-8)".into(),
+                    "این فایل صفحه‌گسترده اکسل یا لیبره‌آفیس است؛ با پسوند خودش بدهید یا به صورت CSV ذخیره کنید".into(),
+                ));
+            }
+            Kind::Binary => {
+                return Err(err(
+                    "this is not a CSV or spreadsheet file (it holds binary data): expected an applicant sheet saved as CSV, .xlsx, .xls or .ods".into(),
+                    "این فایل CSV یا صفحه‌گسترده نیست".into(),
+                ));
+            }
+        }
         let bom = sample.starts_with(&[0xEF, 0xBB, 0xBF]);
-        let encoding = forced.unwrap_or_else(|| match std::str::from_utf8(&sample) {
-            Ok(_) => Encoding::Utf8,
-            // Cut off inside a character at the end of the sample: still UTF-8.
-            Err(e) if e.error_len().is_none() => Encoding::Utf8,
-            Err(_) if bom => Encoding::Utf8,
-            Err(_) => Encoding::Windows1256,
+        let encoding = forced.unwrap_or_else(|| {
+            if bom {
+                Encoding::Utf8
+            } else {
+                guess_encoding(&sample)
+            }
         });
-        let body = sample
-            .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
-            .unwrap_or(&sample);
-        if body.iter().all(|b| b.is_ascii_whitespace()) {
+        if bom {
+            sample.drain(..3);
+        }
+        if sample.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(err(
                 "the file is empty: expected a header row and applicant rows".into(),
                 "فایل خالی است".into(),
             ));
         }
         let delimiter = sniff_delimiter(&sample, encoding);
-        let joined: Box<dyn Read + Send> = Box::new(Cursor::new(sample).chain(source));
-        let decoded: Box<dyn Read + Send> = Box::new(
-            DecodeReaderBytesBuilder::new()
-                .encoding(Some(match encoding {
-                    Encoding::Utf8 => UTF_8,
-                    Encoding::Windows1256 => WINDOWS_1256,
-                }))
-                .bom_override(true)
-                .strip_bom(true)
-                .build(joined),
-        );
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(true)
-            .flexible(false)
-            .from_reader(decoded);
-        let headers = reader
-            .headers()
-            .map_err(|e| {
-                err(
-                    format!("cannot read the header row: {e}"),
-                    "سطر عنوان ستون‌ها خوانده نشد".into(),
-                )
-            })?
-            .clone();
+        let mut records = Records::new(source, sample, delimiter);
+        let read_err =
+            |e: std::io::Error| err(format!("cannot read: {e}"), "فایل خوانده نشد".into());
+        // The header: the first line with something on it.
+        let header = loop {
+            match records.next_record().map_err(read_err)? {
+                None => {
+                    return Err(err(
+                        "the file is empty: expected a header row and applicant rows".into(),
+                        "فایل خالی است".into(),
+                    ));
+                }
+                Some(r) if r.is_blank() => continue,
+                Some(r) => break r,
+            }
+        };
+        if let Some(p) = header.problem {
+            let en = match p {
+                records::Problem::OpenQuote => "its header row has a quote left open".to_string(),
+                records::Problem::FieldTooLong(_) | records::Problem::RowTooLong => format!(
+                    "its header row (line {}) is over {} KB: this is not an applicant sheet",
+                    header.line,
+                    records::ROW_MAX / 1024
+                ),
+            };
+            return Err(err(en, "سطر عنوان ستون‌ها خوانده نشد".into()));
+        }
+        let mut names = Vec::with_capacity(header.fields.len());
+        for f in &header.fields {
+            match decode(f, encoding) {
+                Some(s) => names.push(s),
+                None => {
+                    return Err(err(
+                        "its header row has bytes that are not UTF-8: if the sheet was saved as Windows-1256, give --encoding windows-1256".into(),
+                        "سطر عنوان ستون‌ها نویسهٔ نامعتبر دارد".into(),
+                    ));
+                }
+            }
+        }
+        let headers = csv::StringRecord::from(names);
+        records.expected = Some(headers.len());
         let columns: Vec<Option<Field>> = headers.iter().map(field_of).collect();
         for (i, f) in columns.iter().enumerate() {
             if let Some(f) = f
@@ -301,9 +495,10 @@ impl Sheet {
             let fa: Vec<&str> = missing.iter().map(|m| m.2).collect();
             return Err(err(
                 format!(
-                    "missing column(s) {} (headers found: {})",
+                    "missing column(s) {} (headers found on line {}: {})",
                     en.join(", "),
-                    headers.iter().collect::<Vec<_>>().join(", ")
+                    header.line,
+                    header_list(&headers)
                 ),
                 format!("ستون {} در فایل نیست", fa.join("، ")),
             ));
@@ -314,10 +509,28 @@ impl Sheet {
             delimiter,
             headers: std::sync::Arc::new(headers),
             columns,
-            reader,
-            record: csv::StringRecord::new(),
+            records,
+            stats: Arc::new(Stats::default()),
             done: false,
         })
+    }
+
+    /// What the reading passed over or cleaned, filled in as rows are read.
+    pub fn stats(&self) -> Arc<Stats> {
+        self.stats.clone()
+    }
+}
+
+/// A field's text, or `None` when its bytes are not text in `encoding`.
+fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
+    match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
+        Encoding::Windows1256 => Some(
+            WINDOWS_1256
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        ),
     }
 }
 
@@ -329,51 +542,134 @@ impl Iterator for Sheet {
             return None;
         }
         loop {
-            let result = self.reader.read_record(&mut self.record);
-            let line = self.reader.position().line();
-            match result {
-                Ok(false) => return None,
-                Ok(true) => {
-                    let line = self.record.position().map_or(line, |p| p.line());
-                    if self.record.iter().all(|f| f.trim().is_empty()) {
-                        continue; // blank line in a spreadsheet export
-                    }
-                    if self.record.iter().any(|f| f.contains('\u{FFFD}')) {
-                        return Some(Err(BadRow {
-                            line,
-                            record: self.record.clone(),
-                            en: "bytes that are not valid UTF-8: if the sheet was saved as Windows-1256, give --encoding windows-1256".into(),
-                            fa: "نویسه‌های نامعتبر: اگر فایل با کدگذاری ویندوز-۱۲۵۶ ذخیره شده، ‎--encoding windows-1256 را بدهید".into(),
-                        }));
-                    }
-                    return Some(Ok(self.row(line)));
-                }
+            let raw = match self.records.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => return None,
                 Err(e) => {
-                    let line = e.position().map_or(line, |p| p.line());
-                    let (en, fa) = match e.kind() {
-                        csv::ErrorKind::UnequalLengths {
-                            expected_len, len, ..
-                        } => (
-                            format!("{len} fields where the header has {expected_len}"),
-                            format!(
-                                "این سطر {} ستون دارد و سطر عنوان {}",
-                                to_fa(*len),
-                                to_fa(*expected_len)
-                            ),
-                        ),
-                        _ => (format!("unreadable row: {e}"), "سطر خوانده نشد".into()),
-                    };
                     // The stream itself failed: nothing more can be read.
-                    self.done = matches!(e.kind(), csv::ErrorKind::Io(_));
+                    self.done = true;
                     return Some(Err(BadRow {
-                        line,
-                        record: self.record.clone(),
-                        en,
-                        fa,
+                        line: 0,
+                        record: csv::StringRecord::new(),
+                        code: "row_malformed",
+                        field: "",
+                        en: format!("the file could not be read on: {e}"),
+                        fa: "ادامهٔ فایل خوانده نشد".into(),
                     }));
+                }
+            };
+            if raw.is_blank() {
+                self.stats.blanks.fetch_add(1, Ordering::Relaxed);
+                continue; // blank line in a spreadsheet export
+            }
+            return Some(self.take_raw(raw));
+        }
+    }
+}
+
+impl Sheet {
+    fn take_raw(&self, raw: records::Raw) -> Result<Row, BadRow> {
+        let line = raw.line;
+        // The row as the clerk wrote it, for the rejects file.
+        let lossy = |raw: &records::Raw| {
+            csv::StringRecord::from(
+                raw.fields
+                    .iter()
+                    .map(|f| match self.encoding {
+                        Encoding::Utf8 => String::from_utf8_lossy(f).into_owned(),
+                        Encoding::Windows1256 => decode(f, self.encoding).unwrap_or_default(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let column = |i: usize| self.headers.get(i).unwrap_or("").to_string();
+        let field = |i: usize| {
+            self.columns
+                .get(i)
+                .copied()
+                .flatten()
+                .map_or("", Field::name)
+        };
+        let bad = |code, field: &'static str, en: String, fa: String| BadRow {
+            line,
+            record: lossy(&raw),
+            code,
+            field,
+            en,
+            fa,
+        };
+        match raw.problem {
+            Some(records::Problem::OpenQuote) => {
+                return Err(bad(
+                    "row_malformed",
+                    "",
+                    "a quote (\") is opened and never closed on this line: the rows after it were read on their own".into(),
+                    "گیومه‌ای (\") در این سطر باز شده و بسته نشده است".into(),
+                ));
+            }
+            Some(records::Problem::FieldTooLong(i)) => {
+                return Err(bad(
+                    "field_too_long",
+                    field(i),
+                    format!(
+                        "column \"{}\" is over {} bytes: no value of an applicant sheet is that long",
+                        column(i),
+                        records::FIELD_MAX
+                    ),
+                    format!("ستون «{}» بیش از حد بلند است", column(i)),
+                ));
+            }
+            Some(records::Problem::RowTooLong) => {
+                return Err(bad(
+                    "row_too_long",
+                    "",
+                    format!("the row is over {} KB", records::ROW_MAX / 1024),
+                    "این سطر بیش از حد بلند است".into(),
+                ));
+            }
+            None => {}
+        }
+        if raw.fields.len() != self.headers.len() {
+            let (len, expected) = (raw.fields.len() as u64, self.headers.len() as u64);
+            return Err(bad(
+                "row_malformed",
+                "",
+                format!("{len} fields where the header has {expected}"),
+                format!(
+                    "این سطر {} ستون دارد و سطر عنوان {}",
+                    to_fa(len),
+                    to_fa(expected)
+                ),
+            ));
+        }
+        let mut record = csv::StringRecord::with_capacity(
+            raw.fields.iter().map(Vec::len).sum(),
+            raw.fields.len(),
+        );
+        for (i, f) in raw.fields.iter().enumerate() {
+            let text = match self.encoding {
+                Encoding::Utf8 => std::str::from_utf8(f).ok().map(std::borrow::Cow::Borrowed),
+                Encoding::Windows1256 => Some(WINDOWS_1256.decode_without_bom_handling(f).0),
+            };
+            match text {
+                Some(s) => record.push_field(&s),
+                None => {
+                    return Err(bad(
+                        "encoding_invalid",
+                        field(i),
+                        format!(
+                            "column \"{}\" has bytes that are not UTF-8 (the rest of the sheet is UTF-8): retype the value",
+                            column(i)
+                        ),
+                        format!(
+                            "ستون «{}» نویسهٔ نامعتبر دارد؛ مقدار را دوباره تایپ کنید",
+                            column(i)
+                        ),
+                    ));
                 }
             }
         }
+        Ok(self.row(line, record))
     }
 }
 
@@ -382,16 +678,25 @@ fn to_fa(n: u64) -> String {
 }
 
 impl Sheet {
-    fn row(&self, line: u64) -> Row {
+    fn row(&self, line: u64, record: csv::StringRecord) -> Row {
         let mut input = RowInput::default();
-        for (value, field) in self.record.iter().zip(&self.columns) {
+        for (value, field) in record.iter().zip(&self.columns) {
             let Some(field) = field else { continue };
             // Digits are made ASCII only where they are numbers; in names and trades
             // they stay as typed.
+            if !matches!(
+                field,
+                Field::FirstName | Field::LastName | Field::FatherName
+            ) && value.chars().any(crate::core::text::is_control)
+                && let Ok(mut c) = self.stats.cleaned.lock()
+                && c.last() != Some(&line)
+            {
+                c.push(line);
+            }
             let value = match field {
-                Field::FirstName | Field::LastName | Field::FatherName | Field::Trade => {
-                    normalize_text(value)
-                }
+                // Names keep control characters, for validation to reject.
+                Field::FirstName | Field::LastName | Field::FatherName => normalize_name(value),
+                Field::Trade => normalize_text(value),
                 _ => normalize_field(value),
             };
             let slot = match field {
@@ -416,7 +721,7 @@ impl Sheet {
         Row {
             line,
             input,
-            record: self.record.clone(),
+            record,
         }
     }
 }
@@ -432,7 +737,7 @@ fn sniff_delimiter(sample: &[u8], encoding: Encoding) -> u8 {
     {
         match b {
             b'"' => quoted = !quoted,
-            b'\n' if !quoted => break,
+            b'\n' | b'\r' if !quoted => break,
             b',' if !quoted => counts[0] += 1,
             b';' if !quoted => counts[1] += 1,
             b'\t' if !quoted => counts[2] += 1,
@@ -459,6 +764,7 @@ pub fn open_source(name: &str) -> io::Result<Box<dyn Read + Send>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
     fn open(bytes: &[u8]) -> Result<Sheet, FileError> {
         Sheet::open("t.csv", Box::new(Cursor::new(bytes.to_vec())), None)
