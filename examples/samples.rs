@@ -109,4 +109,72 @@ fn main() {
             println!("{}", path.display());
         }
     }
+    applicants_xlsx(root);
+}
+
+/// examples/applicants.xlsx: the 20 applicants of examples/applicants.csv as an
+/// office keeps them in Excel: a title above the header, national IDs and mobiles that
+/// Excel took for numbers (their leading zeros lost), a birth date typed as an Excel
+/// date, the rest as typed.
+fn applicants_xlsx(root: &Path) {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let csv = std::fs::read_to_string(root.join("examples/applicants.csv")).unwrap();
+    let mut book = Workbook::new();
+    // A fixed creation date: the same file on every run.
+    let made = ExcelDateTime::from_ymd(2024, 1, 16).unwrap();
+    book.set_properties(&DocProperties::new().set_creation_datetime(&made));
+    let sheet = book.add_worksheet();
+    sheet.set_name("متقاضیان").unwrap();
+    sheet.set_right_to_left(true);
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    sheet
+        .write_string_with_format(
+            0,
+            0,
+            "فهرست متقاضیان آزمون مهارتی — دفتر پیشخوان ۱۲۳۴ قم",
+            &bold,
+        )
+        .unwrap();
+    let mut lines = csv.trim_start_matches('\u{FEFF}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    for (c, h) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(2, c as u16, *h, &bold)
+            .unwrap();
+    }
+    for (r, line) in lines.enumerate() {
+        let row = 3 + r as u32;
+        for (c, v) in line.split(',').enumerate() {
+            let col = c as u16;
+            let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+            match header[c] {
+                // Excel keeps a typed ID or mobile as a number: its zeros go.
+                "کد ملی" if digits && v.len() <= 10 => {
+                    sheet
+                        .write_number(row, col, v.parse::<f64>().unwrap())
+                        .unwrap();
+                }
+                "تلفن همراه" if digits && v.len() == 11 && v.starts_with("09") => {
+                    sheet
+                        .write_number(row, col, v.parse::<f64>().unwrap())
+                        .unwrap();
+                }
+                // The second applicant's birth date typed as a date.
+                "تاریخ تولد" if r == 1 => {
+                    let (y, m, d) = JalaliDate::parse(v).unwrap().to_iso();
+                    let when = ExcelDateTime::from_ymd(y as u16, m, d).unwrap();
+                    sheet
+                        .write_datetime_with_format(row, col, &when, &date)
+                        .unwrap();
+                }
+                _ => {
+                    sheet.write_string(row, col, v).unwrap();
+                }
+            }
+        }
+    }
+    let path = root.join("examples/applicants.xlsx");
+    book.save(&path).unwrap();
+    println!("{}", path.display());
 }

@@ -181,6 +181,10 @@ impl Paper {
 /// What the charging commands (register, card, certify) share.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
+    /// The sheet of a spreadsheet (.xlsx, .xls, .ods) to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
     /// Write one PDF per receipt into DIR, named by office code and receipt number (37-1234_1402-000001.pdf)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

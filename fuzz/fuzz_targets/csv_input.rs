@@ -1,4 +1,5 @@
-//! Any bytes through the applicant-sheet path: encoding sniffing, CSV parsing, header
+//! Any bytes through the applicant-sheet path: encoding sniffing, CSV parsing, the
+//! spreadsheet reader (seeded with .xlsx, .xls and .ods files), header
 //! matching, normalisation and row validation. It must never panic.
 #![no_main]
 

@@ -67,11 +67,12 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     // Who gets a slip: the CSV's national IDs, or everyone registered for the stage.
     let (file, wanted): (Arc<str>, Vec<_>) = match &args.csv {
         Some(name) => {
-            let sheet = Sheet::open_with(
+            let sheet = Sheet::open_sheet(
                 name,
                 open_source(name).with_context(|| format!("cannot read {name}"))?,
                 None,
                 &[(Field::NationalId, "national_id", "کد ملی")],
+                args.batch.sheet.as_deref(),
             )?;
             let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
             let rows = sheet

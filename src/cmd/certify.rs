@@ -52,7 +52,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let ctx = context(common, b.time.as_deref(), reader.as_ref())?;
     let office_code = rules::office_code(ctx.office_code(), b.dry_run)?;
     let mut certificates = Certificates::new(&ctx, &office_code)?;
-    let sheet = Sheet::open_with(
+    let sheet = Sheet::open_sheet(
         name,
         open_source(name).with_context(|| format!("cannot read {name}"))?,
         None,
@@ -60,6 +60,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             (Field::NationalId, "national_id", "کد ملی"),
             (Field::Result, "result", "نتیجه"),
         ],
+        args.batch.sheet.as_deref(),
     )?;
     let file: Arc<str> = Arc::from(name.as_str());
     // Registrations are looked up on the checking thread, over a connection of its own.

@@ -20,7 +20,7 @@ use crate::core::tariff::Tariffs;
 use crate::desk::Context;
 use crate::desk::register::Registrar;
 use crate::desk::rules;
-use crate::input::{Sheet, open_source};
+use crate::input::{APPLICANT_COLUMNS, Sheet, open_source};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -40,6 +40,10 @@ pub struct Args {
     /// Also check an applicant sheet as `register --dry-run` would, recording nothing
     #[arg(long, value_name = "CSV")]
     pub applicants: Option<PathBuf>,
+
+    /// The sheet of a spreadsheet --applicants to read [default: the first]
+    #[arg(long, value_name = "NAME", requires = "applicants")]
+    pub sheet: Option<String>,
 
     /// Output format [default: table]
     #[arg(long, value_enum, env = "PISHKHAN_FORMAT")]
@@ -126,6 +130,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             tariffs.as_ref(),
             calendar.as_ref(),
             path,
+            args.sheet.as_deref(),
         ));
     }
 
@@ -207,6 +212,7 @@ fn applicants_report(
     t: Option<&Tariffs>,
     c: Option<&Calendar>,
     path: &Path,
+    sheet: Option<&str>,
 ) -> FileReport {
     let (Some(t), Some(c)) = (t, c) else {
         return FileReport {
@@ -218,7 +224,7 @@ fn applicants_report(
             )],
         };
     };
-    match check_sheet(common, t, c, path) {
+    match check_sheet(common, t, c, path, sheet) {
         Ok((summary, problems)) => FileReport {
             file: path.to_path_buf(),
             summary: Some(summary),
@@ -239,6 +245,7 @@ fn check_sheet(
     tariffs: &Tariffs,
     calendar: &Calendar,
     path: &Path,
+    wanted: Option<&str>,
 ) -> Result<(String, Vec<Problem>)> {
     let program = rules::program(calendar, None)?;
     let (date, why) = match common.date {
@@ -257,10 +264,12 @@ fn check_sheet(
     };
     let mut registrar = Registrar::new(&ctx, program, "")?;
     let name = path.display().to_string();
-    let sheet = Sheet::open(
+    let sheet = Sheet::open_sheet(
         &name,
         open_source(&name).with_context(|| format!("cannot read {name}"))?,
         None,
+        APPLICANT_COLUMNS,
+        wanted,
     )?;
     let file: Arc<str> = Arc::from(name.as_str());
     let headers = sheet.headers.clone();

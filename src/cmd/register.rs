@@ -14,7 +14,7 @@ use super::{batch_end, context, reprint};
 use crate::cli::{BatchArgs, Common};
 use crate::desk::register::Registrar;
 use crate::desk::rules;
-use crate::input::{Encoding, Sheet, open_source};
+use crate::input::{APPLICANT_COLUMNS, Encoding, Sheet, open_source};
 use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
@@ -49,7 +49,7 @@ written (run the same command again to write them).";
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Applicant sheets (CSV); - reads standard input
+    /// Applicant sheets (CSV, .xlsx, .xls or .ods); - reads standard input
     #[arg(value_name = "CSV", required_unless_present = "reprint")]
     pub csv: Vec<String>,
 
@@ -96,25 +96,20 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let mut sheets = Vec::new();
     let mut stats = Vec::new();
     for name in &args.csv {
-        let sheet = Sheet::open(
+        let sheet = Sheet::open_sheet(
             name,
             open_source(name).with_context(|| format!("cannot read {name}"))?,
             encoding,
+            APPLICANT_COLUMNS,
+            b.sheet.as_deref(),
         )?;
         let why = match (encoding, sheet.encoding) {
+            _ if sheet.sheet.is_some() => "",
             (Some(_), _) => " (--encoding)",
             (None, Encoding::Windows1256) => " (the bytes are not UTF-8)",
             (None, Encoding::Utf8) => "",
         };
-        let sep = match sheet.delimiter {
-            b';' => "semicolons",
-            b'\t' => "tabs",
-            _ => "commas",
-        };
-        eprintln!(
-            "{name}: read as {}{why}, separated by {sep}",
-            sheet.encoding.name()
-        );
+        eprintln!("{name}: read as {}{why}", sheet.described());
         let file: Arc<str> = Arc::from(name.as_str());
         let headers = sheet.headers.clone();
         stats.push((name.clone(), sheet.stats()));

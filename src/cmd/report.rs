@@ -68,6 +68,10 @@ pub struct Args {
     /// Output format [default: table on a terminal, csv otherwise]
     #[arg(long, value_enum, env = "PISHKHAN_FORMAT")]
     pub format: Option<ReportFormat>,
+
+    /// Write the report into FILE (whole or not at all) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +80,8 @@ pub enum ReportFormat {
     Csv,
     Json,
     Pdf,
+    /// An Excel workbook (summary, lines, days, offices), for `--out FILE`.
+    Xlsx,
 }
 
 /// One row of the per-line table.
@@ -229,12 +235,14 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         (Ok(()), Some(export), Some(path)) => export.finish(path)?,
         (read, _, _) => read?,
     }
-    match format {
-        ReportFormat::Json => {
-            emit(format!("{}\n", serde_json::to_string_pretty(&json(&report)?)?).as_bytes())?
-        }
-        ReportFormat::Csv => emit(csv(&report)?.as_bytes())?,
-        ReportFormat::Table => emit(table(&report)?.as_bytes())?,
+    let (bytes, binary) = match format {
+        ReportFormat::Json => (
+            format!("{}\n", serde_json::to_string_pretty(&json(&report)?)?).into_bytes(),
+            false,
+        ),
+        ReportFormat::Csv => (csv(&report)?.into_bytes(), false),
+        ReportFormat::Table => (table(&report)?.into_bytes(), false),
+        ReportFormat::Xlsx => (xlsx(&report)?, true),
         ReportFormat::Pdf => {
             let office_name = match report.offices.len() {
                 0 | 1 => load_office(common)?.name,
@@ -243,10 +251,155 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             let doc = docs::render_report(&pdf(&report, office_name)?).map_err(|o| {
                 anyhow::anyhow!("گزارش در کاغذ جا نمی‌شود / the report does not fit A4: {o}")
             })?;
-            emit_pdf(&doc, "give --format table, csv or json")?;
+            (doc, true)
         }
+    };
+    match &args.out {
+        Some(path) => crate::files::write_atomic(path, &bytes)?,
+        None if binary => emit_pdf(&bytes, "give --out FILE")?,
+        None => emit(&bytes)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report as an Excel workbook, right to left: a summary (the period, the totals,
+/// the receipts by step and each ledger's chain head), then the lines, the days and
+/// the offices, each with a frozen header and amounts as numbers (toman, thousands
+/// separated) whose totals are the report's.
+fn xlsx(r: &Report) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook, Worksheet};
+    // Amounts go into the workbook as numbers, which Excel keeps as doubles: a toman
+    // amount (at most a tenth of a toman) under 2^53 is held exactly.
+    let toman = |m: Money| m.rial() as f64 / 10.0;
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.#");
+    let count = Format::new().set_num_format("#,##0");
+    let mut book = Workbook::new();
+    let start = |name: &str, header: &[&str]| -> Result<Worksheet> {
+        let mut ws = Worksheet::new();
+        ws.set_name(name)?;
+        ws.set_right_to_left(true);
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+            ws.set_column_width(c as u16, if c == 1 { 44 } else { 16 })?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        Ok(ws)
+    };
+    let total = r.total.split()?;
+
+    // The summary.
+    let mut ws = start("خلاصه", &["", ""])?;
+    let mut row = 0;
+    let mut pair =
+        |ws: &mut Worksheet, label: &str, value: Option<f64>, text: Option<&str>| -> Result<()> {
+            ws.write_string_with_format(row, 0, label, &bold)?;
+            match (value, text) {
+                (Some(v), _) => ws.write_number_with_format(row, 1, v, &money)?,
+                (None, Some(t)) => ws.write_string(row, 1, t)?,
+                (None, None) => ws,
+            };
+            row += 1;
+            Ok(())
+        };
+    pair(&mut ws, "گزارش درآمد دفتر پیشخوان (تومان)", None, None)?;
+    pair(&mut ws, "از", None, Some(&r.from.to_string()))?;
+    pair(&mut ws, "تا", None, Some(&r.to.to_string()))?;
+    pair(&mut ws, "درآمد دفتر", Some(toman(total.office)), None)?;
+    pair(
+        &mut ws,
+        "وجوه سازمان آموزش فنی و حرفه‌ای",
+        Some(toman(total.tvto)),
+        None,
+    )?;
+    pair(&mut ws, "جمع کل", Some(toman(total.grand)), None)?;
+    for (stage, n) in &r.counts {
+        ws.write_string_with_format(row, 0, stage.name_fa(), &bold)?;
+        ws.write_number_with_format(row, 1, *n as f64, &count)?;
+        row += 1;
+    }
+    if !r.heads.is_empty() {
+        row += 1;
+        for (c, h) in ["سر زنجیره: کد دفتر", "سال", "آخرین رسید", "SHA-256"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string_with_format(row, c as u16, *h, &bold)?;
+        }
+        for h in &r.heads {
+            row += 1;
+            ws.write_string(row, 0, &h.office_code)?;
+            ws.write_number(row, 1, h.year as f64)?;
+            ws.write_string(row, 2, &h.number)?;
+            ws.write_string(row, 3, &h.hash)?;
+        }
+    }
+    ws.set_column_width(0, 36)?;
+    ws.set_column_width(3, 70)?;
+    book.push_worksheet(ws);
+
+    // Lines.
+    let mut ws = start(
+        "ردیف‌ها",
+        &[
+            "ردیف",
+            "شرح خدمت",
+            "نوع",
+            "جدول تعرفه",
+            "مبلغ واحد",
+            "تعداد",
+            "مبلغ",
+        ],
+    )?;
+    let mut row = 0;
+    for l in r.lines.values() {
+        row += 1;
+        if let Some(n) = l.row {
+            ws.write_number(row, 0, f64::from(n))?;
+        }
+        ws.write_string(row, 1, &l.name_fa)?;
+        ws.write_string(row, 2, kind_name(l.kind))?;
+        ws.write_string(row, 3, &l.schedule_id)?;
+        ws.write_number_with_format(row, 4, toman(l.unit), &money)?;
+        ws.write_number_with_format(row, 5, l.count as f64, &count)?;
+        ws.write_number_with_format(row, 6, toman(l.amount), &money)?;
+    }
+    for (label, m) in [
+        ("درآمد دفتر", total.office),
+        ("وجوه سازمان", total.tvto),
+        ("جمع کل", total.grand),
+    ] {
+        row += 1;
+        ws.write_string_with_format(row, 1, label, &bold)?;
+        ws.write_number_with_format(row, 6, toman(m), &money)?;
+    }
+    book.push_worksheet(ws);
+
+    // Days and offices.
+    let split_sheet = |name: &str, first: &str, rows: Vec<(String, Split)>| -> Result<Worksheet> {
+        let mut ws = start(name, &[first, "درآمد دفتر", "وجوه سازمان", "جمع"])?;
+        for (i, (key, s)) in rows.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, key)?;
+            ws.write_number_with_format(row, 1, toman(s.office), &money)?;
+            ws.write_number_with_format(row, 2, toman(s.tvto), &money)?;
+            ws.write_number_with_format(row, 3, toman(s.grand), &money)?;
+        }
+        Ok(ws)
+    };
+    let days = r
+        .days
+        .iter()
+        .map(|(d, t)| Ok((d.to_string(), t.split()?)))
+        .collect::<Result<Vec<_>>>()?;
+    book.push_worksheet(split_sheet("روزها", "روز", days)?);
+    let offices = r
+        .offices
+        .iter()
+        .map(|(o, t)| Ok((o.clone(), t.split()?)))
+        .collect::<Result<Vec<_>>>()?;
+    book.push_worksheet(split_sheet("دفترها", "کد دفتر", offices)?);
+    Ok(book.save_to_buffer()?)
 }
 
 /// Findings printed by a report that refuses a ledger.

@@ -2,6 +2,7 @@
 //! Windows-1256, separated by commas, semicolons or tabs, with English or Persian
 //! headers in any order. Rows are streamed: memory does not grow with the file.
 
+mod grid;
 mod records;
 
 use std::io::{self, Read};
@@ -236,12 +237,21 @@ pub struct Sheet {
     pub encoding: Encoding,
     pub delimiter: u8,
     pub headers: std::sync::Arc<csv::StringRecord>,
+    /// For a spreadsheet: the sheet read, and the row its header is on.
+    pub sheet: Option<(String, u64)>,
     columns: Vec<Option<Field>>,
-    records: Records<Box<dyn Read + Send>>,
+    source: Source,
     /// What the reading passed over or cleaned, for the summary (shared: the sheet
     /// is consumed by the run).
     stats: Arc<Stats>,
     done: bool,
+}
+
+/// Where a sheet's records come from.
+enum Source {
+    Csv(Records<Box<dyn Read + Send>>),
+    /// A spreadsheet's rows, read whole, as text.
+    Grid(std::collections::VecDeque<records::Raw>),
 }
 
 /// What reading a sheet passed over or cleaned.
@@ -252,6 +262,24 @@ pub struct Stats {
     /// Lines whose free text (a trade, a venue) had control characters, removed
     /// (`control_characters_removed`); names with them are rejected instead.
     pub cleaned: std::sync::Mutex<Vec<u64>>,
+    /// Spreadsheet rows with a date cell (a Gregorian serial) read as Jalali.
+    pub dates: std::sync::Mutex<Vec<u64>>,
+}
+
+/// "lines 4, 9 and 3 more".
+fn line_list(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(20).map(u64::to_string).collect();
+    let more = lines.len().saturating_sub(20);
+    format!(
+        "line{} {}{}",
+        if lines.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 impl Stats {
@@ -268,13 +296,16 @@ impl Stats {
             ));
         }
         if !cleaned.is_empty() {
-            let lines: Vec<String> = cleaned.iter().take(20).map(u64::to_string).collect();
-            let more = cleaned.len().saturating_sub(20);
             parts.push(format!(
-                "control_characters_removed: control characters taken out of free text on line{} {}{} / نویسه‌های کنترلی از متن حذف شد",
-                if cleaned.len() == 1 { "" } else { "s" },
-                lines.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                "control_characters_removed: control characters taken out of free text on {} / نویسه‌های کنترلی از متن حذف شد",
+                line_list(&cleaned)
+            ));
+        }
+        let dates = self.dates.lock().map(|c| c.clone()).unwrap_or_default();
+        if !dates.is_empty() {
+            parts.push(format!(
+                "date_converted: Excel date cells (Gregorian) read as Jalali dates on {} / تاریخ‌های میلادی اکسل به شمسی خوانده شد",
+                line_list(&dates)
             ));
         }
         (!parts.is_empty()).then(|| format!("{file}: {}", parts.join("; ")))
@@ -384,9 +415,21 @@ impl Sheet {
     /// Opens a sheet that must have the `required` columns.
     pub fn open_with(
         name: &str,
+        source: Box<dyn Read + Send>,
+        forced: Option<Encoding>,
+        required: &[Required],
+    ) -> Result<Sheet, FileError> {
+        Self::open_sheet(name, source, forced, required, None)
+    }
+
+    /// Opens a CSV sheet, or sheet `sheet` (by default the first) of a spreadsheet,
+    /// that must have the `required` columns.
+    pub fn open_sheet(
+        name: &str,
         mut source: Box<dyn Read + Send>,
         forced: Option<Encoding>,
         required: &[Required],
+        sheet: Option<&str>,
     ) -> Result<Sheet, FileError> {
         let err = |en: String, fa: String| FileError {
             file: name.to_string(),
@@ -401,10 +444,11 @@ impl Sheet {
         match kind_of(&sample) {
             Kind::Text => {}
             Kind::Zip | Kind::Ole => {
-                return Err(err(
-                    "this is an Excel or LibreOffice spreadsheet (.xlsx, .xls or .ods); give it a name with its extension, or save it as CSV (UTF-8)".into(),
-                    "این فایل صفحه‌گسترده اکسل یا لیبره‌آفیس است؛ با پسوند خودش بدهید یا به صورت CSV ذخیره کنید".into(),
-                ));
+                let mut all = sample;
+                source
+                    .read_to_end(&mut all)
+                    .map_err(|e| err(format!("cannot read: {e}"), "فایل خوانده نشد".into()))?;
+                return Self::open_grid(name, all, required, sheet);
             }
             Kind::Binary => {
                 return Err(err(
@@ -472,53 +516,166 @@ impl Sheet {
         }
         let headers = csv::StringRecord::from(names);
         records.expected = Some(headers.len());
-        let columns: Vec<Option<Field>> = headers.iter().map(field_of).collect();
-        for (i, f) in columns.iter().enumerate() {
-            if let Some(f) = f
-                && columns[..i].contains(&Some(*f))
-            {
-                return Err(err(
-                    format!(
-                        "two columns are read as the same field: \"{}\"",
-                        &headers[i]
-                    ),
-                    format!("دو ستون یک معنا دارند: «{}»", &headers[i]),
-                ));
-            }
-        }
-        let missing: Vec<&Required> = required
-            .iter()
-            .filter(|(f, _, _)| !columns.contains(&Some(*f)))
-            .collect();
-        if !missing.is_empty() {
-            let en: Vec<&str> = missing.iter().map(|m| m.1).collect();
-            let fa: Vec<&str> = missing.iter().map(|m| m.2).collect();
-            return Err(err(
-                format!(
-                    "missing column(s) {} (headers found on line {}: {})",
-                    en.join(", "),
-                    header.line,
-                    header_list(&headers)
-                ),
-                format!("ستون {} در فایل نیست", fa.join("، ")),
-            ));
-        }
+        let columns =
+            check_columns(&headers, required, header.line).map_err(|(en, fa)| err(en, fa))?;
         Ok(Sheet {
             name: name.to_string(),
             encoding,
             delimiter,
             headers: std::sync::Arc::new(headers),
+            sheet: None,
             columns,
-            records,
+            source: Source::Csv(records),
             stats: Arc::new(Stats::default()),
             done: false,
         })
+    }
+
+    /// A spreadsheet: the header row is the first of the first ten with every
+    /// `required` column; rows are numbered as the spreadsheet shows them.
+    fn open_grid(
+        name: &str,
+        bytes: Vec<u8>,
+        required: &[Required],
+        sheet: Option<&str>,
+    ) -> Result<Sheet, FileError> {
+        let err = |en: String, fa: String| FileError {
+            file: name.to_string(),
+            en,
+            fa,
+        };
+        let g = grid::read(bytes, sheet).map_err(|(en, fa)| err(en, fa))?;
+        let names_of = |cells: &[calamine::Data]| -> Vec<String> {
+            cells
+                .iter()
+                .map(|c| normalize_field(&grid::text(c, None).0))
+                .collect()
+        };
+        let found = |names: &[String]| {
+            required
+                .iter()
+                .filter(|(f, _, _)| names.iter().any(|n| field_of(n) == Some(*f)))
+                .count()
+        };
+        let candidates = || g.rows.iter().take(10).map(|(_, cells)| names_of(cells));
+        let best = candidates()
+            .position(|names| found(&names) == required.len())
+            .or_else(|| {
+                candidates()
+                    .enumerate()
+                    .max_by_key(|(i, names)| (found(names), usize::MAX - i))
+                    .map(|(i, _)| i)
+            });
+        let Some(at) = best else {
+            return Err(err(
+                format!(
+                    "its sheet \"{}\" is empty: expected a header row and applicant rows",
+                    g.sheet
+                ),
+                "برگهٔ صفحه‌گسترده خالی است".into(),
+            ));
+        };
+        let header_line = g.rows[at].0;
+        let headers = csv::StringRecord::from(names_of(&g.rows[at].1));
+        let columns =
+            check_columns(&headers, required, header_line).map_err(|(en, fa)| err(en, fa))?;
+        let stats = Arc::new(Stats::default());
+        let mut rows = std::collections::VecDeque::new();
+        for (line, cells) in g.rows.into_iter().skip(at + 1) {
+            let mut raw = records::Raw {
+                line,
+                ..Default::default()
+            };
+            let mut bytes = 0;
+            let mut dated = false;
+            for (i, cell) in cells.iter().enumerate() {
+                let (text, date) = grid::text(cell, columns.get(i).copied().flatten());
+                dated |= date;
+                bytes += text.len();
+                if text.len() > records::FIELD_MAX && raw.problem.is_none() {
+                    raw.problem = Some(records::Problem::FieldTooLong(i));
+                }
+                raw.fields.push(text.into_bytes());
+            }
+            if bytes > records::ROW_MAX && raw.problem.is_none() {
+                raw.problem = Some(records::Problem::RowTooLong);
+            }
+            if dated && let Ok(mut d) = stats.dates.lock() {
+                d.push(line);
+            }
+            rows.push_back(raw);
+        }
+        Ok(Sheet {
+            name: name.to_string(),
+            encoding: Encoding::Utf8,
+            delimiter: b',',
+            headers: Arc::new(headers),
+            sheet: Some((g.sheet, header_line)),
+            columns,
+            source: Source::Grid(rows),
+            stats,
+            done: false,
+        })
+    }
+
+    /// How the sheet is read, for stderr: "UTF-8, separated by commas", or "sheet
+    /// «متقاضیان» of a spreadsheet, its header on row 3".
+    pub fn described(&self) -> String {
+        if let Some((sheet, row)) = &self.sheet {
+            return format!("sheet \"{sheet}\" of a spreadsheet, its header on row {row}");
+        }
+        let sep = match self.delimiter {
+            b';' => "semicolons",
+            b'\t' => "tabs",
+            _ => "commas",
+        };
+        format!("{}, separated by {sep}", self.encoding.name())
     }
 
     /// What the reading passed over or cleaned, filled in as rows are read.
     pub fn stats(&self) -> Arc<Stats> {
         self.stats.clone()
     }
+}
+
+/// The field each header names; an error when two name one field or a `required`
+/// one is missing.
+fn check_columns(
+    headers: &csv::StringRecord,
+    required: &[Required],
+    line: u64,
+) -> Result<Vec<Option<Field>>, (String, String)> {
+    let columns: Vec<Option<Field>> = headers.iter().map(field_of).collect();
+    for (i, f) in columns.iter().enumerate() {
+        if let Some(f) = f
+            && columns[..i].contains(&Some(*f))
+        {
+            return Err((
+                format!(
+                    "two columns are read as the same field: \"{}\"",
+                    &headers[i]
+                ),
+                format!("دو ستون یک معنا دارند: «{}»", &headers[i]),
+            ));
+        }
+    }
+    let missing: Vec<&Required> = required
+        .iter()
+        .filter(|(f, _, _)| !columns.contains(&Some(*f)))
+        .collect();
+    if !missing.is_empty() {
+        let en: Vec<&str> = missing.iter().map(|m| m.1).collect();
+        let fa: Vec<&str> = missing.iter().map(|m| m.2).collect();
+        return Err((
+            format!(
+                "missing column(s) {} (headers found on line {line}: {})",
+                en.join(", "),
+                header_list(headers)
+            ),
+            format!("ستون {} در فایل نیست", fa.join("، ")),
+        ));
+    }
+    Ok(columns)
 }
 
 /// A field's text, or `None` when its bytes are not text in `encoding`.
@@ -542,7 +699,11 @@ impl Iterator for Sheet {
             return None;
         }
         loop {
-            let raw = match self.records.next_record() {
+            let next = match &mut self.source {
+                Source::Csv(records) => records.next_record(),
+                Source::Grid(rows) => Ok(rows.pop_front()),
+            };
+            let raw = match next {
                 Ok(Some(r)) => r,
                 Ok(None) => return None,
                 Err(e) => {

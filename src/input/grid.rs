@@ -1,0 +1,290 @@
+//! Applicant sheets as Excel and LibreOffice keep them (.xlsx, .xls, .ods), read with
+//! `calamine`: the first sheet or a named one, the header row found among the first
+//! ten (offices put a title above it), and each cell made the text the clerk saw:
+//! a national ID or mobile that Excel stored as a number gets its leading zero back,
+//! a date cell (a Gregorian serial) becomes the Jalali date, text stays as typed.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+
+use super::Field;
+use crate::core::jalali::JalaliDate;
+
+/// A sheet's cells: each row with its row number (from 1, as the spreadsheet shows).
+pub struct Grid {
+    pub rows: Vec<(u64, Vec<Data>)>,
+    /// The sheet's name, for messages.
+    pub sheet: String,
+}
+
+/// The most a workbook may hold unpacked: an applicant sheet is a few megabytes.
+const UNPACKED_MAX: u64 = 256 * 1024 * 1024;
+/// The columns kept: an applicant sheet has a dozen.
+const WIDTH_MAX: usize = 256;
+/// Memory the spreadsheet reader may take, beyond what the process had.
+const READ_BUDGET: u64 = 1024 * 1024 * 1024;
+
+type Failure = (String, String);
+
+fn damaged(why: impl std::fmt::Display) -> Failure {
+    (
+        format!("the spreadsheet is damaged or not one pishkhan can read: {why}"),
+        "صفحه‌گسترده آسیب دیده است یا خوانده نمی‌شود".to_string(),
+    )
+}
+
+/// Reads sheet `wanted` (or the first) of a workbook.
+///
+/// Spreadsheet readers trust the sizes a file declares, and a damaged file can make
+/// them ask for gigabytes (calamine's .xls reader took 22 GB on a 6 KB file the
+/// fuzzer made; a single cell at XFD1048576 makes a sheet of 17 billion cells). So:
+/// a zip whose parts unpack to more than 256 MB is refused before it is read; an
+/// .xls must first pass `cfb`'s checks of its compound-file structure; an .xlsx is
+/// read cell by cell, never as one dense grid; and the whole read runs under a
+/// memory limit, so what slips through fails one allocation, not the machine. A
+/// reader that panics is an error like any other.
+pub fn read(bytes: Vec<u8>, wanted: Option<&str>) -> Result<Grid, Failure> {
+    let zip = bytes.starts_with(b"PK");
+    if zip {
+        check_zip(&bytes)?;
+    } else {
+        check_cfb(&bytes)?;
+    }
+    let _limit = MemoryLimit::set(READ_BUDGET);
+    // A panic of the reader (calamine's .xls reader indexes past the end of some
+    // damaged records) is the file's fault: no message of its own, and no abort.
+    // Sheets are opened before any other thread runs, so the hook can be swapped.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let read = std::panic::catch_unwind(move || {
+        if zip && let Ok(book) = calamine::open_workbook_from_rs(Cursor::new(&bytes)) {
+            return read_xlsx(book, wanted);
+        }
+        read_any(bytes, wanted)
+    });
+    std::panic::set_hook(hook);
+    read.unwrap_or_else(|_| Err(damaged("its reader stopped")))
+}
+
+/// The sizes a zip's central directory declares (which its reader then holds each
+/// part to): all of them, and how many parts.
+fn check_zip(bytes: &[u8]) -> Result<(), Failure> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    if z.len() > 10_000 {
+        return Err(damaged(format!("it has {} parts", z.len())));
+    }
+    let mut total = 0u64;
+    for i in 0..z.len() {
+        let f = z.by_index_raw(i).map_err(damaged)?;
+        total = total.saturating_add(f.size());
+    }
+    if total > UNPACKED_MAX {
+        return Err(damaged(format!("it unpacks to {} MB", total / 1024 / 1024)));
+    }
+    Ok(())
+}
+
+/// An .xls is a compound file: `cfb` checks its sector chains before calamine's own
+/// reader, which loops on a broken chain, walks it.
+fn check_cfb(bytes: &[u8]) -> Result<(), Failure> {
+    let mut c = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(damaged)?;
+    let entries: Vec<_> = c
+        .walk()
+        .map(|e| (e.path().to_path_buf(), e.len()))
+        .collect();
+    for (path, len) in entries {
+        if len > UNPACKED_MAX {
+            return Err(damaged(format!(
+                "its part {} is {len} bytes",
+                path.display()
+            )));
+        }
+        if path
+            .to_str()
+            .is_some_and(|p| p.ends_with("Workbook") || p.ends_with("Book"))
+        {
+            // Read the workbook stream whole: a broken chain shows here.
+            let mut s = c.open_stream(&path).map_err(damaged)?;
+            std::io::copy(&mut s, &mut std::io::sink()).map_err(damaged)?;
+        }
+    }
+    Ok(())
+}
+
+/// The soft limit on the process's data (heap) while a spreadsheet is read, put back
+/// when dropped.
+struct MemoryLimit(Option<rustix::process::Rlimit>);
+
+impl MemoryLimit {
+    fn set(budget: u64) -> MemoryLimit {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let old = getrlimit(Resource::Data);
+        // What the process holds now, from /proc (Linux): the limit is on top of it.
+        let used = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmData:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            })
+            .map_or(0, |kb| kb * 1024);
+        let want = used.saturating_add(budget);
+        let cap = old.maximum.map_or(want, |m| m.min(want));
+        if old.current.is_some_and(|c| c <= cap) {
+            return MemoryLimit(None);
+        }
+        let set = setrlimit(
+            Resource::Data,
+            Rlimit {
+                current: Some(cap),
+                maximum: old.maximum,
+            },
+        );
+        MemoryLimit(set.ok().map(|()| old))
+    }
+}
+
+impl Drop for MemoryLimit {
+    fn drop(&mut self) {
+        if let Some(old) = self.0.take() {
+            let _ = rustix::process::setrlimit(rustix::process::Resource::Data, old);
+        }
+    }
+}
+
+/// An .xlsx, cell by cell: only the cells that are there take room.
+fn read_xlsx(
+    mut book: calamine::Xlsx<Cursor<&Vec<u8>>>,
+    wanted: Option<&str>,
+) -> Result<Grid, Failure> {
+    let sheet = pick(&book.sheet_names(), wanted)?;
+    let mut cells = book.worksheet_cells_reader(&sheet).map_err(damaged)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<Data>> = Default::default();
+    while let Some(cell) = cells.next_cell().map_err(damaged)? {
+        let (r, c) = cell.get_position();
+        let c = c as usize;
+        if c >= WIDTH_MAX {
+            continue;
+        }
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        let row = rows.entry(r).or_default();
+        if row.len() <= c {
+            row.resize(c + 1, Data::Empty);
+        }
+        row[c] = value;
+    }
+    Ok(Grid {
+        rows: dense(rows),
+        sheet,
+    })
+}
+
+/// Rows with their numbers, the gaps between them as empty rows (a blank line in
+/// the sheet), each as wide as the widest.
+fn dense(rows: std::collections::BTreeMap<u32, Vec<Data>>) -> Vec<(u64, Vec<Data>)> {
+    let width = rows.values().map(Vec::len).max().unwrap_or(0);
+    let mut out = Vec::with_capacity(rows.len());
+    let mut next = rows.keys().next().copied().unwrap_or(0);
+    for (r, mut cells) in rows {
+        // A few blank rows between two rows are kept (they are counted); a gap of
+        // thousands is one.
+        for blank in next..r.min(next + 16) {
+            out.push((u64::from(blank) + 1, vec![Data::Empty; width]));
+        }
+        cells.resize(width, Data::Empty);
+        out.push((u64::from(r) + 1, cells));
+        next = r + 1;
+    }
+    out
+}
+
+fn pick(names: &[String], wanted: Option<&str>) -> Result<String, Failure> {
+    match wanted {
+        Some(w) => names
+            .iter()
+            .find(|n| n.as_str() == w)
+            .cloned()
+            .ok_or_else(|| {
+                (
+                    format!("it has no sheet \"{w}\" (its sheets: {})", names.join(", ")),
+                    format!("برگهٔ «{w}» در فایل نیست"),
+                )
+            }),
+        None => names.first().cloned().ok_or_else(|| {
+            (
+                "it has no sheets".to_string(),
+                "فایل هیچ برگه‌ای ندارد".to_string(),
+            )
+        }),
+    }
+}
+
+/// An .ods or .xls, through calamine's dense reader (the checks above done).
+fn read_any(bytes: Vec<u8>, wanted: Option<&str>) -> Result<Grid, Failure> {
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        (
+            format!("cannot read the spreadsheet: {e}"),
+            "صفحه‌گسترده خوانده نشد".to_string(),
+        )
+    })?;
+    let sheet = pick(&book.sheet_names(), wanted)?;
+    let range = book.worksheet_range(&sheet).map_err(|e| {
+        (
+            format!("cannot read its sheet \"{sheet}\": {e}"),
+            format!("برگهٔ «{sheet}» خوانده نشد"),
+        )
+    })?;
+    let first = u64::from(range.start().map_or(0, |(r, _)| r));
+    let left = range.start().map_or(0, |(_, c)| c) as usize;
+    let rows = range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| {
+            // Columns left of the used range are empty: keep positions as shown.
+            let mut row = vec![Data::Empty; left.min(WIDTH_MAX)];
+            row.extend(cells.iter().take(WIDTH_MAX.saturating_sub(left)).cloned());
+            (first + i as u64 + 1, row)
+        })
+        .collect();
+    Ok(Grid { rows, sheet })
+}
+
+/// What a cell reads as, for a column read as `field`. Returns the text and whether
+/// it was a date cell converted to Jalali.
+pub fn text(cell: &Data, field: Option<Field>) -> (String, bool) {
+    match cell {
+        Data::Empty => (String::new(), false),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => (s.clone(), false),
+        Data::Bool(b) => (if *b { "TRUE" } else { "FALSE" }.into(), false),
+        Data::Error(e) => (format!("#{e:?}"), false),
+        Data::Int(n) => (number(*n as f64, field), false),
+        Data::Float(f) => (number(*f, field), false),
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, m, day, ..) = d.to_ymd_hms_milli();
+            match JalaliDate::from_iso(i32::from(y), m, day) {
+                Ok(j) => (j.to_string(), true),
+                Err(_) => (format!("{y:04}-{m:02}-{day:02}"), false),
+            }
+        }
+        Data::DateTime(d) => (number(d.as_f64(), field), false),
+    }
+}
+
+/// A number as the clerk meant it: an ID or a mobile that Excel stored as a number
+/// lost its leading zeros, which come back; other numbers as written.
+fn number(f: f64, field: Option<Field>) -> String {
+    if f.fract() != 0.0 || !(0.0..1e15).contains(&f) {
+        return f.to_string();
+    }
+    let n = f as u64;
+    match field {
+        Some(Field::NationalId) if n < 10_000_000_000 => format!("{n:010}"),
+        // 9121234567 → 09121234567; 989121234567 stays.
+        Some(Field::Mobile) if (9_000_000_000..10_000_000_000).contains(&n) => format!("0{n}"),
+        _ => n.to_string(),
+    }
+}
