@@ -181,6 +181,10 @@ impl Paper {
 /// What the charging commands (register, card, certify) share.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
+    /// Also write the result rows into FILE.xlsx, an Excel workbook, whole at the end
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub results: Option<PathBuf>,
+
     /// The sheet of a spreadsheet (.xlsx, .xls, .ods) to read [default: the first]
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,

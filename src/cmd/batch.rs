@@ -100,6 +100,8 @@ pub struct Spec {
     /// The office whose ledger records the run; receipt files carry it in their name.
     pub office_code: String,
     pub format: DataFormat,
+    /// The result rows as a workbook too.
+    pub results: Option<PathBuf>,
     /// One PDF per receipt, named by office code and number.
     pub out: Option<PathBuf>,
     /// All documents of the run in one PDF.
@@ -214,7 +216,7 @@ impl Writer {
         });
         Writer {
             office_code: spec.office_code,
-            results: Results::new(spec.format),
+            results: Results::new(spec.format, spec.results),
             pdfs: spec.out.map(|dir| Pdfs::start(dir, spec.paper)),
             combined: spec
                 .combined
@@ -366,6 +368,16 @@ impl Writer {
                 });
             }
         }
+        if let Some((path, rows)) = self.results.workbook.take()
+            && let Err(why) = results_xlsx(&rows)
+                .map_err(|e| e.to_string())
+                .and_then(|b| files::write_atomic(&path, &b).map_err(|e| format!("{e:#}")))
+        {
+            self.failed.push(Failure {
+                what: format!("the results workbook {}", path.display()),
+                why,
+            });
+        }
         if let Some(why) = self.results.broken.take() {
             self.failed.push(Failure {
                 what: "result lines on standard output".into(),
@@ -500,6 +512,8 @@ impl Pdfs {
 
 /// Result lines on stdout, as groups settle: CSV, JSON lines, or a table.
 struct Results {
+    /// The rows kept for `--results FILE.xlsx`, and where they go.
+    workbook: Option<(PathBuf, Vec<Outcome>)>,
     out: io::BufWriter<io::Stdout>,
     format: DataFormat,
     table: Columns,
@@ -523,8 +537,9 @@ const HEADER: [&str; 11] = [
 ];
 
 impl Results {
-    fn new(format: DataFormat) -> Results {
+    fn new(format: DataFormat, workbook: Option<PathBuf>) -> Results {
         let mut r = Results {
+            workbook: workbook.map(|p| (p, Vec::new())),
             out: io::BufWriter::new(io::stdout()),
             format,
             table: Columns::new(&[5, 10, 7, 11, 9, 50]),
@@ -551,6 +566,9 @@ impl Results {
     }
 
     fn write(&mut self, o: &Outcome) {
+        if let Some((_, rows)) = &mut self.workbook {
+            rows.push(o.clone());
+        }
         let toman = |m: crate::core::money::Money| m.plain(Unit::Toman);
         let bytes = match self.format {
             DataFormat::Csv => csv_line([
@@ -628,6 +646,39 @@ impl Results {
             self.broken = Some(e.to_string());
         }
     }
+}
+
+/// The result rows as a right-to-left workbook: the columns of `--format csv`, line
+/// numbers and amounts (toman) as numbers, the rest as text (an ID keeps its zeros).
+fn results_xlsx(rows: &[Outcome]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("نتیجه")?;
+    ws.set_right_to_left(true);
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.#");
+    for (c, h) in HEADER.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    // Toman as numbers: an amount to a tenth of a toman is exact in a double.
+    let toman = |m: crate::core::money::Money| m.rial() as f64 / 10.0;
+    for (i, o) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_number(r, 0, o.line as f64)?;
+        ws.write_string(r, 1, &o.national_id)?;
+        ws.write_string(r, 2, o.status.as_str())?;
+        ws.write_string(r, 3, &o.receipt_no)?;
+        ws.write_number_with_format(r, 4, toman(o.office_total), &money)?;
+        ws.write_number_with_format(r, 5, toman(o.tvto_fee), &money)?;
+        ws.write_number_with_format(r, 6, toman(o.total), &money)?;
+        ws.write_string(r, 7, o.code())?;
+        ws.write_string(r, 8, o.message_fa())?;
+        ws.write_string(r, 9, o.message_en())?;
+        ws.write_string(r, 10, &*o.file)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    book.save_to_buffer()
 }
 
 /// One CSV record, with its line ending.

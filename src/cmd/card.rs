@@ -116,6 +116,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let spec = Spec {
         office_code: office_code.clone(),
         format: b.format.get(),
+        results: b.results.clone(),
         out: b.out.clone(),
         combined: b.combined.clone(),
         rejects: None,
