@@ -277,14 +277,20 @@ fn check_sheet(
     for row in sheet {
         rows += 1;
         let o = registrar.check(&file, &headers, row).outcome;
-        rejected += usize::from(!o.problems.is_empty());
+        let refused = o.status == crate::desk::batch::Status::Rejected;
+        rejected += usize::from(refused);
         for p in &o.problems {
             let key = if p.field.is_empty() {
                 format!("line {}", o.line)
             } else {
                 format!("line {} {}", o.line, p.field)
             };
-            problems.push(Problem::row(key, p.code, &p.message_en, &p.message_fa));
+            problems.push(if refused {
+                Problem::row(key, p.code, &p.message_en, &p.message_fa)
+            } else {
+                // A note on an accepted row (a date cell made Jalali).
+                Problem::warning(key, format!("{}: {}", p.code, p.message_en))
+            });
         }
     }
     let as_of = match why {

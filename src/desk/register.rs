@@ -72,7 +72,7 @@ impl<'a> Registrar<'a> {
                 record,
             })
         };
-        let row = match row {
+        let mut row = match row {
             Ok(r) => r,
             Err(bad) => {
                 let r = rules::malformed(&bad);
@@ -156,6 +156,9 @@ impl<'a> Registrar<'a> {
             stage.number,
             Some(person),
         );
-        Entry::accepted(file, row.line, charge)
+        let mut entry = Entry::accepted(file, row.line, charge);
+        // An accepted row says what reading it changed (a date cell made Jalali).
+        entry.outcome.problems = std::mem::take(&mut row.notes);
+        entry
     }
 }

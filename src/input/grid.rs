@@ -253,24 +253,25 @@ fn read_any(bytes: Vec<u8>, wanted: Option<&str>) -> Result<Grid, Failure> {
     Ok(Grid { rows, sheet })
 }
 
-/// What a cell reads as, for a column read as `field`. Returns the text and whether
-/// it was a date cell converted to Jalali.
-pub fn text(cell: &Data, field: Option<Field>) -> (String, bool) {
+/// What a cell reads as, for a column read as `field`. Returns the text and, for a
+/// date cell converted to Jalali, the Gregorian day it held.
+pub fn text(cell: &Data, field: Option<Field>) -> (String, Option<String>) {
     match cell {
-        Data::Empty => (String::new(), false),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => (s.clone(), false),
-        Data::Bool(b) => (if *b { "TRUE" } else { "FALSE" }.into(), false),
-        Data::Error(e) => (format!("#{e:?}"), false),
-        Data::Int(n) => (number(*n as f64, field), false),
-        Data::Float(f) => (number(*f, field), false),
+        Data::Empty => (String::new(), None),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => (s.clone(), None),
+        Data::Bool(b) => (if *b { "TRUE" } else { "FALSE" }.into(), None),
+        Data::Error(e) => (format!("#{e:?}"), None),
+        Data::Int(n) => (number(*n as f64, field), None),
+        Data::Float(f) => (number(*f, field), None),
         Data::DateTime(d) if d.is_datetime() => {
             let (y, m, day, ..) = d.to_ymd_hms_milli();
+            let iso = format!("{y:04}-{m:02}-{day:02}");
             match JalaliDate::from_iso(i32::from(y), m, day) {
-                Ok(j) => (j.to_string(), true),
-                Err(_) => (format!("{y:04}-{m:02}-{day:02}"), false),
+                Ok(j) => (j.to_string(), Some(iso)),
+                Err(_) => (iso, None),
             }
         }
-        Data::DateTime(d) => (number(d.as_f64(), field), false),
+        Data::DateTime(d) => (number(d.as_f64(), field), None),
     }
 }
 

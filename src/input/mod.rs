@@ -14,7 +14,8 @@ use encoding_rs::WINDOWS_1256;
 use records::Records;
 pub use records::{FIELD_MAX, ROW_MAX};
 
-use crate::core::applicant::RowInput;
+use crate::core::applicant::{Rejection, RowInput};
+use crate::core::text::to_persian_digits;
 use crate::core::text::{fold_key, normalize_field, normalize_name, normalize_text};
 
 /// How many bytes are looked at to guess the encoding and the delimiter.
@@ -42,6 +43,16 @@ pub struct FileError {
     pub file: String,
     pub en: String,
     pub fa: String,
+}
+
+impl FileError {
+    fn new(file: &str, en: String, fa: String) -> FileError {
+        FileError {
+            file: file.to_string(),
+            en,
+            fa,
+        }
+    }
 }
 
 /// The columns pishkhan reads.
@@ -216,6 +227,8 @@ pub struct Row {
     pub line: u64,
     pub input: RowInput,
     pub record: csv::StringRecord,
+    /// What the reading changed that the clerk should know (`date_converted`).
+    pub notes: Vec<Rejection>,
 }
 
 /// A row the reader could not take apart (a quote left open, the wrong number of
@@ -250,8 +263,8 @@ pub struct Sheet {
 /// Where a sheet's records come from.
 enum Source {
     Csv(Records<Box<dyn Read + Send>>),
-    /// A spreadsheet's rows, read whole, as text.
-    Grid(std::collections::VecDeque<records::Raw>),
+    /// A spreadsheet's rows, read whole, as text, each with its notes.
+    Grid(std::collections::VecDeque<(records::Raw, Vec<Rejection>)>),
 }
 
 /// What reading a sheet passed over or cleaned.
@@ -431,11 +444,7 @@ impl Sheet {
         required: &[Required],
         sheet: Option<&str>,
     ) -> Result<Sheet, FileError> {
-        let err = |en: String, fa: String| FileError {
-            file: name.to_string(),
-            en,
-            fa,
-        };
+        let err = |en, fa| FileError::new(name, en, fa);
         let mut sample = Vec::with_capacity(SNIFF);
         (&mut source)
             .take(SNIFF as u64)
@@ -539,11 +548,7 @@ impl Sheet {
         required: &[Required],
         sheet: Option<&str>,
     ) -> Result<Sheet, FileError> {
-        let err = |en: String, fa: String| FileError {
-            file: name.to_string(),
-            en,
-            fa,
-        };
+        let err = |en, fa| FileError::new(name, en, fa);
         let g = grid::read(bytes, sheet).map_err(|(en, fa)| err(en, fa))?;
         let names_of = |cells: &[calamine::Data]| -> Vec<String> {
             cells
@@ -587,10 +592,22 @@ impl Sheet {
                 ..Default::default()
             };
             let mut bytes = 0;
-            let mut dated = false;
+            let mut notes = Vec::new();
             for (i, cell) in cells.iter().enumerate() {
-                let (text, date) = grid::text(cell, columns.get(i).copied().flatten());
-                dated |= date;
+                let field = columns.get(i).copied().flatten();
+                let (text, date) = grid::text(cell, field);
+                if let Some(iso) = date {
+                    notes.push(Rejection {
+                        code: "date_converted",
+                        field: field.map_or("", Field::name),
+                        message_fa: format!(
+                            "تاریخ میلادی اکسل {} به تاریخ شمسی {} برگردانده شد",
+                            to_persian_digits(&iso),
+                            to_persian_digits(&text)
+                        ),
+                        message_en: format!("the Excel date {iso} was read as {text}"),
+                    });
+                }
                 bytes += text.len();
                 if text.len() > records::FIELD_MAX && raw.problem.is_none() {
                     raw.problem = Some(records::Problem::FieldTooLong(i));
@@ -600,10 +617,12 @@ impl Sheet {
             if bytes > records::ROW_MAX && raw.problem.is_none() {
                 raw.problem = Some(records::Problem::RowTooLong);
             }
-            if dated && let Ok(mut d) = stats.dates.lock() {
+            if !notes.is_empty()
+                && let Ok(mut d) = stats.dates.lock()
+            {
                 d.push(line);
             }
-            rows.push_back(raw);
+            rows.push_back((raw, notes));
         }
         Ok(Sheet {
             name: name.to_string(),
@@ -700,10 +719,10 @@ impl Iterator for Sheet {
         }
         loop {
             let next = match &mut self.source {
-                Source::Csv(records) => records.next_record(),
+                Source::Csv(records) => records.next_record().map(|r| r.map(|r| (r, Vec::new()))),
                 Source::Grid(rows) => Ok(rows.pop_front()),
             };
-            let raw = match next {
+            let (raw, notes) = match next {
                 Ok(Some(r)) => r,
                 Ok(None) => return None,
                 Err(e) => {
@@ -723,7 +742,10 @@ impl Iterator for Sheet {
                 self.stats.blanks.fetch_add(1, Ordering::Relaxed);
                 continue; // blank line in a spreadsheet export
             }
-            return Some(self.take_raw(raw));
+            return Some(self.take_raw(raw).map(|mut row| {
+                row.notes = notes;
+                row
+            }));
         }
     }
 }
@@ -883,6 +905,7 @@ impl Sheet {
             line,
             input,
             record,
+            notes: Vec::new(),
         }
     }
 }
