@@ -12,6 +12,7 @@
 //! let pdf: Vec<u8> = doc.finish();
 //! ```
 
+mod deflate;
 mod flow;
 mod font;
 mod layout;

@@ -91,7 +91,7 @@ impl Packer {
         let first = open.header.len();
         let mut data = open.header;
         data.extend_from_slice(&open.body);
-        let data = super::pdf::deflate(&data);
+        let data = super::deflate::deflate(&data);
         let mut s = pdf.stream(open.id, &data);
         s.filter(Filter::FlateDecode);
         s.pair(Name(b"Type"), Name(b"ObjStm"));

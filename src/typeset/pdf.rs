@@ -15,6 +15,7 @@ use pdf_writer::{
     Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr, XRefFilter,
 };
 
+use super::deflate::deflate;
 use super::font::FontId;
 use super::layout::Style;
 use super::objstm::Packer;
@@ -1114,29 +1115,4 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
 /// Coordinates to a hundredth of a point: exact enough for print, and short to write.
 fn round2(v: f32) -> f32 {
     (v * 100.0).round() / 100.0
-}
-
-/// zlib-compresses a stream with libdeflate at its fastest level, its compressor
-/// reused per thread. Measured on receipts (BENCHMARKS.md): a quarter faster than
-/// zlib-rs at level 2, for slightly smaller files.
-pub(super) fn deflate(data: &[u8]) -> Vec<u8> {
-    use libdeflater::{CompressionLvl, Compressor};
-    thread_local! {
-        // Level 1: level 0 (also "fastest" in libdeflater) stores, uncompressed. The
-        // scratch buffer has room for the worst case; the result is copied out at its
-        // own size, as a combined PDF keeps every page.
-        static COMPRESS: RefCell<(Compressor, Vec<u8>)> = RefCell::new((
-            Compressor::new(CompressionLvl::new(1).expect("a valid level")),
-            Vec::new(),
-        ));
-    }
-    COMPRESS.with(|c| {
-        let (c, scratch) = &mut *c.borrow_mut();
-        let bound = c.zlib_compress_bound(data.len());
-        if scratch.len() < bound {
-            scratch.resize(bound, 0);
-        }
-        let n = c.zlib_compress(data, scratch).expect("the bound fits");
-        scratch[..n].to_vec()
-    })
 }
