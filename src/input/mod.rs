@@ -743,7 +743,7 @@ impl Iterator for Sheet {
                 continue; // blank line in a spreadsheet export
             }
             return Some(self.take_raw(raw).map(|mut row| {
-                row.notes = notes;
+                row.notes.extend(notes);
                 row
             }));
         }
@@ -863,19 +863,30 @@ fn to_fa(n: u64) -> String {
 impl Sheet {
     fn row(&self, line: u64, record: csv::StringRecord) -> Row {
         let mut input = RowInput::default();
+        let mut notes = Vec::new();
         for (value, field) in record.iter().zip(&self.columns) {
             let Some(field) = field else { continue };
-            // Digits are made ASCII only where they are numbers; in names and trades
-            // they stay as typed.
+            // Control characters are taken out of free text, and the row says so;
+            // a name keeps them, for validation to reject it.
             if !matches!(
                 field,
                 Field::FirstName | Field::LastName | Field::FatherName
             ) && value.chars().any(crate::core::text::is_control)
-                && let Ok(mut c) = self.stats.cleaned.lock()
-                && c.last() != Some(&line)
             {
-                c.push(line);
+                notes.push(Rejection {
+                    code: "control_characters_removed",
+                    field: field.name(),
+                    message_fa: format!("نویسه‌های کنترلی از «{}» حذف شد", field.name()),
+                    message_en: format!("control characters were taken out of {}", field.name()),
+                });
+                if let Ok(mut c) = self.stats.cleaned.lock()
+                    && c.last() != Some(&line)
+                {
+                    c.push(line);
+                }
             }
+            // Digits are made ASCII only where they are numbers; in names and trades
+            // they stay as typed.
             let value = match field {
                 // Names keep control characters, for validation to reject.
                 Field::FirstName | Field::LastName | Field::FatherName => normalize_name(value),
@@ -905,7 +916,7 @@ impl Sheet {
             line,
             input,
             record,
-            notes: Vec::new(),
+            notes,
         }
     }
 }
