@@ -23,7 +23,7 @@ const UNPACKED_MAX: u64 = 256 * 1024 * 1024;
 /// The columns kept: an applicant sheet has a dozen.
 const WIDTH_MAX: usize = 256;
 /// Memory the spreadsheet reader may take, beyond what the process had.
-const READ_BUDGET: u64 = 1024 * 1024 * 1024;
+const READ_BUDGET: u64 = 512 * 1024 * 1024;
 
 type Failure = (String, String);
 
