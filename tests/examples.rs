@@ -216,6 +216,8 @@ fn every_help_example_runs_as_written() {
         "certify",
         "status",
         "report",
+        "audit",
+        "verify",
         "fee",
         "check",
         "completions",

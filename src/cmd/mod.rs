@@ -13,6 +13,7 @@ pub mod register;
 pub mod report;
 pub mod status;
 mod table;
+pub mod verify;
 
 use std::fs;
 use std::io::{self, IsTerminal, Write};
@@ -90,6 +91,8 @@ pub enum Command {
     Report(report::Args),
     /// Check a ledger whole: integrity, hash chain, numbering, tariffs, order of steps
     Audit(audit::Args),
+    /// Check one receipt (its proof line or number) against the ledger
+    Verify(verify::Args),
     /// Check tariffs.toml, calendar.toml, the office config and a sheet; change nothing
     Check(check::Args),
     /// Print a shell completion script
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status(args) => status::run(common, &args),
         Command::Report(args) => report::run(common, &args),
         Command::Audit(args) => audit::run(common, &args),
+        Command::Verify(args) => verify::run(common, &args),
         Command::Check(args) => check::run(common, &args),
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -312,6 +312,54 @@ impl Ledger {
 
     /// The office this ledger belongs to; for a ledger older than that record, the
     /// offices it holds receipts of.
+    /// What receipt `number` of `office_code` can prove, as recorded: its date, totals
+    /// and the start of its chain hash (empty when the receipt has none).
+    pub fn proof(
+        &self,
+        office_code: &str,
+        number: &str,
+    ) -> Result<Option<crate::desk::proof::Proof>> {
+        use crate::desk::proof::{PREFIX_LEN, Proof};
+        let Some((year, seq)) = number
+            .split_once('-')
+            .and_then(|(y, s)| Some((y.parse::<i64>().ok()?, s.parse::<i64>().ok()?)))
+        else {
+            return Ok(None);
+        };
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT service_date, office_total, tvto_total, hash FROM receipts
+                 WHERE office_code = ?1 AND year = ?2 AND seq = ?3",
+            )?
+            .query_row(params![office_code, year, seq], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                ))
+            })
+            .optional()?;
+        let Some((date, office, tvto, hash)) = row else {
+            return Ok(None);
+        };
+        let hex: String = hash
+            .unwrap_or_default()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Some(Proof {
+            office: office_code.to_string(),
+            number: format!("{year}-{seq:06}"),
+            date: JalaliDate::parse(&date)
+                .map_err(|e| anyhow::anyhow!("receipt {number}: {}", e.message_en()))?,
+            office_total: Money::from_rial(office)?,
+            tvto_total: Money::from_rial(tvto)?,
+            hash_prefix: hex.chars().take(PREFIX_LEN).collect(),
+        }))
+    }
+
     pub fn offices(&self) -> Result<Vec<String>> {
         if let Some(code) = self.identity()?.office_code {
             return Ok(vec![code]);
