@@ -106,9 +106,6 @@ impl Combined {
             Doc::Slip(s) => &s.receipt,
         };
         let pages = lay_out(doc, self.size);
-        if let Some(o) = pages.iter().find_map(Page::overflow) {
-            return Err(o);
-        }
         if self.pdf.page_count() == 0 {
             // The document was made when its first receipt was.
             let (y, mo, d) = r.date.to_iso();
@@ -119,10 +116,8 @@ impl Combined {
                 .unwrap_or((0, 0));
             self.pdf.created(y as u16, mo.into(), d.into(), h, mi);
         }
-        for page in pages {
-            self.pdf.push(page)?;
-        }
-        Ok(())
+        // Checked whole: a document that does not fit adds no page.
+        self.pdf.push_all(pages)
     }
 
     /// A recorded receipt as it prints: the exam-date slip for a card receipt.

@@ -320,10 +320,7 @@ impl Ledger {
         number: &str,
     ) -> Result<Option<crate::desk::proof::Proof>> {
         use crate::desk::proof::{PREFIX_LEN, Proof};
-        let Some((year, seq)) = number
-            .split_once('-')
-            .and_then(|(y, s)| Some((y.parse::<i64>().ok()?, s.parse::<i64>().ok()?)))
-        else {
+        let Some((year, seq)) = year_seq(number) else {
             return Ok(None);
         };
         let row = self
@@ -775,10 +772,7 @@ impl Registry for Ledger {
 
     fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>> {
         // `1402-000123`: year and sequence, the receipts' unique key with the office.
-        let Some((year, seq)) = number
-            .split_once('-')
-            .and_then(|(y, s)| Some((y.parse::<i64>().ok()?, s.parse::<i64>().ok()?)))
-        else {
+        let Some((year, seq)) = year_seq(number) else {
             return Ok(None);
         };
         let id: Option<i64> = self
@@ -1055,4 +1049,10 @@ fn money(rial: i64) -> Result<Money> {
 
 fn date(s: &str) -> Result<JalaliDate> {
     JalaliDate::parse(s).map_err(|e| anyhow!("the ledger holds an invalid date: {e}"))
+}
+
+/// `1402-000123` as its year and sequence: with the office, a receipt's unique key.
+fn year_seq(number: &str) -> Option<(i64, i64)> {
+    let (y, s) = number.split_once('-')?;
+    Some((y.parse().ok()?, s.parse().ok()?))
 }

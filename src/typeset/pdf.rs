@@ -544,10 +544,24 @@ impl Document {
     }
 
     /// Adds a page, or refuses it when something on it lies outside its safe area.
-    pub fn push(&mut self, mut page: Page) -> Result<(), Overflow> {
-        if let Some(o) = page.overflow() {
+    pub fn push(&mut self, page: Page) -> Result<(), Overflow> {
+        self.push_all(vec![page])
+    }
+
+    /// Adds a document's pages, or none of them when any has something outside its
+    /// safe area: a document is never added in part.
+    pub fn push_all(&mut self, pages: Vec<Page>) -> Result<(), Overflow> {
+        if let Some(o) = pages.iter().find_map(Page::overflow) {
             return Err(o);
         }
+        for page in pages {
+            self.add(page);
+        }
+        Ok(())
+    }
+
+    /// Writes and compresses a page already checked.
+    fn add(&mut self, mut page: Page) {
         // Data glyphs move to the subset they are drawn from (see `drawn_from`).
         for font in FontId::ALL {
             let data = Slot::new(font, true);
@@ -584,7 +598,6 @@ impl Document {
                 Vec::new()
             },
         });
-        Ok(())
     }
 
     pub fn page_count(&self) -> usize {
