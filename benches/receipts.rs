@@ -204,6 +204,8 @@ fn main() {
             grand_total: q.grand_total,
             unit: Unit::Toman,
             approvals: schedule.approvals.clone().into(),
+            schedule_id: schedule.id.as_str().into(),
+            hash: format!("{:016x}", (i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
         }
     };
     let receipt = |i: u64| {

@@ -64,6 +64,8 @@ fn main() {
             grand_total: quote.grand_total,
             unit: Unit::Toman,
             approvals: schedule.approvals.clone().into(),
+            schedule_id: schedule.id.as_str().into(),
+            hash: "3b870224510cb5db".into(),
         }
     };
     let registration = receipt(

@@ -66,6 +66,8 @@ fn receipt(kind: Stage, date: &str, stage: Stage, first_name: &str) -> Receipt {
         grand_total: q.grand_total,
         unit: Unit::Toman,
         approvals: schedule.approvals.clone().into(),
+        schedule_id: schedule.id.as_str().into(),
+        hash: "3b870224510cb5db".into(),
     }
 }
 
@@ -579,7 +581,10 @@ fn a_second_reader_finds_text_for_every_glyph() {
 }
 
 /// The operators of every page's content stream, each with the numbers before it.
-fn operators(pdf: &Path) -> Vec<(String, Vec<f32>)> {
+/// The content streams' operators with their operands; a rectangle (`re`) already
+/// in page coordinates, through the transformations (`cm`) in force, which are
+/// kept as `q`/`Q` save and restore them. `scaled` says a transformation is.
+fn operators(pdf: &Path) -> Vec<Op> {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain.pdf");
     run(
@@ -607,12 +612,51 @@ fn operators(pdf: &Path) -> Vec<(String, Vec<f32>)> {
     assert!(!contents.is_empty());
     let mut out = Vec::new();
     let mut operands = Vec::new();
+    let identity = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    let (mut ctm, mut saved) = (identity, Vec::new());
     for token in contents.split_ascii_whitespace() {
         match token.parse::<f32>() {
             Ok(n) => operands.push(n),
             Err(_) => {
                 if token.chars().all(|c| c.is_ascii_alphabetic() || c == '*') {
-                    out.push((token.to_string(), std::mem::take(&mut operands)));
+                    let mut args = std::mem::take(&mut operands);
+                    match token {
+                        "q" => saved.push(ctm),
+                        "Q" => ctm = saved.pop().unwrap_or(identity),
+                        "cm" if args.len() == 6 => {
+                            let [a, b, c, d, e, f] = args[..] else {
+                                unreachable!()
+                            };
+                            let m = ctm;
+                            ctm = [
+                                a * m[0] + b * m[2],
+                                a * m[1] + b * m[3],
+                                c * m[0] + d * m[2],
+                                c * m[1] + d * m[3],
+                                e * m[0] + f * m[2] + m[4],
+                                e * m[1] + f * m[3] + m[5],
+                            ];
+                        }
+                        "re" if args.len() >= 4 => {
+                            let n = args.len();
+                            let [x, y, w, h] = [args[n - 4], args[n - 3], args[n - 2], args[n - 1]];
+                            let at = |x: f32, y: f32| {
+                                (
+                                    ctm[0] * x + ctm[2] * y + ctm[4],
+                                    ctm[1] * x + ctm[3] * y + ctm[5],
+                                )
+                            };
+                            let ((x0, y0), (x1, y1)) = (at(x, y), at(x + w, y + h));
+                            args.truncate(n - 4);
+                            args.extend([x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs()]);
+                        }
+                        _ => {}
+                    }
+                    out.push(Op {
+                        op: token.to_string(),
+                        args,
+                        scaled: ctm != identity,
+                    });
                 } else {
                     operands.clear();
                 }
@@ -620,6 +664,14 @@ fn operators(pdf: &Path) -> Vec<(String, Vec<f32>)> {
         }
     }
     out
+}
+
+/// An operator of a content stream (see [`operators`]).
+struct Op {
+    op: String,
+    args: Vec<f32>,
+    /// Drawn under a transformation (a QR code's grid is).
+    scaled: bool,
 }
 
 #[test]
@@ -658,14 +710,17 @@ fn thermal_rolls_print_black_large_and_inside_the_printable_width() {
             let what = format!("{name} on {size:?}");
             let (_d, path, _text) = text_of(&render(&[doc], size));
             let ops = operators(&path);
-            for (op, args) in &ops {
+            for Op { op, args, scaled } in &ops {
                 match op.as_str() {
                     "rg" | "RG" if args.len() >= 3 => assert!(
                         args[args.len() - 3..].iter().all(|c| *c == 0.0),
                         "{what}: grey {op} {args:?}"
                     ),
                     "Tf" => assert!(*args.last().unwrap() >= 7.5, "{what}: text at {args:?} pt"),
-                    "f" | "F" | "B" | "b" | "f*" | "B*" => panic!("{what}: a fill ({op})"),
+                    // Black (above), and only the QR code's modules: no shaded rows.
+                    "f" | "F" | "B" | "b" | "f*" | "B*" if !scaled => {
+                        panic!("{what}: a fill ({op})")
+                    }
                     "re" if args.len() >= 4 => {
                         let [x, _, w, _] = args[args.len() - 4..] else {
                             unreachable!()
@@ -685,7 +740,7 @@ fn thermal_rolls_print_black_large_and_inside_the_printable_width() {
                     _ => {}
                 }
             }
-            assert!(ops.iter().any(|(op, _)| op == "Tf"), "{what}: no text?");
+            assert!(ops.iter().any(|o| o.op == "Tf"), "{what}: no text?");
             // Every word inside the printable width, as a reader finds it.
             let bbox = run("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
             let mut words = 0;
@@ -787,7 +842,7 @@ fn drawn(path: &Path) -> (f32, f32, Vec<(String, [f32; 4])>) {
         })
         .collect();
     // Content-stream y runs up from the bottom.
-    for (op, args) in operators(path) {
+    for Op { op, args, .. } in operators(path) {
         match op.as_str() {
             "re" if args.len() >= 4 => {
                 let [x, y, bw, bh] = args[args.len() - 4..] else {

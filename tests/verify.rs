@@ -25,7 +25,8 @@ fn verify(ledger: &Path, what: &str) -> common::Run {
 /// Which checks failed.
 fn failed(r: &common::Run) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    v["checks"]
+    assert_eq!(v["receipts"].as_array().unwrap().len(), 1, "{v}");
+    v["receipts"][0]["checks"]
         .as_array()
         .unwrap()
         .iter()
@@ -51,7 +52,7 @@ fn a_genuine_receipt_verifies_and_a_changed_one_does_not() {
     let r = verify(&desk.ledger(), "1402-000002");
     assert_eq!(r.code, 0, "{}", r.stdout);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let proof = v["proof"].as_str().unwrap().to_string();
+    let proof = v["receipts"][0]["proof"].as_str().unwrap().to_string();
     assert!(
         proof.starts_with("PK1|37-1234|1402-000002|1402/10/26|484790|900000|"),
         "{proof}"

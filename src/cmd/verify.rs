@@ -1,7 +1,11 @@
-//! `pishkhan verify`: does a receipt's proof line (`PK1|…`) or number agree with the
-//! ledger? The receipt must be there, with the same office, date, totals and chain
-//! hash, and the ledger's chain must verify.
+//! `pishkhan verify`: does a receipt agree with the ledger? Given its proof line
+//! (`PK1|…`, the text of its QR code), its number, or its PDF (whose document
+//! information holds the proof line of each document in it), the receipt must be in
+//! the ledger with the same office, date, totals and chain hash, and the ledger's
+//! chain must verify.
 
+use std::cell::OnceCell;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
@@ -12,6 +16,7 @@ use super::{EXIT_USAGE, emit};
 use crate::cli::Common;
 use crate::core::text::to_ascii_digits;
 use crate::desk::proof::{Proof, TAG};
+use crate::docs::PROOF_KEY;
 use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
@@ -19,17 +24,21 @@ Examples:
   pishkhan verify 1402-000001 --format json
   # A proof line with a made-up hash (exit 1: the hash does not match)
   pishkhan verify 'PK1|37-1234|1402-000001|1402/10/26|484790|600000|5e0b1c2d3e4f5a6b'
+  # A receipt's PDF: the proof line of every document in it
+  pishkhan verify receipts/37-1234_1402-000001.pdf
 
 Checks a receipt against the ledger: that it is there, that its office, date and
 totals are what the proof line says, that its chain hash starts with the proof's
 16 hex digits, and that the ledger's hash chain verifies whole. Exit 0 when all of
-it holds, 1 when the receipt does not match (the field is named), 2 when it cannot
-be checked (no ledger, a line that is not a proof, an office the ledger lacks).";
+it holds, 1 when a receipt does not match (the field is named), 2 when it cannot
+be checked (no ledger, a line that is not a proof, a PDF without one, an office the
+ledger lacks).";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// A proof line (PK1|office|receipt_no|date|office_total|tvto_total|hash) or a receipt number
+    /// A proof line (PK1|office|receipt_no|date|office_total|tvto_total|hash), a
+    /// receipt number, or a receipt's PDF
     pub what: String,
 
     /// Output format
@@ -50,41 +59,151 @@ struct Check {
     detail: String,
 }
 
+/// A receipt as it was claimed, and what checking it found.
+struct Checked {
+    office: String,
+    number: String,
+    /// The proof line the ledger gives for the receipt, when it has it.
+    recorded: Option<Proof>,
+    checks: Vec<Check>,
+}
+
+impl Checked {
+    fn held(&self) -> bool {
+        self.checks.iter().all(|c| c.held)
+    }
+}
+
+/// What is to be checked: a receipt number, or proof lines (one typed, or those of
+/// a PDF).
+enum Claims {
+    Number(String),
+    Proofs(Vec<Proof>),
+}
+
+/// Why nothing can be checked: said, exit 2.
+fn cannot(why: String) -> Result<ExitCode> {
+    eprintln!("pishkhan: {why}");
+    Ok(ExitCode::from(EXIT_USAGE))
+}
+
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let path = common.ledger()?;
     let Some(ledger) = Ledger::open_read_only(path)? else {
-        eprintln!(
-            "pishkhan: no ledger at {} / دفتری در این مسیر نیست",
+        return cannot(format!(
+            "no ledger at {} / دفتری در این مسیر نیست",
             path.display()
-        );
-        return Ok(ExitCode::from(EXIT_USAGE));
+        ));
     };
-    let what = to_ascii_digits(args.what.trim());
-    let claimed = if what.starts_with(TAG) {
-        match Proof::parse(&what) {
-            Ok(p) => Some(p),
-            Err(why) => {
-                eprintln!("pishkhan: not a proof line: {why} / این متن رسید نیست");
-                return Ok(ExitCode::from(EXIT_USAGE));
-            }
+    let claims = match claims(&args.what) {
+        Ok(c) => c,
+        Err(why) => return cannot(why),
+    };
+    let chain = OnceCell::new();
+    let checked = match claims {
+        Claims::Number(number) => {
+            let office = match common.office_code.clone() {
+                Some(code) => code,
+                None => match ledger.offices()?.as_slice() {
+                    [one] => one.clone(),
+                    _ => {
+                        return cannot(
+                            "which office? give --office-code (the ledger holds several or none)"
+                                .into(),
+                        );
+                    }
+                },
+            };
+            vec![check(&ledger, path, office, number, None, &chain)?]
         }
+        Claims::Proofs(proofs) => proofs
+            .into_iter()
+            .map(|p| {
+                check(
+                    &ledger,
+                    path,
+                    p.office.clone(),
+                    p.number.clone(),
+                    Some(p),
+                    &chain,
+                )
+            })
+            .collect::<Result<_>>()?,
+    };
+    let held = checked.iter().all(Checked::held);
+    let text = match args.format {
+        VerifyFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({
+                "verified": held,
+                "ledger": path.display().to_string(),
+                "receipts": checked.iter().map(|c| json!({
+                    "office": c.office,
+                    "receipt_no": c.number,
+                    "verified": c.held(),
+                    "proof": c.recorded.as_ref().map(Proof::text),
+                    "checks": c.checks.iter().map(|c| json!({"check": c.what, "held": c.held, "detail": c.detail})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            }))
+            .map_err(|e| anyhow!(e))?
+        ),
+        VerifyFormat::Text => checked.iter().map(text).collect(),
+    };
+    emit(text.as_bytes())?;
+    Ok(if held {
+        ExitCode::SUCCESS
     } else {
-        None
-    };
-    let office = match (&claimed, common.office_code.clone()) {
-        (Some(p), _) => p.office.clone(),
-        (None, Some(code)) => code,
-        (None, None) => match ledger.offices()?.as_slice() {
-            [one] => one.clone(),
-            _ => {
-                eprintln!(
-                    "pishkhan: which office? give --office-code (the ledger holds several or none)"
-                );
-                return Ok(ExitCode::from(EXIT_USAGE));
-            }
-        },
-    };
-    let number = claimed.as_ref().map_or(what.clone(), |p| p.number.clone());
+        ExitCode::from(1)
+    })
+}
+
+/// What `what` asks to check: a PDF's proof lines, a typed proof line, or a number.
+/// The error says why it cannot be checked.
+fn claims(what: &str) -> Result<Claims, String> {
+    let file = Path::new(what);
+    if what.to_ascii_lowercase().ends_with(".pdf") || file.is_file() {
+        let bytes = std::fs::read(file)
+            .map_err(|e| format!("cannot read {what}: {e} / پرونده خوانده نشد"))?;
+        if !bytes.starts_with(b"%PDF-") {
+            return Err(format!(
+                "{what} is not a PDF (nor a proof line or receipt number) / این پرونده PDF نیست"
+            ));
+        }
+        let Some(lines) = crate::typeset::info_value(&bytes, PROOF_KEY) else {
+            return Err(format!(
+                "{what} holds no receipt proof (/{PROOF_KEY}): not a pishkhan receipt, or printed before receipts carried one / این PDF رمزینهٔ رسید ندارد"
+            ));
+        };
+        let proofs = lines
+            .split_whitespace()
+            .map(|l| {
+                Proof::parse(l).map_err(|why| format!("{what}: a proof that is not one: {why}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if proofs.is_empty() {
+            return Err(format!("{what} holds an empty receipt proof"));
+        }
+        return Ok(Claims::Proofs(proofs));
+    }
+    let what = to_ascii_digits(what.trim());
+    if what.starts_with(TAG) {
+        return Proof::parse(&what)
+            .map(|p| Claims::Proofs(vec![p]))
+            .map_err(|why| format!("not a proof line: {why} / این متن رمزینهٔ رسید نیست"));
+    }
+    Ok(Claims::Number(what))
+}
+
+/// Checks receipt `number` of `office` against the ledger, and against `claimed`
+/// when a proof line was given.
+fn check(
+    ledger: &Ledger,
+    path: &Path,
+    office: String,
+    number: String,
+    claimed: Option<Proof>,
+    chain: &OnceCell<(bool, String)>,
+) -> Result<Checked> {
     let recorded = ledger.proof(&office, &number)?;
     let mut checks = vec![Check {
         what: "receipt_no",
@@ -116,59 +235,68 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 });
             }
         }
-        // The chain up to the receipt (and past it): a ledger rewritten since the
-        // receipt printed no longer fits.
-        let verified = ledger.verify(|_| Ok(()))?;
-        let first = verified.findings.first();
+        // The whole chain, the receipt's part of it included: a ledger rewritten
+        // since the receipt printed no longer fits. Walked once for all receipts.
+        let (whole, detail) = match chain.get() {
+            Some(c) => c.clone(),
+            None => {
+                let verified = ledger.verify(|_| Ok(()))?;
+                let c = match verified.findings.first() {
+                    Some(f) => (false, format!("{}: {}", f.code, f.message_en)),
+                    None => (
+                        true,
+                        format!("{} receipts, hash chain whole", verified.receipts),
+                    ),
+                };
+                chain.get_or_init(|| c).clone()
+            }
+        };
         checks.push(Check {
             what: "chain",
-            held: verified.findings.is_empty() && !rec.hash_prefix.is_empty(),
-            detail: match first {
-                Some(f) => format!("{}: {}", f.code, f.message_en),
-                None if rec.hash_prefix.is_empty() => "the receipt has no hash".into(),
-                None => format!("{} receipts, hash chain whole", verified.receipts),
+            held: whole && !rec.hash_prefix.is_empty(),
+            detail: if whole && rec.hash_prefix.is_empty() {
+                "the receipt has no hash".into()
+            } else {
+                detail
             },
         });
     }
-    let held = checks.iter().all(|c| c.held);
-    let text = match args.format {
-        VerifyFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json!({
-                "verified": held,
-                "office": office,
-                "receipt_no": number,
-                "proof": recorded.as_ref().map(Proof::text),
-                "checks": checks.iter().map(|c| json!({"check": c.what, "held": c.held, "detail": c.detail})).collect::<Vec<_>>(),
-            }))
-            .map_err(|e| anyhow!(e))?
-        ),
-        VerifyFormat::Text => {
-            let mut out = String::new();
-            for c in &checks {
-                out.push_str(&format!(
-                    "{} {:<12} {}\n",
-                    if c.held { "ok " } else { "NO " },
-                    c.what,
-                    c.detail
-                ));
-            }
-            let failed: Vec<&str> = checks.iter().filter(|c| !c.held).map(|c| c.what).collect();
-            out.push_str(&if held {
-                "the receipt is what the ledger recorded / رسید با دفتر می‌خواند\n".to_string()
-            } else {
-                format!(
-                    "the receipt does not match the ledger: {} / رسید با دفتر نمی‌خواند\n",
-                    failed.join(", ")
-                )
-            });
-            out
-        }
-    };
-    emit(text.as_bytes())?;
-    Ok(if held {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(Checked {
+        office,
+        number,
+        recorded,
+        checks,
     })
+}
+
+/// A receipt's checks as lines of text, and the verdict in English and Persian.
+fn text(c: &Checked) -> String {
+    let mut out = String::new();
+    for k in &c.checks {
+        out.push_str(&format!(
+            "{} {:<12} {}\n",
+            if k.held { "ok " } else { "NO " },
+            k.what,
+            k.detail
+        ));
+    }
+    let failed: Vec<&str> = c
+        .checks
+        .iter()
+        .filter(|k| !k.held)
+        .map(|k| k.what)
+        .collect();
+    out.push_str(&if failed.is_empty() {
+        format!(
+            "receipt {} is what the ledger recorded / رسید با دفتر می‌خواند\n",
+            c.number
+        )
+    } else {
+        format!(
+            "receipt {} does not match the ledger: {} / رسید با دفتر نمی‌خواند\n",
+            c.number,
+            failed.join(", ")
+        )
+    });
+    out
 }

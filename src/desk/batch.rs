@@ -399,11 +399,16 @@ fn record_group(book: &mut dyn Book, group: &mut [Entry]) -> Result<()> {
     }
     book.begin()?;
     let recorded = group.iter_mut().try_for_each(|e| {
-        let Some(charge) = &e.charge else {
+        let Some(charge) = &mut e.charge else {
             return Ok(());
         };
         match book.record(charge)? {
-            Recorded::New(n) => e.outcome.receipt_no = n,
+            Recorded::New { number, hash } => {
+                // The receipt as recorded: its documents print its number and proof.
+                charge.receipt.number.clone_from(&number);
+                charge.receipt.hash = hash;
+                e.outcome.receipt_no = number;
+            }
             Recorded::Duplicate(n) => {
                 e.outcome.status = Status::Duplicate;
                 e.outcome.receipt_no = n;
@@ -434,7 +439,8 @@ fn find_duplicates(registry: &dyn Registry, group: &mut [Entry]) -> Result<()> {
     Ok(())
 }
 
-/// The documents of a settled group: a new receipt as recorded (its number set),
+/// The documents of a settled group: a new receipt as recorded (its number and hash
+/// set),
 /// a duplicate's as the ledger has it. Charges are dropped once they are documents.
 fn with_documents(registry: &dyn Registry, group: &mut [Entry], wanted: bool) -> Result<()> {
     for e in group {
@@ -443,11 +449,7 @@ fn with_documents(registry: &dyn Registry, group: &mut [Entry], wanted: bool) ->
             continue;
         }
         match (e.outcome.status, charge) {
-            (Status::Accepted, Some(c)) => {
-                let mut doc = c.receipt;
-                doc.number = e.outcome.receipt_no.clone();
-                e.document = Some(Box::new(doc));
-            }
+            (Status::Accepted, Some(c)) => e.document = Some(Box::new(c.receipt)),
             (Status::Duplicate, Some(c)) => {
                 e.document = registry
                     .document(&c.office_code, &e.outcome.receipt_no)?

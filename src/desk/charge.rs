@@ -68,6 +68,13 @@ pub struct Receipt {
     /// The currency amounts are printed in.
     pub unit: Unit,
     pub approvals: Arc<[Approval]>,
+    /// The tariff schedule the lines were priced by, printed beside the QR code.
+    #[serde(default)]
+    pub schedule_id: Arc<str>,
+    /// The first [`PREFIX_LEN`](super::proof::PREFIX_LEN) hex digits of the receipt's
+    /// chain hash, which its QR code carries; empty until the ledger records it.
+    #[serde(default)]
+    pub hash: String,
 }
 
 /// What the ledger keeps of an applicant beyond the receipt, written at registration.
@@ -86,8 +93,6 @@ pub struct Charge {
     /// The exam program's code and stage number in the calendar.
     pub program: Arc<str>,
     pub exam_stage: u32,
-    /// The tariff schedule the lines were priced by.
-    pub schedule_id: Arc<str>,
     /// The applicant's own record, at registration; later steps leave it be.
     pub person: Option<Person>,
     pub receipt: Receipt,
@@ -117,8 +122,8 @@ pub struct Key<'a> {
 /// What recording a charge did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Recorded {
-    /// Recorded under this new number.
-    New(String),
+    /// Recorded under this new number, with this start of its chain hash.
+    New { number: String, hash: String },
     /// Already in the ledger under this number: nothing charged again.
     Duplicate(String),
 }

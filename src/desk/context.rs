@@ -94,6 +94,8 @@ impl Shared {
             grand_total: priced.grand_total,
             unit,
             approvals: self.approvals.clone(),
+            schedule_id: self.schedule_id.clone(),
+            hash: String::new(),
         }
     }
 
@@ -109,7 +111,6 @@ impl Shared {
             office_code: self.office_code.clone(),
             program,
             exam_stage,
-            schedule_id: self.schedule_id.clone(),
             person,
             receipt,
         }

@@ -2,6 +2,7 @@
 //! of its chain hash, as one short versioned line (`PK1|…`), and which of those a
 //! recorded receipt disagrees with. Pure: the ledger hands in what it recorded.
 
+use super::charge::Receipt;
 use crate::core::jalali::JalaliDate;
 use crate::core::money::Money;
 
@@ -25,6 +26,23 @@ pub struct Proof {
 }
 
 impl Proof {
+    /// What a recorded receipt's documents prove; `None` until the ledger has given
+    /// it a number and a place in its chain (or for a receipt recorded before the
+    /// chain, which has none).
+    pub fn of(r: &Receipt) -> Option<Proof> {
+        if r.number.is_empty() || r.hash.len() != PREFIX_LEN {
+            return None;
+        }
+        Some(Proof {
+            office: r.office.code.clone()?,
+            number: r.number.clone(),
+            date: r.date,
+            office_total: r.office_total,
+            tvto_total: r.tvto_total,
+            hash_prefix: r.hash.clone(),
+        })
+    }
+
     /// `PK1|37-1234|1402-000001|1402/10/26|484790|600000|5e0b…`: totals in rial,
     /// integers, so nothing is lost to rounding.
     pub fn text(&self) -> String {

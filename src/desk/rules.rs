@@ -298,6 +298,10 @@ pub fn malformed(bad: &BadRow) -> Rejection {
 /// The office code receipts are numbered under; a dry run can do without one.
 pub fn office_code(code: Option<&str>, dry_run: bool) -> Result<String> {
     match code {
+        // `|` separates the fields of the proof line every receipt's QR code carries.
+        Some(code) if code.contains('|') || code.chars().any(char::is_control) => bail!(
+            "the office code \"{code}\" holds '|' or a control character: it is printed in every receipt's QR code, whose fields '|' separates / کد دفتر نویسهٔ نامجاز دارد"
+        ),
         Some(code) => Ok(code.to_string()),
         None if dry_run => Ok(String::new()),
         None => bail!(

@@ -3,6 +3,7 @@
 //! Each applicant gets one page; many applicants make one multi-page PDF that shares
 //! one font subset. Everything printed comes from the values handed in: no clock.
 
+mod proof;
 mod receipt;
 mod report;
 mod slip;
@@ -12,6 +13,7 @@ use crate::core::office::Office;
 use crate::core::tariff::Stage;
 use crate::core::text::to_persian_digits;
 use crate::desk::charge::Receipt;
+use crate::desk::proof::Proof;
 use crate::typeset::{
     Align, Area, Cell, Color, Dir, Document, Flow, Overflow, Page, PageSize, SAFE, Style, Table,
     measure,
@@ -80,7 +82,13 @@ pub fn print(r: &Receipt, size: PageSize) -> Result<Vec<u8>, Overflow> {
 pub struct Combined {
     pdf: Document,
     size: PageSize,
+    /// The proof lines of the documents, for the document information.
+    proofs: String,
 }
+
+/// The document information entry that holds the proof lines of a PDF's
+/// documents (separated by spaces), which `pishkhan verify` reads.
+pub const PROOF_KEY: &str = "PishkhanProof";
 
 impl Combined {
     pub fn new(title: &str, size: PageSize) -> Combined {
@@ -88,7 +96,11 @@ impl Combined {
         if size.is_roll() {
             pdf.print_actual_size();
         }
-        Combined { pdf, size }
+        Combined {
+            pdf,
+            size,
+            proofs: String::new(),
+        }
     }
 
     /// A print run: no structure tree (see `Document::untagged`); each receipt's
@@ -117,7 +129,14 @@ impl Combined {
             self.pdf.created(y as u16, mo.into(), d.into(), h, mi);
         }
         // Checked whole: a document that does not fit adds no page.
-        self.pdf.push_all(pages)
+        self.pdf.push_all(pages)?;
+        if let Some(p) = Proof::of(r) {
+            if !self.proofs.is_empty() {
+                self.proofs.push(' ');
+            }
+            self.proofs.push_str(&p.text());
+        }
+        Ok(())
     }
 
     /// A recorded receipt as it prints: the exam-date slip for a card receipt.
@@ -129,7 +148,10 @@ impl Combined {
         self.pdf.page_count() == 0
     }
 
-    pub fn finish(self) -> Vec<u8> {
+    pub fn finish(mut self) -> Vec<u8> {
+        if !self.proofs.is_empty() {
+            self.pdf.info(PROOF_KEY, &self.proofs);
+        }
         self.pdf.finish()
     }
 }

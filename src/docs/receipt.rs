@@ -69,6 +69,8 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         );
     }
     flow.skip(f.base * 0.8);
+    super::proof::draw(flow, f, r);
+    flow.skip(f.base * 0.8);
     signature_boxes(flow, f, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
 }
 

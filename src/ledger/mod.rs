@@ -310,8 +310,6 @@ impl Ledger {
         Ok(())
     }
 
-    /// The office this ledger belongs to; for a ledger older than that record, the
-    /// offices it holds receipts of.
     /// What receipt `number` of `office_code` can prove, as recorded: its date, totals
     /// and the start of its chain hash (empty when the receipt has none).
     pub fn proof(
@@ -319,7 +317,7 @@ impl Ledger {
         office_code: &str,
         number: &str,
     ) -> Result<Option<crate::desk::proof::Proof>> {
-        use crate::desk::proof::{PREFIX_LEN, Proof};
+        use crate::desk::proof::Proof;
         let Some((year, seq)) = year_seq(number) else {
             return Ok(None);
         };
@@ -341,11 +339,6 @@ impl Ledger {
         let Some((date, office, tvto, hash)) = row else {
             return Ok(None);
         };
-        let hex: String = hash
-            .unwrap_or_default()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         Ok(Some(Proof {
             office: office_code.to_string(),
             number: format!("{year}-{seq:06}"),
@@ -353,10 +346,12 @@ impl Ledger {
                 .map_err(|e| anyhow::anyhow!("receipt {number}: {}", e.message_en()))?,
             office_total: Money::from_rial(office)?,
             tvto_total: Money::from_rial(tvto)?,
-            hash_prefix: hex.chars().take(PREFIX_LEN).collect(),
+            hash_prefix: hash_prefix(&hash.unwrap_or_default()),
         }))
     }
 
+    /// The office this ledger belongs to; for a ledger older than that record, the
+    /// offices it holds receipts of.
     pub fn offices(&self) -> Result<Vec<String>> {
         if let Some(code) = self.identity()?.office_code {
             return Ok(vec![code]);
@@ -420,10 +415,10 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(
             "SELECT kind, number, service_date, time, first_name, last_name, father_name, national_id, mobile,
                     trade, cluster, exam_time, venue, currency, office_total, tvto_total, grand_total,
-                    office, exam, approvals
+                    office, exam, approvals, schedule_id, hash
              FROM receipts WHERE id = ?1",
         )?;
-        let (receipt, parts) = stmt.query_row([id], |r| {
+        let (receipt, parts, (schedule_id, hash)) = stmt.query_row([id], |r| {
             Ok((
                 (
                     r.get::<_, String>(0)?,
@@ -447,6 +442,7 @@ impl Ledger {
                     [r.get::<_, i64>(14)?, r.get(15)?, r.get(16)?],
                 ),
                 [r.get::<_, i64>(17)?, r.get(18)?, r.get(19)?],
+                (r.get::<_, String>(20)?, r.get::<_, Option<Vec<u8>>>(21)?),
             ))
         })?;
         let (kind, number, service_date, time, applicant, (exam_time, venue), currency, totals) =
@@ -496,6 +492,8 @@ impl Ledger {
                 _ => Unit::Toman,
             },
             approvals: self.approvals_part(parts[2])?,
+            schedule_id: Arc::from(schedule_id),
+            hash: hash_prefix(&hash.unwrap_or_default()),
         })
     }
 
@@ -876,7 +874,7 @@ impl Book for Ledger {
             exam_stage: charge.exam_stage as i64,
             service_date: &date,
             time: &doc.time,
-            schedule_id: &charge.schedule_id,
+            schedule_id: &charge.receipt.schedule_id,
             totals: [
                 doc.office_total.rial(),
                 doc.tvto_total.rial(),
@@ -906,7 +904,7 @@ impl Book for Ledger {
                     unit,
                     amount,
                     kind,
-                    schedule_id: &charge.schedule_id,
+                    schedule_id: &charge.receipt.schedule_id,
                     row: l.row.map(i64::from),
                 },
             ),
@@ -934,7 +932,7 @@ impl Book for Ledger {
                 charge.exam_stage,
                 date,
                 doc.time,
-                charge.schedule_id,
+                charge.receipt.schedule_id,
                 doc.office_total.rial(),
                 doc.tvto_total.rial(),
                 doc.grand_total.rial(),
@@ -979,14 +977,17 @@ impl Book for Ledger {
                 unit,
                 amount,
                 kind,
-                &charge.schedule_id,
+                &charge.receipt.schedule_id,
                 &l.row,
             ]);
         }
         self.conn
             .prepare_cached(&insert_lines_sql(doc.lines.len()))?
             .execute(values.as_slice())?;
-        Ok(Recorded::New(number))
+        Ok(Recorded::New {
+            number,
+            hash: hash_prefix(&hash),
+        })
     }
 
     fn commit(&mut self) -> Result<()> {
@@ -1049,6 +1050,12 @@ fn money(rial: i64) -> Result<Money> {
 
 fn date(s: &str) -> Result<JalaliDate> {
     JalaliDate::parse(s).map_err(|e| anyhow!("the ledger holds an invalid date: {e}"))
+}
+
+/// The start of a chain hash that documents print and proofs carry (empty for a
+/// receipt recorded before the chain).
+fn hash_prefix(hash: &[u8]) -> String {
+    chain::hex(&hash[..hash.len().min(crate::desk::proof::PREFIX_LEN / 2)])
 }
 
 /// `1402-000123` as its year and sequence: with the office, a receipt's unique key.

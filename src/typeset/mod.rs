@@ -24,5 +24,5 @@ mod tags;
 pub use flow::Flow;
 pub use font::FontId;
 pub use layout::{Align, Area, Cell, Row, Style, Table};
-pub use pdf::{Color, Document, Overflow, Page, PageSize, SAFE};
+pub use pdf::{Color, Document, Overflow, Page, PageSize, SAFE, info_value};
 pub use shape::{Dir, Line, measure, shape_line, wrap};

@@ -84,6 +84,13 @@ impl PageSize {
         }
     }
 
+    /// The dot of a roll's thermal head (203 dpi, 8 dots a millimetre), in points;
+    /// `None` for a sheet. What a head prints is whole dots: a grid drawn in them
+    /// prints every module the same size.
+    pub fn dot(self) -> Option<f32> {
+        self.is_roll().then_some(72.0 / 203.0)
+    }
+
     /// A thermal roll: printed by a head of black dots, no grey, no fills.
     pub fn is_roll(self) -> bool {
         self.height().is_none()
@@ -194,6 +201,15 @@ enum Op {
         y2: f32,
         width: f32,
         color: Color,
+    },
+    /// A square grid of black modules (a QR code): `n` by `n` cells of `cell`
+    /// points from (x, y), row by row, `true` black.
+    Modules {
+        x: f32,
+        y: f32,
+        cell: f32,
+        n: usize,
+        dark: Vec<bool>,
     },
     /// A paragraph or a table cell starts: a marked-content sequence (tag, MCID).
     Mark(&'static [u8], i32),
@@ -358,6 +374,20 @@ impl Page {
         });
     }
 
+    /// A square grid of modules (a QR code's matrix, `n` by `n`, row by row, `true`
+    /// black) with its top-left corner at (x, y), each module `cell` points wide.
+    /// Black on every paper; drawn as one path, so no seam shows between modules.
+    pub fn modules(&mut self, x: f32, y: f32, cell: f32, n: usize, dark: Vec<bool>) {
+        debug_assert_eq!(dark.len(), n * n, "a square matrix");
+        self.ops.push(Op::Modules {
+            x,
+            y,
+            cell,
+            n,
+            dark,
+        });
+    }
+
     /// How much is drawn so far, for [`Page::rollback`].
     pub(super) fn mark(&self) -> (usize, TagMark) {
         (self.ops.len(), self.tags.mark())
@@ -439,6 +469,10 @@ impl Page {
                 Op::Line { x1, y1, x2, y2, .. } => {
                     ("rule", [x1.min(*x2), y1.min(*y2), x1.max(*x2), y1.max(*y2)])
                 }
+                Op::Modules { x, y, cell, n, .. } => {
+                    let side = cell * *n as f32;
+                    ("code", [*x, *y, x + side, y + side])
+                }
                 Op::Mark(..) | Op::EndMark => continue,
             };
             if !inside(at) {
@@ -502,6 +536,8 @@ pub struct Document {
     actual_size: bool,
     /// With a structure tree (see [`Document::untagged`]).
     tagged: bool,
+    /// Entries of the document information beyond title, producer and date.
+    info: Vec<(String, String)>,
 }
 
 struct WrittenPage {
@@ -523,7 +559,16 @@ impl Document {
             created: None,
             actual_size: false,
             tagged: true,
+            info: Vec::new(),
         }
+    }
+
+    /// Sets an entry of the document information (`key`, a PDF name of letters
+    /// and digits, to `value`), which [`info_value`] reads back.
+    pub fn info(&mut self, key: &str, value: &str) {
+        debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
+        self.info.retain(|(k, _)| k != key);
+        self.info.push((key.to_string(), value.to_string()));
     }
 
     /// The date and time the document states it was made (Iran time, Gregorian).
@@ -697,6 +742,9 @@ impl Document {
         catalog.finish();
         let mut info = pdf.document_info(info_id);
         info.title(TextStr(&self.title)).producer(TextStr(PRODUCER));
+        for (key, value) in &self.info {
+            info.pair(Name(key.as_bytes()), TextStr(value));
+        }
         if let Some([y, mo, d, h, mi]) = self.created {
             info.creation_date(
                 Date::new(y)
@@ -734,6 +782,70 @@ impl Document {
 }
 
 const PRODUCER: &str = concat!("pishkhan ", env!("CARGO_PKG_VERSION"));
+
+/// Entry `key` of a PDF's document information, as [`Document::info`] wrote it
+/// (the last one, should the file have been updated since). The information of a
+/// PDF this engine wrote is a plain object, not in a compressed stream: found by its
+/// key, read as a literal or a UTF-16 hex string.
+pub fn info_value(pdf: &[u8], key: &str) -> Option<String> {
+    let needle = format!("/{key}");
+    let at = memchr::memmem::rfind_iter(pdf, needle.as_bytes()).find(|&i| {
+        // The whole name, not the start of a longer one.
+        pdf.get(i + needle.len())
+            .is_some_and(|b| !b.is_ascii_alphanumeric())
+    })?;
+    let rest = &pdf[at + needle.len()..];
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &rest[start..];
+    match rest.first()? {
+        b'(' => {
+            let mut out = Vec::new();
+            let mut depth = 0;
+            let mut bytes = rest[1..].iter();
+            while let Some(&b) = bytes.next() {
+                match b {
+                    b'\\' => match *bytes.next()? {
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'\n' => {}
+                        c => out.push(c),
+                    },
+                    b'(' => {
+                        depth += 1;
+                        out.push(b);
+                    }
+                    b')' if depth == 0 => break,
+                    b')' => {
+                        depth -= 1;
+                        out.push(b);
+                    }
+                    _ => out.push(b),
+                }
+            }
+            String::from_utf8(out).ok()
+        }
+        b'<' => {
+            let end = rest.iter().position(|&b| b == b'>')?;
+            let hex: Vec<u8> = rest[1..end]
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            let bytes: Vec<u8> = hex
+                .chunks(2)
+                .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+                .collect::<Option<_>>()?;
+            let units: Vec<u16> = bytes
+                .strip_prefix(&[0xFE, 0xFF])?
+                .chunks_exact(2)
+                .map(|p| u16::from_be_bytes([p[0], p[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        }
+        _ => None,
+    }
+}
 
 /// The document's XMP metadata: title, language, producer and, when known, the date
 /// it was made.
@@ -1009,7 +1121,9 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
     // one artifact sequence.
     let mut artifact = false;
     for op in &page.ops {
-        let drawing = tagged && matches!(op, Op::Rect { .. } | Op::Line { .. });
+        // The QR code too: the proof it encodes is printed beside it as text.
+        let drawing =
+            tagged && matches!(op, Op::Rect { .. } | Op::Line { .. } | Op::Modules { .. });
         if drawing && !artifact {
             c.begin_marked_content(Name(b"Artifact"));
         } else if !drawing && artifact {
@@ -1064,6 +1178,59 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
                 c.move_to(round2(*x1), round2(h - y1));
                 c.line_to(round2(*x2), round2(h - y2));
                 c.stroke();
+                c.restore_state();
+            }
+            Op::Modules {
+                x,
+                y,
+                cell,
+                n,
+                dark,
+            } => {
+                // In module units (y down from the grid's top), a run of black
+                // modules is one small-integer rectangle, as tall as the rows it
+                // repeats in: a QR code is some 250 of them, under 1 KB compressed.
+                c.save_state();
+                c.set_fill_rgb(0.0, 0.0, 0.0);
+                c.transform([*cell, 0.0, 0.0, -*cell, round2(*x), round2(h - y)]);
+                // Runs open since an earlier row: (first column, end, first row).
+                let mut open: Vec<(usize, usize, usize)> = Vec::new();
+                let mut runs = Vec::new();
+                for row in 0..=*n {
+                    runs.clear();
+                    if row < *n {
+                        let cells = &dark[row * n..(row + 1) * n];
+                        let mut col = 0;
+                        while col < *n {
+                            if cells[col] {
+                                let start = col;
+                                while col < *n && cells[col] {
+                                    col += 1;
+                                }
+                                runs.push((start, col));
+                            }
+                            col += 1;
+                        }
+                    }
+                    open.retain(|&(start, end, top)| {
+                        let goes_on = runs.contains(&(start, end));
+                        if !goes_on {
+                            c.rect(
+                                start as f32,
+                                top as f32,
+                                (end - start) as f32,
+                                (row - top) as f32,
+                            );
+                        }
+                        goes_on
+                    });
+                    for &(start, end) in &runs {
+                        if !open.iter().any(|&(s, e, _)| (s, e) == (start, end)) {
+                            open.push((start, end, row));
+                        }
+                    }
+                }
+                c.fill_nonzero();
                 c.restore_state();
             }
             Op::Text {
