@@ -346,3 +346,62 @@ fn verify_says_which_field_of_a_receipt_pdf_the_ledger_disagrees_with() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("is not a PDF"), "{}", r.stderr);
 }
+
+#[test]
+fn codes_of_many_proof_lines_all_read_back() {
+    // The mask is fixed, not chosen per code: every one of these must still read.
+    // Offices, numbers, dates, totals and hashes of many lengths and digits.
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = Vec::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..300u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let office = ["37-1234", "1", "21-98765", "0912-3456-78"][(i % 4) as usize];
+        let line = format!(
+            "PK1|{office}|{}-{:06}|{}/{:02}/{:02}|{}|{}|{:016x}",
+            1400 + i % 6,
+            x % 1_000_000,
+            1400 + i % 6,
+            1 + x % 12,
+            1 + (x >> 8) % 29,
+            (x >> 16) % 100_000_000,
+            [0, 600_000, 900_000, 1_000_000][(i % 4) as usize],
+            x
+        );
+        let code = pishkhan::docs::qr_code(&line).unwrap();
+        // A plain bitmap, three pixels a module, the quiet zone around it.
+        let (n, px, quiet) = (code.n, 3, 4);
+        let side = (n + 2 * quiet) * px;
+        let mut pbm = format!("P1\n{side} {side}\n").into_bytes();
+        for y in 0..side {
+            for x in 0..side {
+                let (r, c) = (
+                    (y / px) as isize - quiet as isize,
+                    (x / px) as isize - quiet as isize,
+                );
+                let dark = (0..n as isize).contains(&r)
+                    && (0..n as isize).contains(&c)
+                    && code.dark[r as usize * n + c as usize];
+                pbm.push(if dark { b'1' } else { b'0' });
+            }
+            pbm.push(b'\n');
+        }
+        let path = dir.path().join(format!("{i:03}.pbm"));
+        std::fs::write(&path, pbm).unwrap();
+        lines.push((path, line));
+    }
+    let out = Command::new("zbarimg")
+        .args(["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"])
+        .args(lines.iter().map(|(p, _)| p))
+        .output()
+        .unwrap();
+    let read: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let want: Vec<String> = lines.into_iter().map(|(_, l)| l).collect();
+    assert_eq!(read, want);
+}

@@ -19,6 +19,7 @@ use crate::typeset::{
     measure,
 };
 
+pub use proof::{Code, code as qr_code};
 pub use report::{ReportDoc, ReportLine, Split, render_report};
 pub use sms::{SMS_LIMIT, Sms, sms_text};
 
@@ -399,13 +400,22 @@ pub(crate) fn pair_line(
 }
 
 /// Signature boxes side by side (one under the other on a roll), labels inside at
-/// the top, kept together on one page.
-pub(crate) fn signature_boxes(flow: &mut Flow, f: &Frame, labels: &[&str]) {
-    flow.block(|page, top| boxes(page, f, top, labels) - top);
+/// the top, kept together on one page with the receipt's proof: on a sheet its QR
+/// code and words at the left of the boxes, on a roll centred above them.
+pub(crate) fn signature_boxes(flow: &mut Flow, f: &Frame, r: &Receipt, labels: &[&str]) {
+    let proof = proof::Block::of(r);
+    flow.block(|page, top| {
+        if f.narrow {
+            let y = proof.above(page, f, top);
+            return boxes(page, f, y, labels, f.width) - top;
+        }
+        let (taken, bottom) = proof.beside(page, f, top);
+        boxes(page, f, top, labels, f.width - taken).max(bottom + f.base) - top
+    });
 }
 
-fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str]) -> f32 {
-    let w = f.width;
+/// The boxes in the `w` at the right of the frame. Returns the y below them.
+fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32) -> f32 {
     let gap = f.base;
     let h = f.base * 7.0;
     let style = Style::regular(f.base * 0.9).color(Color::GRAY);

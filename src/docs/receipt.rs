@@ -69,9 +69,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         );
     }
     flow.skip(f.base * 0.8);
-    super::proof::draw(flow, f, r);
-    flow.skip(f.base * 0.8);
-    signature_boxes(flow, f, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
+    signature_boxes(flow, f, r, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
 }
 
 fn applicant_table(f: &Frame, r: &Receipt) -> Table {

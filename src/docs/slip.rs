@@ -120,11 +120,10 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         ),
     );
     flow.skip(f.base * 0.6);
-    super::proof::draw(flow, f, r);
-    flow.skip(f.base * 0.6);
     signature_boxes(
         flow,
         f,
+        r,
         &["امضا و اثر انگشت متقاضی", "مهر و امضای دفتر پیشخوان"],
     );
 }
