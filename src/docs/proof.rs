@@ -53,10 +53,12 @@ pub fn code(text: &str) -> Option<Code> {
 /// whole number of the head's dots.
 fn cell(size: PageSize, n: usize) -> f32 {
     let least = MIN_SIDE / n as f32;
-    match size.dot() {
+    let cell = match size.dot() {
         Some(dot) => (least / dot).ceil() * dot,
         None => least,
-    }
+    };
+    // Up to the ten-thousandth of a point the content stream writes.
+    (cell * 1e4).ceil() / 1e4
 }
 
 /// `v` on the head's dot grid (unchanged on a sheet).
@@ -112,7 +114,7 @@ impl Block {
             let cell = cell(page.size(), m.n);
             let (side, quiet) = (cell * m.n as f32, QUIET * cell);
             let x = f.margin + widest + quiet;
-            page.modules(x, top, cell, m.n, m.dark.clone());
+            page.modules(x, top, cell, m.n, &m.dark);
             taken = widest + quiet + side + quiet.max(gap);
             bottom = top + side;
         }
@@ -133,7 +135,7 @@ impl Block {
             let (side, quiet) = (cell * m.n as f32, QUIET * cell);
             let x = snapped(size, f.margin + (f.width - side) / 2.0);
             let at = snapped(size, top + quiet);
-            page.modules(x, at, cell, m.n, m.dark.clone());
+            page.modules(x, at, cell, m.n, &m.dark);
             y = at + side + quiet;
         }
         let [label, small, _] = Self::styles(f);

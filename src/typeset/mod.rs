@@ -17,6 +17,7 @@ mod flow;
 mod font;
 mod layout;
 mod objstm;
+mod ops;
 mod pdf;
 mod shape;
 mod tags;

@@ -11,14 +11,13 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
 use pdf_writer::types::{CidFontType, Direction, FontFlags, SystemInfo, UnicodeCmap};
-use pdf_writer::{
-    Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr, XRefFilter,
-};
+use pdf_writer::{Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr, XRefFilter};
 
 use super::deflate::deflate;
 use super::font::FontId;
 use super::layout::Style;
 use super::objstm::Packer;
+use super::ops::Ops;
 use super::shape::Line;
 use super::tags::{self, Elem, TagMark, Tags};
 
@@ -203,13 +202,14 @@ enum Op {
         color: Color,
     },
     /// A square grid of black modules (a QR code): `n` by `n` cells of `cell`
-    /// points from (x, y), row by row, `true` black.
+    /// points from (x, y), its black modules the rectangles of `path` (in module
+    /// units, y down from the grid's top).
     Modules {
         x: f32,
         y: f32,
         cell: f32,
         n: usize,
-        dark: Vec<bool>,
+        path: String,
     },
     /// A paragraph or a table cell starts: a marked-content sequence (tag, MCID).
     Mark(&'static [u8], i32),
@@ -377,14 +377,14 @@ impl Page {
     /// A square grid of modules (a QR code's matrix, `n` by `n`, row by row, `true`
     /// black) with its top-left corner at (x, y), each module `cell` points wide.
     /// Black on every paper; drawn as one path, so no seam shows between modules.
-    pub fn modules(&mut self, x: f32, y: f32, cell: f32, n: usize, dark: Vec<bool>) {
+    pub fn modules(&mut self, x: f32, y: f32, cell: f32, n: usize, dark: &[bool]) {
         debug_assert_eq!(dark.len(), n * n, "a square matrix");
         self.ops.push(Op::Modules {
             x,
             y,
             cell,
             n,
-            dark,
+            path: module_path(n, dark),
         });
     }
 
@@ -1115,31 +1115,26 @@ fn write_font(
 
 fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
     let h = page.height();
-    // A receipt's content is about 14 KB: no regrowing on the way.
-    let mut c = Content::with_capacity(16 * 1024);
+    // A receipt's content is about 16 KB: no regrowing on the way.
+    let mut c = Ops::with_capacity(20 * 1024);
     // Rules and boxes are decoration (artifacts), not content: consecutive ones share
     // one artifact sequence.
     let mut artifact = false;
+    let mut bytes = Vec::new();
     for op in &page.ops {
-        // The QR code too: the proof it encodes is printed beside it as text.
+        // The QR code too: the proof it encodes is in the document information.
         let drawing =
             tagged && matches!(op, Op::Rect { .. } | Op::Line { .. } | Op::Modules { .. });
         if drawing && !artifact {
-            c.begin_marked_content(Name(b"Artifact"));
+            c.name(b"Artifact").op(b"BMC");
         } else if !drawing && artifact {
-            c.end_marked_content();
+            c.op(b"EMC");
         }
         artifact = drawing;
         match op {
             Op::Mark(..) | Op::EndMark if !tagged => {}
-            Op::Mark(tag, mcid) => {
-                c.begin_marked_content_with_properties(Name(tag))
-                    .properties()
-                    .identify(*mcid);
-            }
-            Op::EndMark => {
-                c.end_marked_content();
-            }
+            Op::Mark(tag, mcid) => c.bdc(tag, *mcid),
+            Op::EndMark => c.op(b"EMC"),
             Op::Rect {
                 x,
                 y,
@@ -1148,21 +1143,21 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
                 fill,
                 stroke,
             } => {
-                c.save_state();
+                c.op(b"q");
                 if let Some(Color(r, g, b)) = fill {
-                    c.set_fill_rgb(*r, *g, *b);
+                    c.rgb(*r, *g, *b).op(b"rg");
                 }
                 if let Some((width, Color(r, g, b))) = stroke {
-                    c.set_stroke_rgb(*r, *g, *b);
-                    c.set_line_width(*width);
+                    c.rgb(*r, *g, *b).op(b"RG");
+                    c.at(*width).op(b"w");
                 }
-                c.rect(round2(*x), round2(h - y - rh), round2(*w), round2(*rh));
-                match (fill, stroke) {
-                    (Some(_), Some(_)) => c.fill_nonzero_and_stroke(),
-                    (Some(_), None) => c.fill_nonzero(),
-                    _ => c.stroke(),
-                };
-                c.restore_state();
+                c.at(*x).at(h - y - rh).at(*w).at(*rh).op(b"re");
+                c.op(match (fill, stroke) {
+                    (Some(_), Some(_)) => b"B",
+                    (Some(_), None) => b"f",
+                    _ => b"S",
+                });
+                c.op(b"Q");
             }
             Op::Line {
                 x1,
@@ -1172,66 +1167,25 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
                 width,
                 color: Color(r, g, b),
             } => {
-                c.save_state();
-                c.set_stroke_rgb(*r, *g, *b);
-                c.set_line_width(*width);
-                c.move_to(round2(*x1), round2(h - y1));
-                c.line_to(round2(*x2), round2(h - y2));
-                c.stroke();
-                c.restore_state();
+                c.op(b"q");
+                c.rgb(*r, *g, *b).op(b"RG");
+                c.at(*width).op(b"w");
+                c.at(*x1).at(h - y1).op(b"m");
+                c.at(*x2).at(h - y2).op(b"l");
+                c.op(b"S");
+                c.op(b"Q");
             }
             Op::Modules {
-                x,
-                y,
-                cell,
-                n,
-                dark,
+                x, y, cell, path, ..
             } => {
-                // In module units (y down from the grid's top), a run of black
-                // modules is one small-integer rectangle, as tall as the rows it
-                // repeats in: a QR code is some 250 of them, under 1 KB compressed.
-                c.save_state();
-                c.set_fill_rgb(0.0, 0.0, 0.0);
-                c.transform([*cell, 0.0, 0.0, -*cell, round2(*x), round2(h - y)]);
-                // Runs open since an earlier row: (first column, end, first row).
-                let mut open: Vec<(usize, usize, usize)> = Vec::new();
-                let mut runs = Vec::new();
-                for row in 0..=*n {
-                    runs.clear();
-                    if row < *n {
-                        let cells = &dark[row * n..(row + 1) * n];
-                        let mut col = 0;
-                        while col < *n {
-                            if cells[col] {
-                                let start = col;
-                                while col < *n && cells[col] {
-                                    col += 1;
-                                }
-                                runs.push((start, col));
-                            }
-                            col += 1;
-                        }
-                    }
-                    open.retain(|&(start, end, top)| {
-                        let goes_on = runs.contains(&(start, end));
-                        if !goes_on {
-                            c.rect(
-                                start as f32,
-                                top as f32,
-                                (end - start) as f32,
-                                (row - top) as f32,
-                            );
-                        }
-                        goes_on
-                    });
-                    for &(start, end) in &runs {
-                        if !open.iter().any(|&(s, e, _)| (s, e) == (start, end)) {
-                            open.push((start, end, row));
-                        }
-                    }
-                }
-                c.fill_nonzero();
-                c.restore_state();
+                c.op(b"q");
+                c.rgb(0.0, 0.0, 0.0).op(b"rg");
+                // In module units, y down from the grid's top.
+                c.real(*cell, 4).int(0).int(0).real(-*cell, 4);
+                c.at(*x).at(h - y).op(b"cm");
+                c.raw(path.as_bytes());
+                c.op(b"f");
+                c.op(b"Q");
             }
             Op::Text {
                 slot,
@@ -1242,23 +1196,22 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
                 let f = slot.font.get();
                 let scale = f.scale(*size);
                 let slot_of = |gid: u16| drawn_from(&page.used, *slot, gid);
-                c.begin_text();
-                c.set_fill_rgb(*r, *g, *b);
+                c.op(b"BT");
+                c.rgb(*r, *g, *b).op(b"rg");
                 // One text-matrix move per baseline or font change; between glyphs, a
                 // TJ adjustment moves from where the width table puts the next glyph
                 // to where shaping put it.
                 let mut font = None;
-                let mut bytes = Vec::new();
                 let mut i = 0;
                 while i < glyphs.len() {
                     let (y, s) = (glyphs[i].y, slot_of(glyphs[i].gid));
                     if font != Some(s) {
-                        c.set_font(s.name(), *size);
+                        c.name(s.name().0).real(*size, 3).op(b"Tf");
                         font = Some(s);
                     }
-                    c.set_text_matrix([1.0, 0.0, 0.0, 1.0, round2(glyphs[i].x), round2(h - y)]);
-                    let mut tj = c.show_positioned();
-                    let mut items = tj.items();
+                    c.int(1).int(0).int(0).int(1);
+                    c.at(glyphs[i].x).at(h - y).op(b"Tm");
+                    c.tj_start();
                     let mut expected = glyphs[i].x;
                     bytes.clear();
                     while i < glyphs.len() && glyphs[i].y == y && slot_of(glyphs[i].gid) == s {
@@ -1267,32 +1220,101 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
                         let adjust = ((expected - g.x) * 1000.0 / size * 10.0).round() / 10.0;
                         if adjust != 0.0 {
                             if !bytes.is_empty() {
-                                items.show(Str(&bytes));
+                                c.tj_glyphs(&bytes);
                                 bytes.clear();
                             }
-                            items.adjust(adjust);
+                            c.tj_adjust(adjust);
                         }
                         bytes.extend_from_slice(&g.gid.to_be_bytes());
                         expected = g.x + f.advance(g.gid) * scale;
                         i += 1;
                     }
                     if !bytes.is_empty() {
-                        items.show(Str(&bytes));
+                        c.tj_glyphs(&bytes);
                     }
-                    items.finish();
-                    tj.finish();
+                    c.tj_end();
                 }
-                c.end_text();
+                c.op(b"ET");
             }
         }
     }
     if artifact {
-        c.end_marked_content();
+        c.op(b"EMC");
     }
-    c.finish().into_vec()
+    c.finish()
 }
 
-/// Coordinates to a hundredth of a point: exact enough for print, and short to write.
-fn round2(v: f32) -> f32 {
-    (v * 100.0).round() / 100.0
+/// The rectangles that cover the black modules of an `n` by `n` grid (row by row,
+/// `true` black) as path operators, in module units, y down from the top: a run of
+/// black modules in a row is one rectangle, as tall as the rows it repeats in. A
+/// QR code is some 250 of them, under 1 KB compressed.
+fn module_path(n: usize, dark: &[bool]) -> String {
+    let mut out = Vec::with_capacity(4096);
+    let mut rect = |(start, end, top): (u16, u16, u16), row: u16| {
+        for v in [start, top, end - start, row - top] {
+            small(&mut out, v);
+            out.push(b' ');
+        }
+        out.extend_from_slice(b"re\n");
+    };
+    // Runs open since an earlier row, (first column, end, first row), and this
+    // row's runs: both in column order, walked side by side.
+    let mut open: Vec<(u16, u16, u16)> = Vec::with_capacity(32);
+    let mut still = Vec::with_capacity(32);
+    let mut runs: Vec<(u16, u16)> = Vec::with_capacity(32);
+    for row in 0..=n {
+        runs.clear();
+        if row < n {
+            let cells = &dark[row * n..(row + 1) * n];
+            let mut col = 0;
+            while col < n {
+                // Skip light modules, then take the dark run.
+                match cells[col..].iter().position(|&d| d) {
+                    None => break,
+                    Some(k) => col += k,
+                }
+                let start = col;
+                col += cells[col..].iter().position(|&d| !d).unwrap_or(n - col);
+                runs.push((start as u16, col as u16));
+            }
+        }
+        let row = row as u16;
+        let (mut i, mut j) = (0, 0);
+        still.clear();
+        while i < open.len() || j < runs.len() {
+            match (open.get(i), runs.get(j)) {
+                (Some(&o), Some(&r)) if (o.0, o.1) == r => {
+                    still.push(o);
+                    (i, j) = (i + 1, j + 1);
+                }
+                (Some(&o), Some(&r)) if o.0 <= r.0 => {
+                    rect(o, row);
+                    i += 1;
+                }
+                (Some(&o), None) => {
+                    rect(o, row);
+                    i += 1;
+                }
+                (_, Some(&r)) => {
+                    still.push((r.0, r.1, row));
+                    j += 1;
+                }
+                (None, None) => unreachable!(),
+            }
+        }
+        std::mem::swap(&mut open, &mut still);
+    }
+    out.pop();
+    String::from_utf8(out).expect("digits and letters")
+}
+
+/// Appends `v` (under 1,000: a module count) in decimal.
+fn small(out: &mut Vec<u8>, v: u16) {
+    if v >= 100 {
+        out.push(b'0' + (v / 100) as u8);
+    }
+    if v >= 10 {
+        out.push(b'0' + (v / 10 % 10) as u8);
+    }
+    out.push(b'0' + (v % 10) as u8);
 }
