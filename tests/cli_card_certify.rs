@@ -2,52 +2,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{nid, pishkhan, run};
+use common::{Office, nid, pishkhan, run};
 
 const NAMES: [&str; 5] = ["مریم", "زهرا", "فاطمه", "سارا", "لیلا"];
 
-struct Office {
-    dir: tempfile::TempDir,
-}
-
 impl Office {
-    fn new() -> Office {
-        Office {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-    fn cmd(&self, command: &str, date: &str) -> assert_cmd::Command {
-        let mut c = pishkhan();
-        c.args([
-            command,
-            "--date",
-            date,
-            "--time",
-            "09:00",
-            "--office-code",
-            "37-1234",
-        ])
-        .args(["--office-name", "دفتر پیشخوان نمونه"])
-        .arg("--ledger")
-        .arg(self.path("ledger.sqlite"));
-        c
-    }
-    fn sql(&self, q: &str) -> i64 {
-        rusqlite::Connection::open(self.path("ledger.sqlite"))
-            .unwrap()
-            .query_row(q, [], |r| r.get(0))
-            .unwrap()
-    }
     /// Registers five applicants on 1402/10/26.
     fn with_five(&self) {
         let mut rows = vec!["national_id,first_name,last_name,father_name,birth_date,gender,military_status,mobile,trade,cluster".to_string()];

@@ -7,37 +7,15 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{nid, pishkhan, run};
+use common::{Office, failed_checks, nid, pishkhan, run};
 use rusqlite::Connection;
 
 const PAPERS: [&str; 4] = ["a5", "a4", "roll80", "roll58"];
 
-struct Office {
-    dir: tempfile::TempDir,
-}
-
 impl Office {
-    fn new() -> Office {
-        Office {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn ledger(&self) -> PathBuf {
-        self.path("ledger.sqlite")
-    }
-
-    fn cmd(&self, command: &str, date: &str, paper: &str) -> assert_cmd::Command {
-        let mut c = pishkhan();
-        c.args([command, "--date", date, "--time", "09:00"])
-            .args(["--office-code", "37-1234", "--paper", paper])
-            .args(["--office-name", "دفتر پیشخوان نمونه"])
-            .arg("--ledger")
-            .arg(self.ledger());
+    fn on_paper(&self, command: &str, date: &str, paper: &str) -> assert_cmd::Command {
+        let mut c = self.cmd(command, date);
+        c.args(["--paper", paper]);
         c
     }
 
@@ -67,7 +45,7 @@ impl Office {
                 Some(f)
             }),
         ] {
-            let mut c = self.cmd(command, date, paper);
+            let mut c = self.on_paper(command, date, paper);
             if let Some(f) = input {
                 c.arg(f);
             }
@@ -236,7 +214,7 @@ fn a_reprint_carries_the_same_qr_code_and_a_print_run_every_proof() {
     let (file, _, _) = &recorded[0];
     let again = office.path("again.pdf");
     let r = run(office
-        .cmd("register", "1402/10/26", "a5")
+        .on_paper("register", "1402/10/26", "a5")
         .args(["--reprint", "1402-000001", "--combined"])
         .arg(&again));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -258,7 +236,7 @@ fn a_reprint_carries_the_same_qr_code_and_a_print_run_every_proof() {
     }
     std::fs::write(&sheet, rows.join("\n") + "\n").unwrap();
     let r = run(office
-        .cmd("register", "1402/10/27", "a5")
+        .on_paper("register", "1402/10/27", "a5")
         .arg(&sheet)
         .arg("--combined")
         .arg(&run_pdf));
@@ -291,16 +269,7 @@ fn verify_says_which_field_of_a_receipt_pdf_the_ledger_disagrees_with() {
             .arg(ledger)
             .arg(what))
     };
-    let failed = |r: &common::Run| -> Vec<String> {
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-        v["receipts"][0]["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["held"] == false)
-            .map(|c| c["check"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let failed = |r: &common::Run| failed_checks(&r.stdout, 0);
     assert_eq!(verify(&office.ledger(), &pdf).code, 0);
 
     // The ledger rewritten after the receipt printed: its TVTO money edited.

@@ -57,18 +57,8 @@ impl Ops {
     }
 
     /// `n` and a space.
-    pub fn int(&mut self, mut n: u64) -> &mut Ops {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.out.extend_from_slice(&digits[i..]);
+    pub fn int(&mut self, n: u64) -> &mut Ops {
+        super::objstm::number(&mut self.out, n as usize);
         self.out.push(b' ');
         self
     }
