@@ -374,3 +374,29 @@ fn codes_of_many_proof_lines_all_read_back() {
     let want: Vec<String> = lines.into_iter().map(|(_, l)| l).collect();
     assert_eq!(read, want);
 }
+
+#[test]
+fn an_office_code_that_would_break_the_proof_line_is_refused() {
+    let office = Office::new();
+    let sheet = office.file(
+        "reg.csv",
+        &format!(
+            "national_id,first_name,last_name,father_name,birth_date,gender,military_status,mobile,trade,cluster\n{},مریم,کریمی,علی,1375/06/01,زن,,09120000001,قالی‌بافی,60000\n",
+            nid(1)
+        ),
+    );
+    let r = run(pishkhan()
+        .args([
+            "register",
+            "--date",
+            "1402/10/26",
+            "--office-code",
+            "37|1234",
+            "--ledger",
+        ])
+        .arg(office.ledger())
+        .arg(&sheet));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("\"37|1234\" holds '|'"), "{}", r.stderr);
+    assert!(!office.ledger().exists());
+}
