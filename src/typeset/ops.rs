@@ -23,31 +23,32 @@ impl Ops {
 
     /// `v` to `places` decimals (at most 4), without trailing zeros, and a space.
     pub fn real(&mut self, v: f32, places: u32) -> &mut Ops {
-        let scale = 10i64.pow(places);
-        let n = (f64::from(v) * scale as f64).round() as i64;
+        const SCALE: [f32; 5] = [1.0, 10.0, 100.0, 1_000.0, 10_000.0];
+        let scale = SCALE[places as usize];
+        let n = (v * scale).round() as i64;
         if n < 0 {
             self.out.push(b'-');
         }
         let n = n.unsigned_abs();
         let scale = scale as u64;
-        self.int(n / scale);
-        let mut frac = n % scale;
+        let (whole, mut frac) = (n / scale, n % scale);
+        super::objstm::number(&mut self.out, whole as usize);
         if frac != 0 {
-            self.out.pop();
             self.out.push(b'.');
             let mut digits = places;
             while frac.is_multiple_of(10) {
                 frac /= 10;
                 digits -= 1;
             }
-            let start = self.out.len();
-            for _ in 0..digits {
-                self.out.push(b'0' + (frac % 10) as u8);
+            // The fraction's digits, its leading zeros included.
+            let mut buf = [b'0'; 4];
+            for i in (0..digits as usize).rev() {
+                buf[i] = b'0' + (frac % 10) as u8;
                 frac /= 10;
             }
-            self.out[start..].reverse();
-            self.out.push(b' ');
+            self.out.extend_from_slice(&buf[..digits as usize]);
         }
+        self.out.push(b' ');
         self
     }
 
@@ -138,6 +139,7 @@ mod tests {
             .at(0.5)
             .real(1.53227, 4)
             .real(0.45, 3);
+        o.at(0.05).real(1.0001, 4).at(-2.5).at(841.89);
         o.op(b"x");
         o.tj_start();
         o.tj_glyphs(&[0, 40, 1, 41]);
@@ -146,7 +148,7 @@ mod tests {
         o.tj_end();
         assert_eq!(
             String::from_utf8(o.finish()).unwrap(),
-            "133.17 0 12 0.5 1.5323 0.45 x\n[(\0\\(\u{1}\\))-12.3(\0\\\\)] TJ"
+            "133.17 0 12 0.5 1.5323 0.45 0.05 1.0001 -2.5 841.89 x\n[(\0\\(\u{1}\\))-12.3(\0\\\\)] TJ"
         );
     }
 }

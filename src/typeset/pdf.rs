@@ -1250,12 +1250,17 @@ fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
 /// QR code is some 250 of them, under 1 KB compressed.
 fn module_path(n: usize, dark: &[bool]) -> String {
     let mut out = Vec::with_capacity(4096);
+    // Each rectangle's line is made on the stack and appended at once.
     let mut rect = |(start, end, top): (u16, u16, u16), row: u16| {
+        let mut line = [0u8; 24];
+        let mut len = 0;
         for v in [start, top, end - start, row - top] {
-            small(&mut out, v);
-            out.push(b' ');
+            len += small(&mut line[len..], v);
+            line[len] = b' ';
+            len += 1;
         }
-        out.extend_from_slice(b"re\n");
+        line[len..len + 3].copy_from_slice(b"re\n");
+        out.extend_from_slice(&line[..len + 3]);
     };
     // Runs open since an earlier row, (first column, end, first row), and this
     // row's runs: both in column order, walked side by side.
@@ -1308,13 +1313,19 @@ fn module_path(n: usize, dark: &[bool]) -> String {
     String::from_utf8(out).expect("digits and letters")
 }
 
-/// Appends `v` (under 1,000: a module count) in decimal.
-fn small(out: &mut Vec<u8>, v: u16) {
-    if v >= 100 {
-        out.push(b'0' + (v / 100) as u8);
+/// Writes `v` (under 1,000: a module count) in decimal at the start of `out`;
+/// returns how many digits.
+fn small(out: &mut [u8], v: u16) -> usize {
+    let digits = [(v / 100) as u8, (v / 10 % 10) as u8, (v % 10) as u8];
+    let skip = if v >= 100 {
+        0
+    } else if v >= 10 {
+        1
+    } else {
+        2
+    };
+    for (o, d) in out.iter_mut().zip(&digits[skip..]) {
+        *o = b'0' + d;
     }
-    if v >= 10 {
-        out.push(b'0' + (v / 10 % 10) as u8);
-    }
-    out.push(b'0' + (v % 10) as u8);
+    3 - skip
 }
