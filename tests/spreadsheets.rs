@@ -252,6 +252,20 @@ fn damaged_and_absurd_spreadsheets_are_refused_in_little_memory() {
         "{}",
         r.stderr
     );
+    // A 6 KB .xls whose DIMENSIONS record declares 168 million cells: calamine
+    // would reserve 6.7 GB at once, and the process would abort.
+    let r = dry_run(
+        &desk,
+        &root().join("tests/fixtures/damaged-dimensions.xls"),
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("a sheet declares 167769630 cells, more than the 4000000 pishkhan reads"),
+        "{}",
+        r.stderr
+    );
     // One cell far out at XFD1048576 and one at A1048576: a 17-billion-cell grid
     // if the sheet were read whole.
     let path = desk.dir.path().join("far.xlsx");

@@ -22,6 +22,12 @@ pub struct Grid {
 const UNPACKED_MAX: u64 = 256 * 1024 * 1024;
 /// The columns kept: an applicant sheet has a dozen.
 const WIDTH_MAX: usize = 256;
+
+/// The cells an .xls sheet may declare in its DIMENSIONS record: calamine reserves
+/// room for all of them at once (about 40 bytes a cell), and a forged record asks
+/// for gigabytes, an allocation that aborts the process rather than fail. Four
+/// million is 100,000 rows of 40 columns.
+const XLS_CELLS_MAX: usize = 4_000_000;
 /// Memory the spreadsheet reader may take, beyond what the process had.
 const READ_BUDGET: u64 = 512 * 1024 * 1024;
 
@@ -106,10 +112,67 @@ fn check_cfb(bytes: &[u8]) -> Result<(), Failure> {
         {
             // Read the workbook stream whole: a broken chain shows here.
             let mut s = c.open_stream(&path).map_err(damaged)?;
-            std::io::copy(&mut s, &mut std::io::sink()).map_err(damaged)?;
+            let mut stream = Vec::new();
+            std::io::Read::read_to_end(&mut s, &mut stream).map_err(damaged)?;
+            check_dimensions(&stream)?;
         }
     }
     Ok(())
+}
+
+/// The records of a BIFF stream from its start, as calamine walks them: type and
+/// data, until one runs past the end.
+fn records(mut s: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let typ = u16::from_le_bytes([*s.first()?, *s.get(1)?]);
+        let len = usize::from(u16::from_le_bytes([*s.get(2)?, *s.get(3)?]));
+        let data = s.get(4..4 + len)?;
+        s = &s[4 + len..];
+        Some((typ, data))
+    })
+}
+
+/// Each sheet's DIMENSIONS, read where calamine reads them (from the offsets the
+/// BOUNDSHEET records give), against [`XLS_CELLS_MAX`].
+fn check_dimensions(stream: &[u8]) -> Result<(), Failure> {
+    let sheets = records(stream)
+        .filter(|(typ, data)| *typ == 0x0085 && data.len() >= 4)
+        .map(|(_, d)| u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as usize);
+    for pos in sheets {
+        let Some(sheet) = stream.get(pos..) else {
+            continue;
+        };
+        for (_, data) in records(sheet).filter(|(typ, _)| *typ == 0x0200) {
+            let cells = declared_cells(data);
+            if cells > XLS_CELLS_MAX {
+                return Err(damaged(format!(
+                    "a sheet declares {cells} cells, more than the {XLS_CELLS_MAX} pishkhan reads"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The cells a DIMENSIONS record makes calamine reserve: its rows times its
+/// columns, computed as calamine computes them (wrapping where it wraps).
+fn declared_cells(r: &[u8]) -> usize {
+    let u16_at = |i: usize| u32::from(u16::from_le_bytes([r[i], r[i + 1]]));
+    let u32_at = |i: usize| u32::from_le_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]);
+    let (first_row, row_end, mut first_col, col_end) = match r.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        _ => return 0,
+    };
+    if 0xFF < first_col || col_end < first_col {
+        first_col = 0;
+    }
+    if row_end < 1 || col_end < 1 {
+        return 1;
+    }
+    let rows = (row_end - 1).wrapping_sub(first_row).wrapping_add(1) as usize;
+    let cols = (col_end - 1).wrapping_sub(first_col).wrapping_add(1) as usize;
+    rows.saturating_mul(cols)
 }
 
 /// The soft limit on the process's data (heap) while a spreadsheet is read, put back
