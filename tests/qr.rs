@@ -273,12 +273,11 @@ fn verify_says_which_field_of_a_receipt_pdf_the_ledger_disagrees_with() {
     assert_eq!(verify(&office.ledger(), &pdf).code, 0);
 
     // The ledger rewritten after the receipt printed: its TVTO money edited.
-    let edited = office.path("edited.sqlite");
-    std::fs::copy(office.ledger(), &edited).unwrap();
-    Connection::open(&edited)
-        .unwrap()
-        .execute_batch("UPDATE receipts SET tvto_total = tvto_total - 10, grand_total = grand_total - 10 WHERE seq = 2")
-        .unwrap();
+    let edited = common::tampered(
+        &office.ledger(),
+        office.path("edited.sqlite"),
+        "UPDATE receipts SET tvto_total = tvto_total - 10, grand_total = grand_total - 10 WHERE seq = 2",
+    );
     let r = verify(&edited, &pdf);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert_eq!(failed(&r), ["tvto_total", "chain"]);

@@ -21,13 +21,7 @@ fn ledger() -> Desk {
 
 /// A copy of the desk's ledger with `sql` run on it, as a hand edit would.
 fn tampered(desk: &Desk, name: &str, sql: &str) -> PathBuf {
-    let path = desk.dir.path().join(name);
-    std::fs::copy(desk.ledger(), &path).unwrap();
-    let conn = Connection::open(&path).unwrap();
-    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    conn.execute_batch(sql).unwrap();
-    drop(conn);
-    path
+    common::tampered(&desk.ledger(), desk.dir.path().join(name), sql)
 }
 
 fn audit(path: &Path) -> Run {

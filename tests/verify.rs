@@ -6,7 +6,6 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{Desk, pishkhan, root, run};
-use rusqlite::Connection;
 
 /// The example sheet registered: 13 receipts of office 37-1234.
 fn desk() -> Desk {
@@ -31,12 +30,7 @@ fn failed(r: &common::Run) -> Vec<String> {
 
 /// A copy of the ledger with `sql` run on it.
 fn tampered(desk: &Desk, name: &str, sql: &str) -> PathBuf {
-    let path = desk.dir.path().join(name);
-    std::fs::copy(desk.ledger(), &path).unwrap();
-    let conn = Connection::open(&path).unwrap();
-    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    conn.execute_batch(sql).unwrap();
-    path
+    common::tampered(&desk.ledger(), desk.dir.path().join(name), sql)
 }
 
 #[test]

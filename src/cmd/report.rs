@@ -376,29 +376,24 @@ fn xlsx(r: &Report) -> Result<Vec<u8>> {
     book.push_worksheet(ws);
 
     // Days and offices.
-    let split_sheet = |name: &str, first: &str, rows: Vec<(String, Split)>| -> Result<Worksheet> {
+    let split_sheet = |name: &str,
+                       first: &str,
+                       rows: &mut dyn Iterator<Item = (String, &Totals)>|
+     -> Result<Worksheet> {
         let mut ws = start(name, &[first, "درآمد دفتر", "وجوه سازمان", "جمع"])?;
-        for (i, (key, s)) in rows.iter().enumerate() {
-            let row = i as u32 + 1;
-            ws.write_string(row, 0, key)?;
+        for (i, (key, t)) in rows.enumerate() {
+            let (row, s) = (i as u32 + 1, t.split()?);
+            ws.write_string(row, 0, &key)?;
             ws.write_number_with_format(row, 1, toman(s.office), &money)?;
             ws.write_number_with_format(row, 2, toman(s.tvto), &money)?;
             ws.write_number_with_format(row, 3, toman(s.grand), &money)?;
         }
         Ok(ws)
     };
-    let days = r
-        .days
-        .iter()
-        .map(|(d, t)| Ok((d.to_string(), t.split()?)))
-        .collect::<Result<Vec<_>>>()?;
-    book.push_worksheet(split_sheet("روزها", "روز", days)?);
-    let offices = r
-        .offices
-        .iter()
-        .map(|(o, t)| Ok((o.clone(), t.split()?)))
-        .collect::<Result<Vec<_>>>()?;
-    book.push_worksheet(split_sheet("دفترها", "کد دفتر", offices)?);
+    let mut days = r.days.iter().map(|(d, t)| (d.to_string(), t));
+    book.push_worksheet(split_sheet("روزها", "روز", &mut days)?);
+    let mut offices = r.offices.iter().map(|(o, t)| (o.clone(), t));
+    book.push_worksheet(split_sheet("دفترها", "کد دفتر", &mut offices)?);
     Ok(book.save_to_buffer()?)
 }
 

@@ -234,3 +234,12 @@ pub fn failed_checks(stdout: &str, receipt: usize) -> Vec<String> {
         .map(|c| c["check"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// A copy of `ledger` at `copy` with `sql` run on it, as a hand edit would.
+pub fn tampered(ledger: &Path, copy: PathBuf, sql: &str) -> PathBuf {
+    std::fs::copy(ledger, &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    conn.execute_batch(sql).unwrap();
+    copy
+}
