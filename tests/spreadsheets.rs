@@ -266,6 +266,15 @@ fn damaged_and_absurd_spreadsheets_are_refused_in_little_memory() {
         "{}",
         r.stderr
     );
+    // One whose cells span 16 million (calamine's dense grid would take 524 MB).
+    let r = dry_run(&desk, &root().join("tests/fixtures/damaged-span.xls"), &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("a sheet declares 16385280 cells, more than the 4000000 pishkhan reads"),
+        "{}",
+        r.stderr
+    );
     // One cell far out at XFD1048576 and one at A1048576: a 17-billion-cell grid
     // if the sheet were read whole.
     let path = desk.dir.path().join("far.xlsx");

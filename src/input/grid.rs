@@ -132,22 +132,79 @@ fn records(mut s: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-/// Each sheet's DIMENSIONS, read where calamine reads them (from the offsets the
-/// BOUNDSHEET records give), against [`XLS_CELLS_MAX`].
+/// What each sheet makes calamine allocate at once, read where calamine reads its
+/// records (from the offsets the BOUNDSHEET records give, to the sheet's EOF, nested
+/// substreams skipped), against [`XLS_CELLS_MAX`]: the room its DIMENSIONS record
+/// declares, and the dense grid spanning every cell it holds (one cell at A1 and
+/// one at IV65536 make 16 million).
 fn check_dimensions(stream: &[u8]) -> Result<(), Failure> {
     let sheets = records(stream)
         .filter(|(typ, data)| *typ == 0x0085 && data.len() >= 4)
         .map(|(_, d)| u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as usize);
+    let too_many = |cells: usize| {
+        damaged(format!(
+            "a sheet declares {cells} cells, more than the {XLS_CELLS_MAX} pishkhan reads"
+        ))
+    };
     for pos in sheets {
         let Some(sheet) = stream.get(pos..) else {
             continue;
         };
-        for (_, data) in records(sheet).filter(|(typ, _)| *typ == 0x0200) {
-            let cells = declared_cells(data);
+        // Rows and columns spanned by its cells: (first, last) of each.
+        let mut span: Option<[(u32, u32); 2]> = None;
+        let (mut seen_bof, mut depth) = (false, 0usize);
+        for (typ, data) in records(sheet) {
+            if depth > 0 {
+                match typ {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            let u16_at = |i: usize| {
+                data.get(i..i + 2)
+                    .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+            };
+            // The cells calamine keeps: number, label, rich string, boolean or
+            // error, RK, shared-string label, formula (4 bytes of row and
+            // column); MULRK (row, first column, ..., last column).
+            let cell = match typ {
+                0x0809 if seen_bof => {
+                    depth += 1;
+                    None
+                }
+                0x0809 => {
+                    seen_bof = true;
+                    None
+                }
+                0x000A => break,
+                0x0200 => {
+                    let cells = declared_cells(data);
+                    if cells > XLS_CELLS_MAX {
+                        return Err(too_many(cells));
+                    }
+                    None
+                }
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                    u16_at(0).zip(u16_at(2)).map(|(r, c)| (r, c, c))
+                }
+                0x00BD if data.len() >= 6 => u16_at(0)
+                    .zip(u16_at(2))
+                    .zip(u16_at(data.len() - 2))
+                    .map(|((r, f), l)| (r, f, l)),
+                _ => None,
+            };
+            if let Some((row, first, last)) = cell {
+                let s = span.get_or_insert([(row, row), (first, first)]);
+                s[0] = (s[0].0.min(row), s[0].1.max(row));
+                s[1] = (s[1].0.min(first).min(last), s[1].1.max(first).max(last));
+            }
+        }
+        if let Some([(r0, r1), (c0, c1)]) = span {
+            let cells = ((r1 - r0 + 1) as usize).saturating_mul((c1 - c0 + 1) as usize);
             if cells > XLS_CELLS_MAX {
-                return Err(damaged(format!(
-                    "a sheet declares {cells} cells, more than the {XLS_CELLS_MAX} pishkhan reads"
-                )));
+                return Err(too_many(cells));
             }
         }
     }
