@@ -46,8 +46,12 @@ pub struct Common {
     )]
     pub ledger: Vec<PathBuf>,
 
-    /// Service date, Jalali, Persian or Latin digits [default: today in Iran]
-    #[arg(long, global = true, value_name = "YYYY/MM/DD", env = "PISHKHAN_DATE",
+    /// Service date, Jalali, Persian or Latin digits [default: PISHKHAN_DATE, else
+    /// today in Iran]
+    // The environment is read only when a command needs the date (see
+    // `Common::date`): a bad PISHKHAN_DATE neither wins over --date nor stops a
+    // command that has no use for a date.
+    #[arg(long, global = true, value_name = "YYYY/MM/DD",
           value_parser = parse_date, help_heading = "Common options")]
     pub date: Option<JalaliDate>,
 
@@ -104,6 +108,19 @@ pub struct Common {
 }
 
 impl Common {
+    /// The service date given: `--date`, else `PISHKHAN_DATE`; `None` for today.
+    pub fn date(&self) -> anyhow::Result<Option<JalaliDate>> {
+        if self.date.is_some() {
+            return Ok(self.date);
+        }
+        match std::env::var("PISHKHAN_DATE") {
+            Ok(v) if !v.trim().is_empty() => parse_date(&v)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("PISHKHAN_DATE: {e}")),
+            _ => Ok(None),
+        }
+    }
+
     /// The one ledger a command that records works on.
     pub fn ledger(&self) -> anyhow::Result<&Path> {
         match self.ledger.as_slice() {

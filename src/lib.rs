@@ -3,7 +3,7 @@
 //! `core` is the pure domain; `desk` the rules of the counter and the one recording
 //! loop over it; `ledger` stores, `docs` draws (on `typeset`), `input` reads sheets;
 //! `cmd` holds one module per subcommand, `cli` the options they share; `files` writes
-//! files that appear whole.
+//! files that appear whole, `paths` keeps a run's outputs off its inputs.
 
 pub mod cli;
 pub mod cmd;
@@ -13,4 +13,5 @@ pub mod docs;
 pub mod files;
 pub mod input;
 pub mod ledger;
+pub mod paths;
 pub mod typeset;

@@ -57,7 +57,14 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     if let Some(number) = &b.reprint {
         return reprint(common, b, number);
     }
+    let names: Vec<&str> = args.csv.iter().map(String::as_str).collect();
+    let mut plan = super::batch_plan(common, b, &names)?;
+    plan.output("--sms", args.sms.as_deref()).check()?;
     let path = common.ledger()?;
+    if !b.dry_run {
+        // Reading never migrates; a command that records brings the ledger up to date.
+        Ledger::bring_up_to_date(path)?;
+    }
     let reader = Ledger::open_read_only(path)?;
     let ctx = context(common, b.time.as_deref(), reader.as_ref())?;
     let program = rules::program(&ctx.calendar, b.program.as_deref())?;

@@ -47,7 +47,12 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let Some(name) = &args.csv else {
         bail!("give the results CSV (national_id,result)");
     };
+    super::batch_plan(common, b, &[name.as_str()])?.check()?;
     let path = common.ledger()?;
+    if !b.dry_run {
+        // Reading never migrates; a command that records brings the ledger up to date.
+        Ledger::bring_up_to_date(path)?;
+    }
     let reader = Ledger::open_read_only(path)?;
     let ctx = context(common, b.time.as_deref(), reader.as_ref())?;
     let office_code = rules::office_code(ctx.office_code(), b.dry_run)?;

@@ -248,7 +248,7 @@ fn check_sheet(
     wanted: Option<&str>,
 ) -> Result<(String, Vec<Problem>)> {
     let program = rules::program(calendar, None)?;
-    let (date, why) = match common.date {
+    let (date, why) = match common.date()? {
         Some(d) => (d, None),
         None => {
             let (d, why) = rules::registration_day(program, service_date(common)?);

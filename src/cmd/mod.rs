@@ -184,13 +184,38 @@ pub fn load_calendar(common: &Common) -> Result<Calendar> {
     load("calendar", &common.calendar, Calendar::parse)
 }
 
-/// The office's identity: the config file, if any, overridden by flags and environment.
+/// The office's identity: the config file, if any, overridden by flags and
+/// environment; its code in its one spelling, or an error (exit 2) before anything
+/// is opened or written.
 pub fn load_office(common: &Common) -> Result<Office> {
     let base = match &common.config {
         Some(path) => load("office config", path, Office::parse)?,
         None => Office::default(),
     };
-    Ok(base.overridden_by(office_overrides(common)))
+    let office = base.overridden_by(office_overrides(common));
+    let from = if common.office_code.is_some() {
+        "--office-code (or PISHKHAN_OFFICE_CODE)".to_string()
+    } else {
+        match &common.config {
+            Some(p) => format!("`code` in {}", p.display()),
+            None => "the office".into(),
+        }
+    };
+    office.normalized().map_err(|e| anyhow!("{from}: {e}"))
+}
+
+/// Says on stderr when a ledger's stored office code breaks the rule of
+/// [`crate::core::office::normalize_code`] (made by an earlier pishkhan): a read
+/// command still reads it, and names it.
+pub fn warn_stored_codes(path: &Path, codes: &[String]) {
+    for code in codes {
+        if let Err(e) = crate::core::office::normalize_code(code) {
+            eprintln!(
+                "{}: warning: the ledger's receipts carry an office code that breaks today's rule; read as it is: {e}",
+                path.display()
+            );
+        }
+    }
 }
 
 /// The office fields given as flags or environment variables.
@@ -224,7 +249,7 @@ fn office_for(common: &Common, ledger: Option<&Ledger>) -> Result<Office> {
 
 /// The service date: `--date`, else today in Iran.
 pub fn service_date(common: &Common) -> Result<JalaliDate> {
-    match common.date {
+    match common.date()? {
         Some(d) => Ok(d),
         None => Clock::now()
             .date()
@@ -237,7 +262,7 @@ pub fn service_date(common: &Common) -> Result<JalaliDate> {
 /// of the clock.
 pub fn context(common: &Common, time: Option<&str>, ledger: Option<&Ledger>) -> Result<Context> {
     let clock = Clock::now();
-    let date = match common.date {
+    let date = match common.date()? {
         Some(d) => d,
         None => clock.date().ok_or_else(|| {
             anyhow!("the system clock is outside the supported years; give --date")
@@ -250,6 +275,39 @@ pub fn context(common: &Common, time: Option<&str>, ledger: Option<&Ledger>) -> 
         date,
         time: time.map_or_else(|| clock.time(), str::to_string),
     })
+}
+
+/// The files every command may read (tariffs, calendar, office config, the
+/// ledgers), to check a run's outputs against with [`crate::paths::Plan::check`].
+pub fn plan(common: &Common) -> crate::paths::Plan {
+    let mut plan = crate::paths::Plan::default();
+    plan.input("--tariffs", &common.tariffs)
+        .input("--calendar", &common.calendar);
+    if let Some(c) = &common.config {
+        plan.input("--config", c);
+    }
+    for l in &common.ledger {
+        plan.ledger(l);
+    }
+    plan
+}
+
+/// A charging command's plan: its sheets and the outputs of [`BatchArgs`]. The
+/// office's identity is checked here too, before the ledger is touched.
+pub fn batch_plan(
+    common: &Common,
+    args: &BatchArgs,
+    sheets: &[&str],
+) -> Result<crate::paths::Plan> {
+    load_office(common)?;
+    let mut plan = plan(common);
+    for s in sheets {
+        plan.input("the sheet", Path::new(s));
+    }
+    plan.output("--results", args.results.as_deref())
+        .output("--combined", args.combined.as_deref())
+        .receipts_dir("--out", args.out.as_deref());
+    Ok(plan)
 }
 
 /// Writes to stdout; a closed pipe (`pishkhan … | head`) is not an error.
@@ -275,6 +333,7 @@ pub fn emit_pdf(pdf: &[u8], instead: &str) -> Result<()> {
 /// first print: into `--out`, `--combined`, or standard output. The ledger knows the
 /// office when it holds one office's receipts.
 pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCode> {
+    batch_plan(common, args, &[])?.check()?;
     let path = common.ledger()?;
     let ledger =
         Ledger::open_read_only(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
@@ -294,6 +353,11 @@ pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCo
         .map_err(|o| anyhow!(crate::docs::unfit(&number, &o)))?;
     match (&args.out, &args.combined) {
         (Some(dir), _) => {
+            // The code names the file: one that breaks the rule (a ledger made by an
+            // earlier pishkhan, or received from elsewhere) could lead it out of DIR.
+            crate::core::office::normalize_code(&code).map_err(|e| {
+                anyhow!("the ledger's office code cannot name a file in {}: {e}; print to --combined FILE or standard output instead", dir.display())
+            })?;
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let file = dir.join(batch::receipt_file(&code, &number));
             crate::files::write_atomic(&file, &pdf)?;

@@ -218,6 +218,10 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         } else {
             ReportFormat::Csv
         });
+    let mut plan = super::plan(common);
+    plan.output("--export", args.export.as_deref())
+        .output("--out", args.out.as_deref())
+        .check()?;
     let tariffs = load_tariffs(common)?;
     let rows = tariffs
         .schedules

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::book::{Book, Registry};
-use super::charge::{Charge, Receipt, Recorded};
+use super::charge::{Charge, Found, Receipt, Recorded};
 use crate::core::applicant::Rejection;
 use crate::core::money::Money;
 
@@ -409,10 +409,7 @@ fn record_group(book: &mut dyn Book, group: &mut [Entry]) -> Result<()> {
                 charge.receipt.hash = hash;
                 e.outcome.receipt_no = number;
             }
-            Recorded::Duplicate(n) => {
-                e.outcome.status = Status::Duplicate;
-                e.outcome.receipt_no = n;
-            }
+            Recorded::Duplicate(found) => found_before(e, found),
         }
         Ok::<_, anyhow::Error>(())
     });
@@ -430,13 +427,37 @@ fn record_group(book: &mut dyn Book, group: &mut [Entry]) -> Result<()> {
 fn find_duplicates(registry: &dyn Registry, group: &mut [Entry]) -> Result<()> {
     for e in group {
         if let Some(charge) = &e.charge
-            && let Some(n) = registry.find(charge.key())?
+            && let Some(found) = registry.find(charge.key())?
         {
-            e.outcome.status = Status::Duplicate;
-            e.outcome.receipt_no = n;
+            found_before(e, found);
         }
     }
     Ok(())
+}
+
+/// An entry whose key the ledger already holds: a duplicate answered with the
+/// recorded receipt's number and amounts, never the row's; or, when the recorded
+/// receipt is another person's, a rejection that names what the ledger holds.
+fn found_before(e: &mut Entry, found: Found) {
+    let Some(charge) = &e.charge else { return };
+    let differences = found.differences(charge);
+    let o = &mut e.outcome;
+    if differences.is_empty() {
+        o.status = Status::Duplicate;
+        o.office_total = found.office_total;
+        o.tvto_fee = found.tvto_total;
+        o.total = found.grand_total;
+        o.receipt_no = found.number;
+    } else {
+        o.status = Status::Rejected;
+        o.receipt_no.clear();
+        (o.office_total, o.tvto_fee, o.total) = (Money::ZERO, Money::ZERO, Money::ZERO);
+        o.problems.push(super::rules::national_id_other_person(
+            &found.number,
+            &differences,
+        ));
+        e.charge = None;
+    }
 }
 
 /// The documents of a settled group: a new receipt as recorded (its number and hash

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::charge::{Charge, Key, Receipt, Recorded};
+use super::charge::{Charge, Found, Key, Receipt, Recorded};
 
 /// An applicant's registration, as the later steps (slip, certificate) find it.
 #[derive(Clone, Debug)]
@@ -16,8 +16,8 @@ pub struct Registration {
 
 /// Reading the ledger.
 pub trait Registry {
-    /// The number of the receipt already recorded under this key.
-    fn find(&self, key: Key) -> Result<Option<String>>;
+    /// The receipt already recorded under this key.
+    fn find(&self, key: Key) -> Result<Option<Found>>;
 
     /// A recorded receipt as it was printed.
     fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>>;
@@ -49,7 +49,7 @@ pub trait Book: Registry {
 pub struct NoLedger;
 
 impl Registry for NoLedger {
-    fn find(&self, _: Key) -> Result<Option<String>> {
+    fn find(&self, _: Key) -> Result<Option<Found>> {
         Ok(None)
     }
     fn document(&self, _: &str, _: &str) -> Result<Option<Receipt>> {

@@ -124,6 +124,47 @@ pub struct Key<'a> {
 pub enum Recorded {
     /// Recorded under this new number, with this start of its chain hash.
     New { number: String, hash: String },
-    /// Already in the ledger under this number: nothing charged again.
-    Duplicate(String),
+    /// Already in the ledger: nothing charged again.
+    Duplicate(Found),
+}
+
+/// A receipt already recorded under a charge's key, as the ledger holds it: whom it
+/// is for and what it charged, so that a row found again is answered with the
+/// recorded amounts, and a row of another person on the same national ID is told
+/// apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub number: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    /// Recorded at registration only.
+    pub birth_date: Option<JalaliDate>,
+    pub office_total: Money,
+    pub tvto_total: Money,
+    pub grand_total: Money,
+}
+
+impl Found {
+    /// What differs between the recorded person and the charge's, as
+    /// `(field, recorded, given)`; empty when they are the same person.
+    pub fn differences(&self, charge: &Charge) -> Vec<(&'static str, String, String)> {
+        let a = &charge.receipt.applicant;
+        let mut out = Vec::new();
+        for (field, recorded, given) in [
+            ("first_name", &self.first_name, &a.first_name),
+            ("last_name", &self.last_name, &a.last_name),
+            ("father_name", &self.father_name, &a.father_name),
+        ] {
+            if recorded != given {
+                out.push((field, recorded.clone(), given.clone()));
+            }
+        }
+        if let (Some(recorded), Some(p)) = (self.birth_date, &charge.person)
+            && recorded != p.birth_date
+        {
+            out.push(("birth_date", recorded.to_string(), p.birth_date.to_string()));
+        }
+        out
+    }
 }

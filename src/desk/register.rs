@@ -159,6 +159,9 @@ impl<'a> Registrar<'a> {
         let mut entry = Entry::accepted(file, row.line, charge);
         // An accepted row says what reading it changed (a date cell made Jalali).
         entry.outcome.problems = std::mem::take(&mut row.notes);
+        // Kept for the rejects file, should the ledger hold another person's receipt
+        // under this national ID.
+        entry.raw = raw(row.record);
         entry
     }
 }

@@ -285,6 +285,47 @@ pub fn duplicate_in_batch(first_line: u64) -> Rejection {
     }
 }
 
+/// A national ID recorded for the same step with another person's details: not a
+/// duplicate (nothing of the recorded receipt is this row's), and not charged.
+pub fn national_id_other_person(
+    number: &str,
+    differences: &[(&'static str, String, String)],
+) -> Rejection {
+    let en: Vec<String> = differences
+        .iter()
+        .map(|(f, recorded, given)| format!("{f} \"{recorded}\" there, \"{given}\" here"))
+        .collect();
+    let fa: Vec<String> = differences
+        .iter()
+        .map(|(f, recorded, given)| {
+            let name = match *f {
+                "first_name" => "نام",
+                "last_name" => "نام خانوادگی",
+                "father_name" => "نام پدر",
+                _ => "تاریخ تولد",
+            };
+            format!(
+                "{name} در دفتر «{}» و اینجا «{}»",
+                to_persian_digits(recorded),
+                to_persian_digits(given)
+            )
+        })
+        .collect();
+    Rejection {
+        code: "national_id_other_person",
+        field: differences.first().map_or("national_id", |d| d.0),
+        message_fa: format!(
+            "این کد ملی با رسید {} برای کس دیگری ثبت شده است: {}؛ کد ملی یا مشخصات را بررسی کنید",
+            to_persian_digits(number),
+            fa.join("، ")
+        ),
+        message_en: format!(
+            "this national ID is recorded on receipt {number} for another person: {}; check the national ID or the details",
+            en.join(", ")
+        ),
+    }
+}
+
 /// A row the sheet reader could not take apart.
 pub fn malformed(bad: &BadRow) -> Rejection {
     Rejection {
@@ -298,11 +339,10 @@ pub fn malformed(bad: &BadRow) -> Rejection {
 /// The office code receipts are numbered under; a dry run can do without one.
 pub fn office_code(code: Option<&str>, dry_run: bool) -> Result<String> {
     match code {
-        // `|` separates the fields of the proof line every receipt's QR code carries.
-        Some(code) if code.contains('|') || code.chars().any(char::is_control) => bail!(
-            "the office code \"{code}\" holds '|' or a control character: it is printed in every receipt's QR code, whose fields '|' separates / کد دفتر نویسهٔ نامجاز دارد"
-        ),
-        Some(code) => Ok(code.to_string()),
+        // It names receipt files and the ledger's receipts, and is a field of the
+        // proof line every QR code carries: one spelling, nothing that leaves a
+        // directory or splits a field. A code from the ledger is checked here too.
+        Some(code) => Ok(crate::core::office::normalize_code(code)?),
         None if dry_run => Ok(String::new()),
         None => bail!(
             "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or a --config file with `code` (receipt numbers are kept per office) / کد دفتر تعیین نشده است"

@@ -34,7 +34,7 @@ use crate::core::money::{Money, Unit};
 use crate::core::office::Office;
 use crate::core::tariff::{Approval, Kind, QuoteLine, Stage};
 use crate::desk::book::{Book, Registration, Registry};
-use crate::desk::charge::{Applicant, Charge, Exam, Key, Receipt, Recorded};
+use crate::desk::charge::{Applicant, Charge, Exam, Found, Key, Receipt, Recorded};
 use chain::Hash;
 
 pub use schema::SCHEMA_VERSION;
@@ -46,6 +46,9 @@ pub struct Ledger {
     /// `conn` closes: the last connection to close checkpoints what is left.
     checkpointer: Option<Checkpointer>,
     conn: Connection,
+    /// The private copy a read-only ledger with a WAL is read from, removed after
+    /// `conn` closes (see [`private_copy`]).
+    _copy: Option<tempfile::TempDir>,
     /// Ids of parts this connection has stored or read, by content. Cleared on a
     /// rollback, which may take back a part stored in it.
     stored: PartIds,
@@ -178,45 +181,42 @@ impl Ledger {
         Ok(Ledger::over(conn))
     }
 
-    /// Opens an existing ledger for reading; `None` when there is none. A ledger of
-    /// an older schema is brought up to date first, which needs write access once.
+    /// Opens an existing ledger for reading; `None` when there is none. Reading never
+    /// changes a ledger in any way: no WAL switch, no migration, no checkpoint, and
+    /// it works where the ledger cannot be written (a read-only mount, a directory
+    /// the user cannot write, a copy on a CD). A ledger of an older schema is refused,
+    /// saying that a write command brings it up to date.
     pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
         if !path.exists() {
             return Ok(None);
         }
-        let open = || -> Result<Connection> {
-            // Read-write where the file allows it, but only reading (query_only): a
-            // read-only connection that closes last cannot remove the WAL and its
-            // index, and would leave them beside the ledger.
-            let conn = Connection::open_with_flags(path, READ_WRITE)
-                .or_else(|_| Connection::open_with_flags(path, READ_ONLY))
-                .with_context(|| format!("cannot open the ledger {}", path.display()))?;
-            conn.pragma_update(None, "query_only", true)?;
-            conn.busy_timeout(Duration::from_secs(60))?;
-            Ok(conn)
-        };
-        let conn = open()?;
+        let (conn, copy) = read_connection(path)?;
         refuse_if_foreign(&conn, path)?;
         match schema::version(&conn, path)? {
-            SCHEMA_VERSION => {}
-            old => {
-                drop(conn);
-                Ledger::upgrade(path).with_context(|| {
-                    format!(
-                        "the ledger {} has schema version {old}; bringing it to version {SCHEMA_VERSION} needs write access once",
-                        path.display()
-                    )
-                })?;
-                return Ok(Some(Ledger::over(open()?)));
-            }
+            SCHEMA_VERSION => Ok(Some(Ledger {
+                _copy: copy,
+                ..Ledger::over(conn)
+            })),
+            old => bail!(
+                "the ledger {} has schema version {old}, older than this pishkhan's {SCHEMA_VERSION}; reading never changes a ledger, so it was left as it is: run a command that records (register, card or certify) on it once, where it can be written, to bring it up to date / دفتر نسخهٔ قدیمی دارد و دست نخورد: یک بار با فرمان ثبت به‌روز می‌شود",
+                path.display()
+            ),
         }
-        Ok(Some(Ledger::over(conn)))
     }
 
-    /// Brings an older ledger's schema up to date, nothing else.
-    fn upgrade(path: &Path) -> Result<()> {
-        let conn = Connection::open_with_flags(path, READ_WRITE)?;
+    /// Brings the ledger at `path`, if there is one, to this pishkhan's schema, for a
+    /// command that records. A file that is not a pishkhan ledger is left as it is.
+    pub fn bring_up_to_date(path: &Path) -> Result<()> {
+        if !path.exists() {
+            return Ok(());
+        }
+        let conn = Connection::open_with_flags(path, READ_WRITE)
+            .with_context(|| format!("cannot open the ledger {} for writing", path.display()))?;
         conn.busy_timeout(Duration::from_secs(60))?;
+        refuse_if_foreign(&conn, path)?;
+        if schema::version(&conn, path)? == SCHEMA_VERSION {
+            return Ok(());
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrate::migrate(&conn, path)
@@ -244,6 +244,7 @@ impl Ledger {
         Ledger {
             checkpointer: None,
             conn,
+            _copy: None,
             stored: PartIds::default(),
             read: RefCell::new(PartsRead::default()),
             heads: HashMap::new(),
@@ -674,6 +675,98 @@ fn create(path: &Path, office_code: &str) -> Result<()> {
     made
 }
 
+/// A connection that only reads `path`, and leaves it as it was found.
+///
+/// Where the ledger and its directory can be written, the connection is a
+/// read-write one that only queries (`query_only`): SQLite then removes the WAL
+/// files it made when it closes, which a read-only connection cannot. A WAL already
+/// there (a batch running, or one killed) is left as found: no checkpoint on close.
+/// Where they cannot be written, a ledger without a WAL is opened immutable (no
+/// lock files to create); one with a WAL is read as SQLite allows, else from a
+/// private copy of both files.
+fn read_connection(path: &Path) -> Result<(Connection, Option<tempfile::TempDir>)> {
+    use rusqlite::config::DbConfig;
+    let cannot = |e: rusqlite::Error| anyhow!("cannot open the ledger {}: {e}", path.display());
+    let wal = companion(path, "-wal");
+    let wal_in_use = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    let mut copy = None;
+    let conn = if writable(path) && writable(&crate::files::dir_of(path)) {
+        let conn = Connection::open_with_flags(path, READ_WRITE).map_err(cannot)?;
+        if wal_in_use {
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        }
+        conn.pragma_update(None, "query_only", true)?;
+        conn
+    } else if !wal.exists() {
+        Connection::open_with_flags(
+            uri(path, "immutable=1")?,
+            READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(cannot)?
+    } else {
+        let plain = Connection::open_with_flags(path, READ_ONLY).and_then(|c| {
+            c.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))
+                .map(|()| c)
+        });
+        match plain {
+            Ok(c) => c,
+            Err(_) => {
+                let (c, dir) = private_copy(path)?;
+                copy = Some(dir);
+                c
+            }
+        }
+    };
+    conn.busy_timeout(Duration::from_secs(60))?;
+    Ok((conn, copy))
+}
+
+/// `path` with `suffix` appended (`pishkhan.sqlite-wal`).
+fn companion(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    p.into()
+}
+
+/// Whether this process may write `path` (permissions, a read-only mount, an
+/// immutable file or directory all say no).
+fn writable(path: &Path) -> bool {
+    rustix::fs::access(path, rustix::fs::Access::WRITE_OK).is_ok()
+}
+
+/// A `file:` URI of `path` with `query`, its special characters escaped.
+fn uri(path: &Path, query: &str) -> Result<String> {
+    let abs = std::path::absolute(path)?;
+    let mut out = String::from("file:");
+    for b in abs.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(*b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out.push('?');
+    out.push_str(query);
+    Ok(out)
+}
+
+/// A read-only ledger with a WAL that SQLite cannot read in place: the ledger and
+/// its WAL copied into a private directory, read there, removed with the ledger.
+fn private_copy(path: &Path) -> Result<(Connection, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().context("cannot make a private copy of a read-only ledger")?;
+    let copy = dir.path().join("ledger.sqlite");
+    std::fs::copy(path, &copy)
+        .with_context(|| format!("cannot read the ledger {}", path.display()))?;
+    std::fs::copy(companion(path, "-wal"), companion(&copy, "-wal"))
+        .with_context(|| format!("cannot read the ledger's WAL beside {}", path.display()))?;
+    let conn = Connection::open_with_flags(&copy, READ_WRITE)?;
+    conn.pragma_update(None, "query_only", true)?;
+    // Reading the schema reads the WAL into the connection's index.
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
+    Ok((conn, dir))
+}
+
 /// Refuses a file that is not a pishkhan ledger (empty, not SQLite, or another
 /// program's database) before anything is written to it.
 fn refuse_if_foreign(conn: &Connection, path: &Path) -> Result<()> {
@@ -696,7 +789,27 @@ fn refuse_if_foreign(conn: &Connection, path: &Path) -> Result<()> {
     if tables == 0 {
         return Err(not_ours("it has no pishkhan tables"));
     }
-    schema::version(conn, path).map_err(|e| not_ours(&format!("{e:#}")))?;
+    let version = schema::version(conn, path).map_err(|e| not_ours(&format!("{e:#}")))?;
+    // Every version has receipts and their lines; version 2 adds parts, 3 the chain.
+    let needed: &[&str] = match version {
+        1 => &["receipts", "receipt_lines"],
+        2 => &["receipts", "receipt_lines", "parts"],
+        _ => &["receipts", "receipt_lines", "parts", "chain"],
+    };
+    for table in needed {
+        let n: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .map_err(|e| not_ours(&e.to_string()))?;
+        if n == 0 {
+            return Err(not_ours(&format!(
+                "it has no `{table}` table, which a version {version} ledger has"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -755,17 +868,55 @@ pub struct Identity {
 }
 
 impl Registry for Ledger {
-    fn find(&self, key: Key) -> Result<Option<String>> {
-        Ok(self
+    fn find(&self, key: Key) -> Result<Option<Found>> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            i64,
+            i64,
+            i64,
+        );
+        let row: Option<Row> = self
             .conn
             .prepare_cached(
-                "SELECT number FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
+                "SELECT number, first_name, last_name, father_name, birth_date, office_total, tvto_total, grand_total
+                 FROM receipts WHERE national_id = ?1 AND program = ?2 AND exam_stage = ?3 AND kind = ?4",
             )?
             .query_row(
                 params![key.national_id, key.program, key.exam_stage, key.kind.as_str()],
-                |r| r.get(0),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                },
             )
-            .optional()?)
+            .optional()?;
+        let Some((number, first_name, last_name, father_name, birth, office, tvto, grand)) = row
+        else {
+            return Ok(None);
+        };
+        let money =
+            |rial: i64| Money::from_rial(rial).map_err(|e| anyhow!("receipt {number}: {e}"));
+        Ok(Some(Found {
+            birth_date: birth.as_deref().and_then(|d| JalaliDate::parse(d).ok()),
+            office_total: money(office)?,
+            tvto_total: money(tvto)?,
+            grand_total: money(grand)?,
+            first_name,
+            last_name,
+            father_name,
+            number,
+        }))
     }
 
     fn document(&self, office_code: &str, number: &str) -> Result<Option<Receipt>> {
@@ -955,10 +1106,10 @@ impl Book for Ledger {
             ])?;
         if inserted == 0 {
             self.heads.insert(key, (last, prev));
-            let number = self
+            let found = self
                 .find(charge.key())?
                 .ok_or_else(|| anyhow!("receipt {number} was neither recorded nor found"))?;
-            return Ok(Recorded::Duplicate(number));
+            return Ok(Recorded::Duplicate(found));
         }
         self.heads.insert(key, (seq, hash));
         let id = self.conn.last_insert_rowid();

@@ -5,9 +5,9 @@
 //! it stands for, so copy and paste and `pdftotext` give back the real characters.
 //! Nothing comes from the clock: the same pages give the same bytes.
 
+use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
 use pdf_writer::types::{CidFontType, Direction, FontFlags, SystemInfo, UnicodeCmap};
@@ -520,6 +520,20 @@ fn tounicode_text(text: &str, rtl: bool) -> String {
     }
 }
 
+/// Feeds `bytes` to `h`, length first, so that no two sequences of fields hash alike.
+fn hash_bytes(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(bytes);
+}
+
+/// Feeds a subset's glyph ids to `h`, in order, count first.
+fn hash_glyphs(h: &mut Sha256, used: &BTreeMap<u16, String>) {
+    h.update((used.len() as u64).to_be_bytes());
+    for gid in used.keys() {
+        h.update(gid.to_be_bytes());
+    }
+}
+
 /// A PDF document: pages that share one subset of each font. A page is written and
 /// compressed when it is pushed (glyph ids serve as CIDs, mapped to the subset's
 /// glyphs by a CIDToGIDMap), so a many-page document holds only compressed pages.
@@ -527,7 +541,11 @@ pub struct Document {
     title: String,
     pages: Vec<WrittenPage>,
     used: Used,
-    hash: DefaultHasher,
+    /// SHA-256 of the title and each page's compressed content: the document id.
+    /// A specified hash, not the standard library's `DefaultHasher`, whose algorithm
+    /// may change with the compiler: a reprint must be the same bytes whatever
+    /// pishkhan build made it.
+    hash: Sha256,
     /// When the document was made, in Iran time (UTC+03:30): year, month, day, hour,
     /// minute, Gregorian. From the document's own content (a receipt's date and
     /// time), never the clock, so that the bytes stay the same.
@@ -549,8 +567,8 @@ struct WrittenPage {
 
 impl Document {
     pub fn new(title: &str) -> Document {
-        let mut hash = DefaultHasher::new();
-        title.hash(&mut hash);
+        let mut hash = Sha256::new();
+        hash_bytes(&mut hash, title.as_bytes());
         Document {
             title: title.to_string(),
             pages: Vec::new(),
@@ -632,7 +650,7 @@ impl Document {
         // A document id from the content, not the clock: same input, same bytes. The
         // compressed stream stands for it (it ends with the content's checksum) and
         // is a fifth of its size to hash.
-        content.hash(&mut self.hash);
+        hash_bytes(&mut self.hash, &content);
         self.pages.push(WrittenPage {
             width: page.size.width(),
             height: page.height,
@@ -762,12 +780,9 @@ impl Document {
 
         let mut h = self.hash;
         for used in &self.used {
-            used.keys().collect::<Vec<_>>().hash(&mut h);
+            hash_glyphs(&mut h, used);
         }
-        let a = Hasher::finish(&h).to_be_bytes();
-        a.hash(&mut h);
-        let b = Hasher::finish(&h).to_be_bytes();
-        let id: Vec<u8> = a.iter().chain(&b).copied().collect();
+        let id: Vec<u8> = h.finalize()[..16].to_vec();
         pdf.set_file_id((id.clone(), id));
         // A cross-reference stream, the last object: only it can point into the
         // object streams that hold the structure tree.
@@ -1033,9 +1048,10 @@ fn write_font(
     let files = font_files(slot, used);
 
     // Subset tag: six capitals from the glyph set, as PDF readers expect (`sub yes`).
-    let mut h = DefaultHasher::new();
-    used.keys().collect::<Vec<_>>().hash(&mut h);
-    let mut n = Hasher::finish(&h);
+    let mut h = Sha256::new();
+    hash_glyphs(&mut h, used);
+    let digest = h.finalize();
+    let mut n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
     let tag: String = (0..6)
         .map(|_| {
             let c = (b'A' + (n % 26) as u8) as char;
