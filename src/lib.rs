@@ -13,5 +13,6 @@ pub mod docs;
 pub mod files;
 pub mod input;
 pub mod ledger;
+pub mod memory;
 pub mod paths;
 pub mod typeset;

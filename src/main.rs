@@ -17,4 +17,4 @@ fn main() -> ExitCode {
 }
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: pishkhan::memory::Budgeted = pishkhan::memory::Budgeted;

@@ -73,17 +73,22 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         Some(l) => Box::new(l),
         None => Box::new(NoLedger),
     };
-    let entries = sheet.map(move |row| {
-        let row = match row {
+    // The whole sheet first (one row per examinee): rows that disagree are found
+    // before any is charged.
+    let rows: Vec<_> = sheet
+        .map(|row| match row {
             Ok(r) => Ok(ExamResult {
                 line: r.line,
                 national_id: r.input.national_id,
                 result: r.input.result,
             }),
             Err(bad) => Err((bad.line, rules::malformed(&bad))),
-        };
-        certificates.check(&file, lookup.as_ref(), row)
-    });
+        })
+        .collect();
+    certificates.see_all(&rows);
+    let entries = rows
+        .into_iter()
+        .map(move |row| certificates.check(&file, lookup.as_ref(), row));
     let spec = Spec {
         office_code: office_code.clone(),
         format: b.format.get(),

@@ -11,7 +11,9 @@ use super::batch::Entry;
 use super::book::Registry;
 use super::context::{Context, Priced, Shared};
 use super::rules;
-use crate::core::applicant::Rejection;
+use rustc_hash::FxHashMap;
+
+use crate::core::applicant::{Rejection, check_national_id};
 use crate::core::calendar::Calendar;
 use crate::core::jalali::JalaliDate;
 use crate::core::tariff::{Selection, Stage};
@@ -31,6 +33,9 @@ pub struct Certificates {
     applicants: Applicants,
     calendar: Calendar,
     date: JalaliDate,
+    /// Applicants whose rows in the sheet disagree (a pass and a fail), with the
+    /// lines and results: none of their rows is charged.
+    conflicting: FxHashMap<u64, Vec<(u64, String)>>,
 }
 
 impl Certificates {
@@ -43,7 +48,28 @@ impl Certificates {
             applicants: Applicants::default(),
             calendar: ctx.calendar.clone(),
             date: ctx.date,
+            conflicting: FxHashMap::default(),
         })
+    }
+
+    /// Reads the whole sheet before any row is checked: an applicant with rows that
+    /// disagree (passed on one, failed on another) is charged by none of them, since
+    /// which one is true is for the clerk to find out, not the order of the rows.
+    pub fn see_all(&mut self, rows: &[Result<ExamResult, (u64, Rejection)>]) {
+        let mut by_id: FxHashMap<u64, Vec<(u64, String)>> = FxHashMap::default();
+        for r in rows.iter().flatten() {
+            if let Ok(id) = check_national_id(&r.national_id) {
+                by_id
+                    .entry(rules::id_key(&id))
+                    .or_default()
+                    .push((r.line, r.result.clone()));
+            }
+        }
+        by_id.retain(|_, rows| {
+            let passed = rows.iter().filter(|(_, r)| rules::is_final_pass(r)).count();
+            passed > 0 && passed < rows.len()
+        });
+        self.conflicting = by_id;
     }
 
     /// One result row as an entry: the certificate fee to charge, or why not.
@@ -58,6 +84,11 @@ impl Certificates {
             Err((line, r)) => return Ok(Entry::rejected(file, line, "", vec![r], None)),
         };
         let reject = |r: Rejection, id: &str| Entry::rejected(file, row.line, id, vec![r], None);
+        if let Ok(id) = check_national_id(&row.national_id)
+            && let Some(rows) = self.conflicting.get(&rules::id_key(&id))
+        {
+            return Ok(reject(rules::results_conflict(rows), &id));
+        }
         let reg = match self
             .applicants
             .registered(registry, row.line, &row.national_id, None)?

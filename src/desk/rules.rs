@@ -326,6 +326,30 @@ pub fn national_id_other_person(
     }
 }
 
+/// An applicant whose result rows disagree: `rows` are each row's line and result.
+pub fn results_conflict(rows: &[(u64, String)]) -> Rejection {
+    let en: Vec<String> = rows
+        .iter()
+        .map(|(line, r)| format!("line {line} \"{r}\""))
+        .collect();
+    let fa: Vec<String> = rows
+        .iter()
+        .map(|(line, r)| format!("سطر {} «{r}»", to_persian_digits(&line.to_string())))
+        .collect();
+    Rejection {
+        code: "results_conflict",
+        field: "result",
+        message_fa: format!(
+            "نتیجه‌های این متقاضی با هم نمی‌خوانند ({})؛ هیچ‌کدام ثبت نشد: نتیجهٔ درست را یک بار بنویسید",
+            fa.join("، ")
+        ),
+        message_en: format!(
+            "this applicant's results disagree ({}); none was charged: give the true result once",
+            en.join(", ")
+        ),
+    }
+}
+
 /// A row the sheet reader could not take apart.
 pub fn malformed(bad: &BadRow) -> Rejection {
     Rejection {

@@ -20,6 +20,10 @@ pub struct Grid {
 
 /// The most a workbook may hold unpacked: an applicant sheet is a few megabytes.
 const UNPACKED_MAX: u64 = 256 * 1024 * 1024;
+/// The most one part of an .xlsx or .ods may hold unpacked: a 100,000-row sheet's
+/// largest part is under 40 MB. A reader holds a part several times over while it
+/// parses it (a 250 MB cell took 1.2 GB), so a larger one is refused before.
+const PART_MAX: u64 = 64 * 1024 * 1024;
 /// The columns kept: an applicant sheet has a dozen.
 const WIDTH_MAX: usize = 256;
 
@@ -29,7 +33,7 @@ const WIDTH_MAX: usize = 256;
 /// million is 100,000 rows of 40 columns.
 const XLS_CELLS_MAX: usize = 4_000_000;
 /// Memory the spreadsheet reader may take, beyond what the process had.
-const READ_BUDGET: u64 = 512 * 1024 * 1024;
+const READ_BUDGET: usize = 512 * 1024 * 1024;
 
 type Failure = (String, String);
 
@@ -57,7 +61,7 @@ pub fn read(bytes: Vec<u8>, wanted: Option<&str>) -> Result<Grid, Failure> {
     } else {
         check_cfb(&bytes)?;
     }
-    let _limit = MemoryLimit::set(READ_BUDGET);
+    let _budget = crate::memory::Budget::arm(READ_BUDGET);
     // A panic of the reader (calamine's .xls reader indexes past the end of some
     // damaged records) is the file's fault: no message of its own, and no abort.
     // Sheets are opened before any other thread runs, so the hook can be swapped.
@@ -83,6 +87,13 @@ fn check_zip(bytes: &[u8]) -> Result<(), Failure> {
     let mut total = 0u64;
     for i in 0..z.len() {
         let f = z.by_index_raw(i).map_err(damaged)?;
+        if f.size() > PART_MAX {
+            return Err(damaged(format!(
+                "its part {} unpacks to {} MB",
+                f.name().unwrap_or_default(),
+                f.size() / 1024 / 1024
+            )));
+        }
         total = total.saturating_add(f.size());
     }
     if total > UNPACKED_MAX {
@@ -230,47 +241,6 @@ fn declared_cells(r: &[u8]) -> usize {
     let rows = (row_end - 1).wrapping_sub(first_row).wrapping_add(1) as usize;
     let cols = (col_end - 1).wrapping_sub(first_col).wrapping_add(1) as usize;
     rows.saturating_mul(cols)
-}
-
-/// The soft limit on the process's data (heap) while a spreadsheet is read, put back
-/// when dropped.
-struct MemoryLimit(Option<rustix::process::Rlimit>);
-
-impl MemoryLimit {
-    fn set(budget: u64) -> MemoryLimit {
-        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-        let old = getrlimit(Resource::Data);
-        // What the process holds now, from /proc (Linux): the limit is on top of it.
-        let used = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmData:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            })
-            .map_or(0, |kb| kb * 1024);
-        let want = used.saturating_add(budget);
-        let cap = old.maximum.map_or(want, |m| m.min(want));
-        if old.current.is_some_and(|c| c <= cap) {
-            return MemoryLimit(None);
-        }
-        let set = setrlimit(
-            Resource::Data,
-            Rlimit {
-                current: Some(cap),
-                maximum: old.maximum,
-            },
-        );
-        MemoryLimit(set.ok().map(|()| old))
-    }
-}
-
-impl Drop for MemoryLimit {
-    fn drop(&mut self) {
-        if let Some(old) = self.0.take() {
-            let _ = rustix::process::setrlimit(rustix::process::Resource::Data, old);
-        }
-    }
 }
 
 /// An .xlsx, cell by cell: only the cells that are there take room.

@@ -361,12 +361,14 @@ fn kind_of(sample: &[u8]) -> Kind {
     if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Kind::Ole;
     }
-    // Text has no NUL and few control bytes (tab and line ends aside).
+    // Text has few control bytes (tab and line ends aside), NUL among them: a stray
+    // one is a damaged cell, for its row to answer for, while binary data and UTF-16
+    // have them everywhere.
     let controls = sample
         .iter()
         .filter(|b| **b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
         .count();
-    if sample.contains(&0) || controls * 50 > sample.len() {
+    if controls * 50 > sample.len() {
         return Kind::Binary;
     }
     Kind::Text
