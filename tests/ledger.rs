@@ -129,16 +129,30 @@ fn a_first_schema_ledger_is_brought_to_the_second() {
         "{}",
         r.stderr
     );
-    assert_eq!(std::fs::read(&path).unwrap(), before, "not changed by reading");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "not changed by reading"
+    );
     // A command that records brings it up to date (the example day: all recorded).
     let r = run(pishkhan()
-        .args(["register", "examples/applicants.csv", "--date", "1402/10/26"])
+        .args([
+            "register",
+            "examples/applicants.csv",
+            "--date",
+            "1402/10/26",
+        ])
         .args(["--office-code", "37-1234", "--dry-run"])
         .arg("--ledger")
         .arg(&path));
     assert_eq!(r.code, 2, "a dry run does not migrate: {}", r.stderr);
     let r = run(pishkhan()
-        .args(["register", "examples/applicants.csv", "--date", "1402/10/26"])
+        .args([
+            "register",
+            "examples/applicants.csv",
+            "--date",
+            "1402/10/26",
+        ])
         .args(["--office-code", "37-1234", "--ledger"])
         .arg(&path));
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -292,9 +306,18 @@ fn a_second_schema_ledger_gains_its_identity_and_hash_chain() {
     let r = run(pishkhan().arg("audit").arg("--ledger").arg(&path));
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("schema version 2"), "{}", r.stderr);
-    assert_eq!(std::fs::read(&path).unwrap(), before, "not changed by reading");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "not changed by reading"
+    );
     let r = run(pishkhan()
-        .args(["register", "examples/applicants.csv", "--date", "1402/10/26"])
+        .args([
+            "register",
+            "examples/applicants.csv",
+            "--date",
+            "1402/10/26",
+        ])
         .args(["--office-code", "37-1234", "--ledger"])
         .arg(&path));
     assert_eq!(r.code, 1, "{}", r.stderr);

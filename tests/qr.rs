@@ -397,7 +397,8 @@ fn an_office_code_that_would_break_the_proof_line_is_refused() {
         .arg(&sheet));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("\"37|1234\" cannot be used: it holds '|'"),
+        r.stderr
+            .contains("\"37|1234\" cannot be used: it holds '|'"),
         "{}",
         r.stderr
     );

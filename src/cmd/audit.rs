@@ -55,8 +55,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let mut all: Vec<(&Path, Audited)> = Vec::new();
     let mut seen = Ledgers::default();
     for path in &common.ledger {
-        let ledger = Ledger::open_read_only(path)?
-            .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+        let ledger =
+            super::read_ledger(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
         let mut audited =
             audit(&ledger, &tariffs).with_context(|| format!("cannot audit {}", path.display()))?;
         let offices = ledger.offices()?;

@@ -165,13 +165,15 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             ])?;
             for r in &reports {
                 for p in &r.problems {
+                    // A file name or a message quoting a cell could read as a formula.
+                    use super::batch::safe_cell;
                     w.write_record([
-                        r.file.display().to_string(),
+                        safe_cell(&r.file.display().to_string()),
                         if p.is_error() { "error" } else { "warning" }.into(),
-                        p.key.clone(),
+                        safe_cell(&p.key),
                         p.code.unwrap_or_default().into(),
-                        p.message_en.clone().unwrap_or_else(|| p.message.clone()),
-                        p.message_fa.clone().unwrap_or_default(),
+                        safe_cell(&p.message_en.clone().unwrap_or_else(|| p.message.clone())),
+                        safe_cell(&p.message_fa.clone().unwrap_or_default()),
                     ])?;
                 }
             }

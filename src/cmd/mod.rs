@@ -204,10 +204,19 @@ pub fn load_office(common: &Common) -> Result<Office> {
     office.normalized().map_err(|e| anyhow!("{from}: {e}"))
 }
 
-/// Says on stderr when a ledger's stored office code breaks the rule of
-/// [`crate::core::office::normalize_code`] (made by an earlier pishkhan): a read
-/// command still reads it, and names it.
-pub fn warn_stored_codes(path: &Path, codes: &[String]) {
+/// Opens a ledger for a command that only reads it (never changing it); says on
+/// stderr when its receipts carry an office code that breaks the rule of
+/// [`crate::core::office::normalize_code`] (made by an earlier pishkhan), which is
+/// still read as it is.
+pub fn read_ledger(path: &Path) -> Result<Option<Ledger>> {
+    let ledger = Ledger::open_read_only(path)?;
+    if let Some(l) = &ledger {
+        warn_stored_codes(path, &l.offices()?);
+    }
+    Ok(ledger)
+}
+
+fn warn_stored_codes(path: &Path, codes: &[String]) {
     for code in codes {
         if let Err(e) = crate::core::office::normalize_code(code) {
             eprintln!(
@@ -335,8 +344,7 @@ pub fn emit_pdf(pdf: &[u8], instead: &str) -> Result<()> {
 pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCode> {
     batch_plan(common, args, &[])?.check()?;
     let path = common.ledger()?;
-    let ledger =
-        Ledger::open_read_only(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+    let ledger = read_ledger(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
     let code = match office_for(common, Some(&ledger))?.code {
         Some(c) => c,
         None => bail!("the ledger {} holds no receipts yet", path.display()),

@@ -27,7 +27,7 @@ use crate::core::text::{fa_grouped, to_persian_digits};
 use crate::desk::audit::{self, Charged, Ledgers};
 use crate::docs::{self, Split};
 use crate::files::Growing;
-use crate::ledger::{Head, Ledger, kind_name};
+use crate::ledger::{Head, kind_name};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -416,8 +416,8 @@ fn read_ledgers(
     for path in paths {
         // One ledger at a time, closed before the next: memory does not grow with
         // their number.
-        let ledger = Ledger::open_read_only(path)?
-            .ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+        let ledger =
+            super::read_ledger(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
         // The chain, the sums and the export from one state of the ledger, though a
         // batch may be recording meanwhile.
         ledger.snapshot()?;

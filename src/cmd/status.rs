@@ -12,7 +12,6 @@ use crate::core::applicant::check_national_id;
 use crate::core::money::Unit;
 use crate::core::tariff::Stage;
 use crate::core::text::{normalize_field, to_persian_digits};
-use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -38,7 +37,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         .map_err(|r| anyhow!("{} / {}", r.message_en, r.message_fa))?;
     let path = common.ledger()?;
     let ledger =
-        Ledger::open_read_only(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+        super::read_ledger(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
     let receipts = ledger.receipts_of(&id)?;
     if receipts.is_empty() {
         eprintln!(

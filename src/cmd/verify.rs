@@ -31,8 +31,8 @@ Checks a receipt against the ledger: that it is there, that its office, date and
 totals are what the proof line says, that its chain hash starts with the proof's
 16 hex digits, and that the ledger's hash chain verifies whole. Exit 0 when all of
 it holds, 1 when a receipt does not match (the field is named), 2 when it cannot
-be checked (no ledger, a line that is not a proof, a PDF without one, an office the
-ledger lacks).";
+be checked (no ledger, a line that is not a proof, a PDF without one or larger than
+256 MB, an office the ledger holds no receipts of).";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -83,13 +83,44 @@ enum Claims {
 
 /// Why nothing can be checked: said, exit 2.
 fn cannot(why: String) -> Result<ExitCode> {
-    eprintln!("pishkhan: {why}");
+    eprintln!("pishkhan: {}", visible(&why));
     Ok(ExitCode::from(EXIT_USAGE))
+}
+
+/// The largest PDF `verify` reads: a print run of many thousand receipts is tens of
+/// megabytes; a larger file is not one of ours, and is not read into memory.
+const PDF_MAX: u64 = 256 * 1024 * 1024;
+
+/// Text from outside (a file name, a proof line's fields) made safe to print on a
+/// terminal: control characters, terminal escapes among them, shown escaped.
+fn visible(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let keep = c == '\n' || !(c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c));
+            let shown: Vec<char> = if keep {
+                vec![c]
+            } else {
+                c.escape_unicode().collect()
+            };
+            shown
+        })
+        .collect()
+}
+
+/// The ledger's spelling of `claimed`: the same code, or one that differs only in its
+/// digits (Persian or Latin) or surrounding spaces, as an earlier pishkhan stored it.
+fn office_in(offices: &[String], claimed: &str) -> Option<String> {
+    let plain = |c: &str| to_ascii_digits(c.trim());
+    offices
+        .iter()
+        .find(|o| *o == claimed)
+        .or_else(|| offices.iter().find(|o| plain(o) == plain(claimed)))
+        .cloned()
 }
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let path = common.ledger()?;
-    let Some(ledger) = Ledger::open_read_only(path)? else {
+    let Some(ledger) = super::read_ledger(path)? else {
         return cannot(format!(
             "no ledger at {} / دفتری در این مسیر نیست",
             path.display()
@@ -100,11 +131,20 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         Err(why) => return cannot(why),
     };
     let chain = OnceCell::new();
+    let offices = ledger.offices()?;
     let checked = match claims {
         Claims::Number(number) => {
-            let office = match common.office_code.clone() {
-                Some(code) => code,
-                None => match ledger.offices()?.as_slice() {
+            let office = match common.office_code.as_deref() {
+                Some(code) => match office_in(&offices, code) {
+                    Some(o) => o,
+                    None => {
+                        return cannot(format!(
+                            "the ledger {} holds no receipts of office {code} / این دفتر رسیدی از این کد دفتر ندارد",
+                            path.display()
+                        ));
+                    }
+                },
+                None => match offices.as_slice() {
                     [one] => one.clone(),
                     _ => {
                         return cannot(
@@ -116,19 +156,30 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             };
             vec![check(&ledger, path, office, number, None, &chain)?]
         }
-        Claims::Proofs(proofs) => proofs
-            .into_iter()
-            .map(|p| {
-                check(
+        Claims::Proofs(proofs) => {
+            let mut checked = Vec::new();
+            for mut p in proofs {
+                // Another office's receipt cannot be checked against this ledger.
+                let Some(office) = office_in(&offices, &p.office) else {
+                    return cannot(format!(
+                        "receipt {} is of office {}, and the ledger {} holds no receipts of it: give that office's ledger / این رسید از دفتر دیگری است",
+                        p.number,
+                        p.office,
+                        path.display()
+                    ));
+                };
+                p.office.clone_from(&office);
+                checked.push(check(
                     &ledger,
                     path,
-                    p.office.clone(),
+                    office,
                     p.number.clone(),
                     Some(p),
                     &chain,
-                )
-            })
-            .collect::<Result<_>>()?,
+                )?);
+            }
+            checked
+        }
     };
     let held = checked.iter().all(Checked::held);
     let text = match args.format {
@@ -147,7 +198,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             }))
             .map_err(|e| anyhow!(e))?
         ),
-        VerifyFormat::Text => checked.iter().map(text).collect(),
+        VerifyFormat::Text => visible(&checked.iter().map(text).collect::<String>()),
     };
     emit(text.as_bytes())?;
     Ok(if held {
@@ -162,8 +213,32 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
 fn claims(what: &str) -> Result<Claims, String> {
     let file = Path::new(what);
     if what.to_ascii_lowercase().ends_with(".pdf") || file.is_file() {
-        let bytes = std::fs::read(file)
-            .map_err(|e| format!("cannot read {what}: {e} / پرونده خوانده نشد"))?;
+        let len = std::fs::metadata(file)
+            .map_err(|e| format!("cannot read {what}: {e} / پرونده خوانده نشد"))?
+            .len();
+        if len > PDF_MAX {
+            return Err(format!(
+                "{what} is {} MB, larger than any receipt or print run ({} MB at most): not read / این پرونده بزرگ‌تر از آن است که رسید باشد",
+                len / 1024 / 1024,
+                PDF_MAX / 1024 / 1024
+            ));
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::fs::File::open(file)
+                    .map_err(|e| format!("cannot read {what}: {e} / پرونده خوانده نشد"))?,
+                PDF_MAX + 1,
+            ),
+            &mut bytes,
+        )
+        .map_err(|e| format!("cannot read {what}: {e} / پرونده خوانده نشد"))?;
+        if bytes.len() as u64 > PDF_MAX {
+            return Err(format!(
+                "{what} is larger than {} MB: not read",
+                PDF_MAX / 1024 / 1024
+            ));
+        }
         if !bytes.starts_with(b"%PDF-") {
             return Err(format!(
                 "{what} is not a PDF (nor a proof line or receipt number) / این پرونده PDF نیست"

@@ -977,6 +977,12 @@ impl Book for Ledger {
     }
 
     fn record(&mut self, charge: &Charge) -> Result<Recorded> {
+        // Found before anything is stored (a part of its own, say): a row already
+        // recorded, or another person's on the same national ID, leaves the ledger
+        // exactly as it was.
+        if let Some(found) = self.find(charge.key())? {
+            return Ok(Recorded::Duplicate(found));
+        }
         let doc = &charge.receipt;
         let a = &doc.applicant;
         let year = doc.date.year();

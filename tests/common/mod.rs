@@ -243,3 +243,49 @@ pub fn tampered(ledger: &Path, copy: PathBuf, sql: &str) -> PathBuf {
     conn.execute_batch(sql).unwrap();
     copy
 }
+
+/// A directory and the files in it made read-only, for root too: modes 0444/0555,
+/// and `chattr +i` where modes do not stop the user (root). Writable again when
+/// dropped. Panics when the directory stays writable: a test of read-only storage
+/// must have some.
+pub struct ReadOnly(Vec<PathBuf>);
+
+impl ReadOnly {
+    pub fn seal(dir: &Path) -> ReadOnly {
+        use std::os::unix::fs::PermissionsExt;
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.push(dir.to_path_buf());
+        for p in &paths {
+            let mode = if p.is_dir() { 0o555 } else { 0o444 };
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let probe = dir.join("probe");
+        if std::fs::File::create(&probe).is_ok() {
+            let _ = std::fs::remove_file(&probe);
+            for p in &paths {
+                let _ = Process::new("chattr").arg("+i").arg(p).status();
+            }
+        }
+        let sealed = ReadOnly(paths);
+        assert!(
+            std::fs::File::create(&probe).is_err(),
+            "{} could not be made read-only (chattr needs e2fsprogs and an ext file system)",
+            dir.display()
+        );
+        sealed
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        for p in self.0.iter().rev() {
+            let _ = Process::new("chattr").arg("-i").arg(p).status();
+            let mode = if p.is_dir() { 0o755 } else { 0o644 };
+            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode));
+        }
+    }
+}
