@@ -720,3 +720,72 @@ fn a_file_with_only_a_meta_table_is_refused_untouched() {
     assert_eq!(r.code, 2);
     assert!(fs::read(&path).unwrap() == before);
 }
+
+#[test]
+fn a_ledger_of_a_persian_digit_office_code_is_read_and_its_receipts_verify() {
+    // Made by the pishkhan before office codes had one spelling, with
+    // `--office-code ۳۷-۱۲۳۴` on the example day.
+    let o = Office::new();
+    let ledger = o.path("legacy.sqlite");
+    fs::copy(
+        root().join("tests/fixtures/ledger-persian-code.sqlite"),
+        &ledger,
+    )
+    .unwrap();
+    let bytes = fs::read(&ledger).unwrap();
+    let r = run(pishkhan().arg("audit").arg("--ledger").arg(&ledger));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("13 receipts"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("today is spelled \"37-1234\""),
+        "{}",
+        r.stderr
+    );
+    // Its QR code's line, as scanned off the paper (Persian digits in the office).
+    let r = run(pishkhan()
+        .args(["verify", "1402-000013", "--format", "json", "--ledger"])
+        .arg(&ledger));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let line = v["receipts"][0]["proof"].as_str().unwrap().to_string();
+    assert!(line.starts_with("PK1|۳۷-۱۲۳۴|1402-000013|"), "{line}");
+    let r = run(pishkhan().args(["verify", &line, "--ledger"]).arg(&ledger));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = run(pishkhan()
+        .args([
+            "verify",
+            "--office-code",
+            "37-1234",
+            "1402-000001",
+            "--ledger",
+        ])
+        .arg(&ledger));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(fs::read(&ledger).unwrap() == bytes, "read, not changed");
+    // Recording in it would continue its numbers under another spelling: refused,
+    // saying what to do.
+    let r = run(pishkhan()
+        .args([
+            "register",
+            "--date",
+            "1402/10/27",
+            "--office-code",
+            "37-1234",
+            "--ledger",
+        ])
+        .arg(&ledger)
+        .arg(o.file("one.csv", &sheet(1))));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("record new receipts in a new ledger"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        rusqlite::Connection::open(&ledger)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        13
+    );
+}

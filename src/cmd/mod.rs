@@ -218,11 +218,16 @@ pub fn read_ledger(path: &Path) -> Result<Option<Ledger>> {
 
 fn warn_stored_codes(path: &Path, codes: &[String]) {
     for code in codes {
-        if let Err(e) = crate::core::office::normalize_code(code) {
-            eprintln!(
+        match crate::core::office::normalize_code(code) {
+            Ok(c) if c == *code => {}
+            Ok(c) => eprintln!(
+                "{}: warning: the ledger's receipts carry the office code \"{code}\", which today is spelled \"{c}\"; read as it is (it can be read, not recorded in)",
+                path.display()
+            ),
+            Err(e) => eprintln!(
                 "{}: warning: the ledger's receipts carry an office code that breaks today's rule; read as it is: {e}",
                 path.display()
-            );
+            ),
         }
     }
 }

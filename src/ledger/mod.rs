@@ -831,6 +831,15 @@ fn bind_office(conn: &Connection, path: &Path, office_code: &str) -> Result<()> 
         .optional()?;
     match bound {
         Some(c) if c == office_code => Ok(()),
+        // Stored by an earlier pishkhan in another spelling (Persian digits, a space):
+        // the chain and the numbers are under that spelling, which cannot be
+        // rewritten without rewriting every hash, nor continued under today's.
+        Some(c) if crate::core::office::normalize_code(&c).is_ok_and(|n| n == office_code) => {
+            bail!(
+                "the ledger {} keeps office {office_code}'s receipts under the code \"{c}\", stored before office codes had one spelling: it can still be read (audit, report, verify, status, --reprint) but not recorded in; record new receipts in a new ledger (--ledger NEW.sqlite) / کد دفتر در این دفتر به نگارش قدیمی ثبت شده است: برای ثبت تازه دفتر جدیدی بسازید",
+                path.display()
+            )
+        }
         Some(c) => bail!(
             "the ledger {} belongs to office {c}, not {office_code}: each office keeps a ledger of its own (give another --ledger) / این دفتر از آنِ دفتر {c} است",
             path.display()
