@@ -370,8 +370,9 @@ fn a_ledger_whose_stored_code_breaks_the_rule_is_read_but_names_no_file_out_of_i
          UPDATE meta SET value = '../../evil' WHERE key = 'office_code';
          UPDATE parts SET body = replace(body, '37-1234', '../../evil') WHERE kind = 'office';",
     );
-    let out = o.path("out");
-    fs::create_dir(&out).unwrap();
+    // `out/../../evil_…` would land in the office's own scratch directory.
+    let out = o.path("a/out");
+    fs::create_dir_all(&out).unwrap();
     let r = run(pishkhan()
         .args(["register", "--reprint", "1402-000001", "--out"])
         .arg(&out)
@@ -380,7 +381,7 @@ fn a_ledger_whose_stored_code_breaks_the_rule_is_read_but_names_no_file_out_of_i
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("cannot name a file"), "{}", r.stderr);
     assert_eq!(fs::read_dir(&out).unwrap().count(), 0);
-    assert!(!o.dir.path().join("../evil_1402-000001.pdf").exists());
+    assert!(!o.path("evil_1402-000001.pdf").exists());
     // Read commands read it, and say so.
     let r = run(pishkhan()
         .args(["status", "--format", "csv", &nid(1), "--ledger"])
