@@ -280,7 +280,8 @@ fn verify_says_which_field_of_a_receipt_pdf_the_ledger_disagrees_with() {
     );
     let r = verify(&edited, &pdf);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert_eq!(failed(&r), ["tvto_total", "chain"]);
+    // And the file is no longer what the ledger prints.
+    assert_eq!(failed(&r), ["tvto_total", "chain", "document"]);
 
     // The PDF's proof changed by one digit: the field is named.
     let bytes = std::fs::read(&pdf).unwrap();
@@ -297,7 +298,7 @@ fn verify_says_which_field_of_a_receipt_pdf_the_ledger_disagrees_with() {
     std::fs::write(&forged_pdf, &forged).unwrap();
     let r = verify(&office.ledger(), &forged_pdf);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert_eq!(failed(&r), ["date"]);
+    assert_eq!(failed(&r), ["date", "document"]);
 
     // What cannot be checked: a PDF without a proof, a file that is not a PDF.
     let report = office.path("report.pdf");

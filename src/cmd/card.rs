@@ -129,7 +129,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         rejects: None,
         sms: args.sms.clone(),
         paper: b.paper.size(),
-        title: "برگ‌های اعلام زمان آزمون".into(),
+        title: crate::docs::RUN_TITLES[1].into(),
     };
     let entries = wanted
         .into_iter()

@@ -98,7 +98,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         rejects: None,
         sms: None,
         paper: b.paper.size(),
-        title: "رسیدهای پرداخت هزینه گواهینامه".into(),
+        title: crate::docs::RUN_TITLES[2].into(),
     };
     let (summary, unwritten) = batch::charge(path, b, reader, Box::new(entries), spec)?;
     Ok(batch_end(

@@ -142,7 +142,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         rejects: args.rejects.clone(),
         sms: None,
         paper: b.paper.size(),
-        title: "رسیدهای ثبت نام".into(),
+        title: crate::docs::RUN_TITLES[0].into(),
     };
     let entries = sheets
         .into_iter()

@@ -15,8 +15,8 @@ use serde_json::json;
 use super::{EXIT_USAGE, emit};
 use crate::cli::Common;
 use crate::core::text::to_ascii_digits;
+use crate::desk::book::Registry;
 use crate::desk::proof::{Proof, TAG};
-use crate::docs::PROOF_KEY;
 use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
@@ -53,6 +53,7 @@ pub enum VerifyFormat {
 }
 
 /// One thing checked, and whether it held.
+#[derive(Clone)]
 struct Check {
     what: &'static str,
     held: bool,
@@ -63,6 +64,8 @@ struct Check {
 struct Checked {
     office: String,
     number: String,
+    /// Whom the ledger's receipt is for: national ID and name.
+    whom: Option<(String, String)>,
     /// The proof line the ledger gives for the receipt, when it has it.
     recorded: Option<Proof>,
     checks: Vec<Check>,
@@ -75,10 +78,17 @@ impl Checked {
 }
 
 /// What is to be checked: a receipt number, or proof lines (one typed, or those of
-/// a PDF).
+/// a PDF, with the file itself when it names its layout).
 enum Claims {
     Number(String),
-    Proofs(Vec<Proof>),
+    Proofs(Vec<Proof>, Option<File>),
+}
+
+/// A PDF to compare, byte for byte, with what the ledger prints.
+struct File {
+    bytes: Vec<u8>,
+    /// The layout it says it has; none from a pishkhan before layouts were named.
+    layout: Option<String>,
 }
 
 /// Why nothing can be checked: said, exit 2.
@@ -156,7 +166,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             };
             vec![check(&ledger, path, office, number, None, &chain)?]
         }
-        Claims::Proofs(proofs) => {
+        Claims::Proofs(proofs, file) => {
             let mut checked = Vec::new();
             for mut p in proofs {
                 // Another office's receipt cannot be checked against this ledger.
@@ -178,6 +188,12 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                     &chain,
                 )?);
             }
+            if let Some(file) = file {
+                let document = document_check(&ledger, &checked, &file)?;
+                for c in &mut checked {
+                    c.checks.push(document.clone());
+                }
+            }
             checked
         }
     };
@@ -191,6 +207,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 "receipts": checked.iter().map(|c| json!({
                     "office": c.office,
                     "receipt_no": c.number,
+                    "national_id": c.whom.as_ref().map(|w| &w.0),
+                    "name": c.whom.as_ref().map(|w| &w.1),
                     "verified": c.held(),
                     "proof": c.recorded.as_ref().map(Proof::text),
                     "checks": c.checks.iter().map(|c| json!({"check": c.what, "held": c.held, "detail": c.detail})).collect::<Vec<_>>(),
@@ -239,17 +257,10 @@ fn claims(what: &str) -> Result<Claims, String> {
                 PDF_MAX / 1024 / 1024
             ));
         }
-        if !bytes.starts_with(b"%PDF-") {
-            return Err(format!(
-                "{what} is not a PDF (nor a proof line or receipt number) / این پرونده PDF نیست"
-            ));
-        }
-        let Some(lines) = crate::typeset::info_value(&bytes, PROOF_KEY) else {
-            return Err(format!(
-                "{what} holds no receipt proof (/{PROOF_KEY}): not a pishkhan receipt, or printed before receipts carried one / این PDF رمزینهٔ رسید ندارد"
-            ));
-        };
-        let proofs = lines
+        let claimed = crate::docs::read_claims(&bytes)
+            .map_err(|why| format!("{what}: {why} / این پرونده رسید چاپ‌شدهٔ پیشخوان نیست"))?;
+        let proofs = claimed
+            .proofs
             .split_whitespace()
             .map(|l| {
                 Proof::parse(l).map_err(|why| format!("{what}: a proof that is not one: {why}"))
@@ -258,12 +269,16 @@ fn claims(what: &str) -> Result<Claims, String> {
         if proofs.is_empty() {
             return Err(format!("{what} holds an empty receipt proof"));
         }
-        return Ok(Claims::Proofs(proofs));
+        let file = File {
+            bytes,
+            layout: claimed.layout,
+        };
+        return Ok(Claims::Proofs(proofs, Some(file)));
     }
     let what = to_ascii_digits(what.trim());
     if what.starts_with(TAG) {
         return Proof::parse(&what)
-            .map(|p| Claims::Proofs(vec![p]))
+            .map(|p| Claims::Proofs(vec![p], None))
             .map_err(|why| format!("not a proof line: {why} / این متن رمزینهٔ رسید نیست"));
     }
     Ok(Claims::Number(what))
@@ -280,6 +295,9 @@ fn check(
     chain: &OnceCell<(bool, String)>,
 ) -> Result<Checked> {
     let recorded = ledger.proof(&office, &number)?;
+    let whom = ledger
+        .document(&office, &number)?
+        .map(|d| (d.applicant.national_id.clone(), d.applicant.full_name()));
     let mut checks = vec![Check {
         what: "receipt_no",
         held: recorded.is_some(),
@@ -339,14 +357,55 @@ fn check(
     Ok(Checked {
         office,
         number,
+        whom,
         recorded,
         checks,
+    })
+}
+
+/// Whether a PDF is, byte for byte, what the ledger prints for its receipts: a
+/// drawn-over or edited receipt, or another tool's PDF carrying a genuine proof, is
+/// not. One printed by an earlier pishkhan (no layout named) cannot be made again,
+/// and is checked by its proof lines only, which the check says.
+fn document_check(ledger: &Ledger, checked: &[Checked], file: &File) -> Result<Check> {
+    let Some(layout) = &file.layout else {
+        return Ok(Check {
+            what: "document",
+            held: true,
+            detail: "printed by an earlier pishkhan (it names no layout): checked by its proof line only, not as a document".into(),
+        });
+    };
+    let mut receipts = Vec::new();
+    for c in checked {
+        match ledger.document(&c.office, &c.number)? {
+            Some(r) => receipts.push(r),
+            None => {
+                return Ok(Check {
+                    what: "document",
+                    held: false,
+                    detail: format!("receipt {} is not in the ledger", c.number),
+                });
+            }
+        }
+    }
+    let held = crate::docs::is_reprint(&file.bytes, &receipts);
+    Ok(Check {
+        what: "document",
+        held,
+        detail: if held {
+            format!("the file is, byte for byte, what the ledger prints (layout {layout})")
+        } else {
+            "this file is not the receipt the ledger prints: drawn over, edited, or made by another program / این پرونده همان رسیدی نیست که دفتر چاپ می‌کند".into()
+        },
     })
 }
 
 /// A receipt's checks as lines of text, and the verdict in English and Persian.
 fn text(c: &Checked) -> String {
     let mut out = String::new();
+    if let Some((id, name)) = &c.whom {
+        out.push_str(&format!("    for          {id} {name}\n"));
+    }
     for k in &c.checks {
         out.push_str(&format!(
             "{} {:<12} {}\n",

@@ -4,6 +4,7 @@
 //! one font subset. Everything printed comes from the values handed in: no clock.
 
 mod proof;
+mod reading;
 mod receipt;
 mod report;
 mod slip;
@@ -20,6 +21,7 @@ use crate::typeset::{
 };
 
 pub use proof::{Code, code as qr_code};
+pub use reading::{Claimed, is_reprint, read_claims};
 pub use report::{ReportDoc, ReportLine, Split, render_report};
 pub use sms::{SMS_LIMIT, Sms, sms_text};
 
@@ -91,6 +93,21 @@ pub struct Combined {
 /// documents (separated by spaces), which `pishkhan verify` reads.
 pub const PROOF_KEY: &str = "PishkhanProof";
 
+/// The document information entry that says which layout of pishkhan's documents a
+/// PDF has. A PDF with this entry must be, byte for byte, what the ledger reprints;
+/// one without it was printed by an earlier pishkhan, whose layout no build can make
+/// again, and is checked by its proof lines only. Raised whenever documents print
+/// differently.
+pub const LAYOUT_KEY: &str = "PishkhanLayout";
+pub const LAYOUT: &str = "2";
+
+/// The titles of print runs (`--combined`) of each charging command.
+pub const RUN_TITLES: [&str; 3] = [
+    "رسیدهای ثبت نام",
+    "برگ‌های اعلام زمان آزمون",
+    "رسیدهای پرداخت هزینه گواهینامه",
+];
+
 impl Combined {
     pub fn new(title: &str, size: PageSize) -> Combined {
         let mut pdf = Document::new(title);
@@ -152,6 +169,7 @@ impl Combined {
     pub fn finish(mut self) -> Vec<u8> {
         if !self.proofs.is_empty() {
             self.pdf.info(PROOF_KEY, &self.proofs);
+            self.pdf.info(LAYOUT_KEY, LAYOUT);
         }
         self.pdf.finish()
     }
