@@ -12,6 +12,7 @@ pub mod desk;
 pub mod docs;
 pub mod files;
 pub mod input;
+pub mod keyfile;
 pub mod ledger;
 pub mod memory;
 pub mod paths;

@@ -9,6 +9,7 @@ pub mod card;
 pub mod certify;
 pub mod check;
 pub mod fee;
+pub mod key;
 pub mod register;
 pub mod report;
 pub mod status;
@@ -95,6 +96,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Check tariffs.toml, calendar.toml, the office config and a sheet; change nothing
     Check(check::Args),
+    /// The office's signing key: make one, or show its line for the guild's registry
+    Key(key::Args),
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:
@@ -122,6 +125,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(args) => audit::run(common, &args),
         Command::Verify(args) => verify::run(common, &args),
         Command::Check(args) => check::run(common, &args),
+        Command::Key(args) => key::run(common, &args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pishkhan", &mut out);
@@ -188,10 +192,19 @@ pub fn load_calendar(common: &Common) -> Result<Calendar> {
 /// environment; its code in its one spelling, or an error (exit 2) before anything
 /// is opened or written.
 pub fn load_office(common: &Common) -> Result<Office> {
-    let base = match &common.config {
+    let mut base = match &common.config {
         Some(path) => load("office config", path, Office::parse)?,
         None => Office::default(),
     };
+    // The key file is named relative to the config file.
+    if let (Some(key), Some(config)) = (&base.key, &common.config) {
+        base.key = Some(
+            crate::files::dir_of(config)
+                .join(key)
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
     let office = base.overridden_by(office_overrides(common));
     let from = if common.office_code.is_some() {
         "--office-code (or PISHKHAN_OFFICE_CODE)".to_string()
@@ -202,6 +215,16 @@ pub fn load_office(common: &Common) -> Result<Office> {
         }
     };
     office.normalized().map_err(|e| anyhow!("{from}: {e}"))
+}
+
+/// The office's signing key, when its config names one: read and checked (exit 2
+/// when it is missing, unreadable, not a key, or readable by others).
+pub fn office_key(office: &Office) -> Result<Option<crate::desk::keys::OfficeKey>> {
+    office
+        .key
+        .as_deref()
+        .map(|k| crate::keyfile::load(Path::new(k)))
+        .transpose()
 }
 
 /// Opens a ledger for a command that only reads it (never changing it); says on
@@ -240,6 +263,7 @@ pub fn office_overrides(common: &Common) -> Office {
         address: common.office_address.clone(),
         phone: common.office_phone.clone(),
         extra_military_statuses: Vec::new(),
+        key: None,
     }
 }
 
@@ -313,7 +337,8 @@ pub fn batch_plan(
     args: &BatchArgs,
     sheets: &[&str],
 ) -> Result<crate::paths::Plan> {
-    load_office(common)?;
+    // The office's identity and its key, refused before the ledger is touched.
+    office_key(&load_office(common)?)?;
     let mut plan = plan(common);
     for s in sheets {
         plan.input("the sheet", Path::new(s));

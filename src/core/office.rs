@@ -18,6 +18,10 @@ pub struct Office {
     /// (`core::applicant::MILITARY_ACCEPTED`), as they appear on its forms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra_military_statuses: Vec<String>,
+    /// The office's signing key file, relative to the config file (see
+    /// `pishkhan key new`); never printed, never in the ledger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// The longest office code: codes the ICT directorate issues are a few characters
@@ -105,6 +109,7 @@ impl Office {
             phone: over.phone.or(self.phone),
             extra_military_statuses: [self.extra_military_statuses, over.extra_military_statuses]
                 .concat(),
+            key: over.key.or(self.key),
         }
     }
 

@@ -36,6 +36,7 @@ impl Context {
     pub fn letterhead(&self) -> Office {
         Office {
             extra_military_statuses: Vec::new(),
+            key: None,
             ..self.office.clone()
         }
     }

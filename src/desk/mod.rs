@@ -13,6 +13,7 @@ pub mod card;
 pub mod certify;
 pub mod charge;
 pub mod context;
+pub mod keys;
 pub mod proof;
 pub mod register;
 pub mod rules;
