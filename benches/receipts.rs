@@ -211,6 +211,7 @@ fn main() {
             approvals: schedule.approvals.clone().into(),
             schedule_id: schedule.id.as_str().into(),
             hash: format!("{:016x}", (i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            signed: None,
         }
     };
     let receipt = |i: u64| {

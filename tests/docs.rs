@@ -68,6 +68,7 @@ fn receipt(kind: Stage, date: &str, stage: Stage, first_name: &str) -> Receipt {
         approvals: schedule.approvals.clone().into(),
         schedule_id: schedule.id.as_str().into(),
         hash: "3b870224510cb5db".into(),
+        signed: None,
     }
 }
 

@@ -263,6 +263,7 @@ fn check_sheet(
         office: load_office(common)?,
         date,
         time: String::new(),
+        key: None,
     };
     let mut registrar = Registrar::new(&ctx, program, "")?;
     let name = path.display().to_string();

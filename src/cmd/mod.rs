@@ -306,12 +306,15 @@ pub fn context(common: &Common, time: Option<&str>, ledger: Option<&Ledger>) -> 
             anyhow!("the system clock is outside the supported years; give --date")
         })?,
     };
+    let office = office_for(common, ledger)?;
+    let key = office_key(&office)?.map(std::sync::Arc::new);
     Ok(Context {
         tariffs: load_tariffs(common)?,
         calendar: load_calendar(common)?,
-        office: office_for(common, ledger)?,
+        office,
         date,
         time: time.map_or_else(|| clock.time(), str::to_string),
+        key,
     })
 }
 

@@ -16,7 +16,8 @@ use super::{EXIT_USAGE, emit};
 use crate::cli::Common;
 use crate::core::text::to_ascii_digits;
 use crate::desk::book::Registry;
-use crate::desk::proof::{Proof, TAG};
+use crate::desk::keys::KeyRegistry;
+use crate::desk::proof::{Proof, SIGNED_TAG, Signed, TAG};
 use crate::ledger::Ledger;
 
 const EXAMPLES: &str = "\
@@ -40,6 +41,11 @@ pub struct Args {
     /// A proof line (PK1|office|receipt_no|date|office_total|tvto_total|hash), a
     /// receipt number, or a receipt's PDF
     pub what: String,
+
+    /// The guild's registry of office keys: check signed (PK2) lines by their
+    /// signature, with or without the ledger
+    #[arg(long, value_name = "REGISTRY")]
+    pub keys: Option<std::path::PathBuf>,
 
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
@@ -81,7 +87,7 @@ impl Checked {
 /// a PDF, with the file itself when it names its layout).
 enum Claims {
     Number(String),
-    Proofs(Vec<Proof>, Option<File>),
+    Proofs(Vec<(Proof, Option<Signed>)>, Option<File>),
 }
 
 /// A PDF to compare, byte for byte, with what the ledger prints.
@@ -129,16 +135,50 @@ fn office_in(offices: &[String], claimed: &str) -> Option<String> {
 }
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
-    let path = common.ledger()?;
-    let Some(ledger) = super::read_ledger(path)? else {
-        return cannot(format!(
-            "no ledger at {} / دفتری در این مسیر نیست",
-            path.display()
-        ));
+    let registry = match &args.keys {
+        Some(p) => Some(load_registry(p)?),
+        None => None,
     };
+    let path = common.ledger()?;
     let claims = match claims(&args.what) {
         Ok(c) => c,
         Err(why) => return cannot(why),
+    };
+    let ledger = match (&registry, path.exists()) {
+        // Without the office's ledger: signed lines by their signatures alone.
+        (Some(_), false) => None,
+        _ => match super::read_ledger(path)? {
+            Some(l) => Some(l),
+            None => {
+                return cannot(format!(
+                    "no ledger at {} / دفتری در این مسیر نیست",
+                    path.display()
+                ));
+            }
+        },
+    };
+    let Some(ledger) = ledger else {
+        let registry = registry.as_ref().expect("offline only with a registry");
+        let Claims::Proofs(claims, _) = claims else {
+            return cannot("a receipt number needs the ledger: give the proof line (the text of the QR code) or --ledger".into());
+        };
+        let mut checked = Vec::new();
+        for (p, s) in claims {
+            let Some(s) = s else {
+                return cannot(format!(
+                    "receipt {} is not signed ({TAG}): it needs the ledger / رسید امضا ندارد و بدون دفتر بررسی نمی‌شود",
+                    p.number
+                ));
+            };
+            checked.push(Checked {
+                office: p.office.clone(),
+                number: p.number.clone(),
+                whom: Some((s.national_id.clone(), String::new())),
+                recorded: None,
+                checks: signature_checks(&s, registry),
+            });
+        }
+        return answer(args, "", &checked);
     };
     let chain = OnceCell::new();
     let offices = ledger.offices()?;
@@ -168,7 +208,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         }
         Claims::Proofs(proofs, file) => {
             let mut checked = Vec::new();
-            for mut p in proofs {
+            for (mut p, signed) in proofs {
                 // Another office's receipt cannot be checked against this ledger.
                 let Some(office) = office_in(&offices, &p.office) else {
                     return cannot(format!(
@@ -179,14 +219,24 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                     ));
                 };
                 p.office.clone_from(&office);
-                checked.push(check(
-                    &ledger,
-                    path,
-                    office,
-                    p.number.clone(),
-                    Some(p),
-                    &chain,
-                )?);
+                let mut c = check(&ledger, path, office, p.number.clone(), Some(p), &chain)?;
+                if let Some(s) = &signed {
+                    // Whom the line says it is for, against the ledger.
+                    let said = c.whom.as_ref().map(|w| &w.0);
+                    c.checks.push(Check {
+                        what: "national_id",
+                        held: said == Some(&s.national_id),
+                        detail: format!(
+                            "proof {}, ledger {}",
+                            s.national_id,
+                            said.map_or("none", |v| v)
+                        ),
+                    });
+                    if let Some(r) = &registry {
+                        c.checks.extend(signature_checks(s, r));
+                    }
+                }
+                checked.push(c);
             }
             if let Some(file) = file {
                 let document = document_check(&ledger, &checked, &file)?;
@@ -197,13 +247,18 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             checked
         }
     };
+    answer(args, &path.display().to_string(), &checked)
+}
+
+/// Prints what was checked; exit 0 when all of it held, 1 when not.
+fn answer(args: &Args, ledger: &str, checked: &[Checked]) -> Result<ExitCode> {
     let held = checked.iter().all(Checked::held);
     let text = match args.format {
         VerifyFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&json!({
                 "verified": held,
-                "ledger": path.display().to_string(),
+                "ledger": ledger,
                 "receipts": checked.iter().map(|c| json!({
                     "office": c.office,
                     "receipt_no": c.number,
@@ -223,6 +278,79 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// A proof line: signed (`PK2`), with its facts, or plain (`PK1`).
+fn parse_line(line: &str) -> Result<(Proof, Option<Signed>), String> {
+    if line.starts_with(SIGNED_TAG) {
+        let s = Signed::parse(line)?;
+        Ok((s.proof.clone(), Some(s)))
+    } else {
+        Proof::parse(line).map(|p| (p, None))
+    }
+}
+
+/// A signed line checked by the registry alone: whose key signed it, whether the
+/// office may sign with it on the receipt's date, and whether the signature holds.
+fn signature_checks(s: &Signed, registry: &KeyRegistry) -> Vec<Check> {
+    let p = &s.proof;
+    let entry = registry
+        .entries
+        .iter()
+        .find(|e| e.fingerprint == s.fingerprint);
+    let key = match registry.accepts(&p.office, &s.fingerprint, p.date) {
+        Ok(e) => Check {
+            what: "key",
+            held: true,
+            detail: format!(
+                "key {} of office {} in the registry, from {}{}",
+                e.fingerprint,
+                e.office,
+                e.from,
+                e.until.map(|u| format!(" until {u}")).unwrap_or_default()
+            ),
+        },
+        Err(why) => Check {
+            what: "key",
+            held: false,
+            detail: format!(
+                "key {} for office {} on {}: {why}",
+                s.fingerprint, p.office, p.date
+            ),
+        },
+    };
+    let signature = match entry {
+        Some(e) => {
+            let held = s.verifies(&e.public);
+            Check {
+                what: "signature",
+                held,
+                detail: if held {
+                    "the line is exactly what the key signed".into()
+                } else {
+                    "the line is not what the key signed: a character of it was changed".into()
+                },
+            }
+        }
+        None => Check {
+            what: "signature",
+            held: false,
+            detail: "no key of this fingerprint to check it with".into(),
+        },
+    };
+    vec![key, signature]
+}
+
+/// The guild's registry, or why it cannot be used (exit 2).
+fn load_registry(path: &Path) -> Result<KeyRegistry> {
+    let text = super::read_text("key registry", path)?;
+    KeyRegistry::parse(&text).map_err(|problems| {
+        anyhow!(
+            "the key registry {} cannot be used:\n{}",
+            path.display(),
+            super::problem_lines(path, &problems)
+        )
     })
 }
 
@@ -262,9 +390,7 @@ fn claims(what: &str) -> Result<Claims, String> {
         let proofs = claimed
             .proofs
             .split_whitespace()
-            .map(|l| {
-                Proof::parse(l).map_err(|why| format!("{what}: a proof that is not one: {why}"))
-            })
+            .map(|l| parse_line(l).map_err(|why| format!("{what}: a proof that is not one: {why}")))
             .collect::<Result<Vec<_>, _>>()?;
         if proofs.is_empty() {
             return Err(format!("{what} holds an empty receipt proof"));
@@ -276,8 +402,8 @@ fn claims(what: &str) -> Result<Claims, String> {
         return Ok(Claims::Proofs(proofs, Some(file)));
     }
     let what = to_ascii_digits(what.trim());
-    if what.starts_with(TAG) {
-        return Proof::parse(&what)
+    if what.starts_with(TAG) || what.starts_with(SIGNED_TAG) {
+        return parse_line(&what)
             .map(|p| Claims::Proofs(vec![p], None))
             .map_err(|why| format!("not a proof line: {why} / این متن رمزینهٔ رسید نیست"));
     }
@@ -420,7 +546,19 @@ fn text(c: &Checked) -> String {
         .filter(|k| !k.held)
         .map(|k| k.what)
         .collect();
-    out.push_str(&if failed.is_empty() {
+    let by_ledger = c.checks.iter().any(|k| k.what == "receipt_no");
+    out.push_str(&if !by_ledger && failed.is_empty() {
+        format!(
+            "receipt {} is what office {} signed with a key of the registry / رسید را همان دفتر امضا کرده است\n",
+            c.number, c.office
+        )
+    } else if !by_ledger {
+        format!(
+            "receipt {} is not proven by its signature: {} / امضای رسید درست نیست\n",
+            c.number,
+            failed.join(", ")
+        )
+    } else if failed.is_empty() {
         format!(
             "receipt {} is what the ledger recorded / رسید با دفتر می‌خواند\n",
             c.number

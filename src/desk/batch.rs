@@ -404,9 +404,18 @@ fn record_group(book: &mut dyn Book, group: &mut [Entry]) -> Result<()> {
         };
         match book.record(charge)? {
             Recorded::New { number, hash } => {
-                // The receipt as recorded: its documents print its number and proof.
+                // The receipt as recorded: its documents print its number and proof,
+                // signed when the office has a key, and kept with it.
                 charge.receipt.number.clone_from(&number);
                 charge.receipt.hash = hash;
+                if let (Some(key), Some(proof)) =
+                    (&charge.signer, super::proof::Proof::of(&charge.receipt))
+                {
+                    let national_id = charge.receipt.applicant.national_id.clone();
+                    let line = super::proof::Signed::sign(proof, &national_id, key).text();
+                    book.keep_proof(&charge.office_code, &number, &line)?;
+                    charge.receipt.signed = Some(line);
+                }
                 e.outcome.receipt_no = number;
             }
             Recorded::Duplicate(found) => found_before(e, found),

@@ -40,6 +40,10 @@ pub trait Book: Registry {
     /// number, or finds the receipt it already has (nothing is charged twice).
     fn record(&mut self, charge: &Charge) -> Result<Recorded>;
 
+    /// Keeps receipt `number`'s signed proof line, inside the open transaction that
+    /// recorded it.
+    fn keep_proof(&mut self, office_code: &str, number: &str, line: &str) -> Result<()>;
+
     fn commit(&mut self) -> Result<()>;
 
     fn rollback(&mut self) -> Result<()>;

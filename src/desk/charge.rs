@@ -75,6 +75,10 @@ pub struct Receipt {
     /// chain hash, which its QR code carries; empty until the ledger records it.
     #[serde(default)]
     pub hash: String,
+    /// The signed proof line (`PK2|…`) its documents print instead of the `PK1`
+    /// line, when the office signed it; kept in the ledger, so a reprint needs no key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<String>,
 }
 
 /// What the ledger keeps of an applicant beyond the receipt, written at registration.
@@ -96,6 +100,8 @@ pub struct Charge {
     /// The applicant's own record, at registration; later steps leave it be.
     pub person: Option<Person>,
     pub receipt: Receipt,
+    /// The office's key, when it signs what it prints.
+    pub signer: Option<Arc<super::keys::OfficeKey>>,
 }
 
 impl Charge {

@@ -24,6 +24,8 @@ pub struct Context {
     pub date: JalaliDate,
     /// `HH:MM`, Iran time, printed on documents and kept in the ledger.
     pub time: String,
+    /// The office's signing key, when its config names one.
+    pub key: Option<Arc<super::keys::OfficeKey>>,
 }
 
 impl Context {
@@ -50,6 +52,7 @@ impl Context {
             approvals: Arc::from(schedule.approvals.as_slice()),
             date: self.date,
             time: Arc::from(self.time.as_str()),
+            signer: self.key.clone(),
         }
     }
 
@@ -68,6 +71,7 @@ pub struct Shared {
     pub approvals: Arc<[Approval]>,
     pub date: JalaliDate,
     pub time: Arc<str>,
+    pub signer: Option<Arc<super::keys::OfficeKey>>,
 }
 
 impl Shared {
@@ -97,6 +101,7 @@ impl Shared {
             approvals: self.approvals.clone(),
             schedule_id: self.schedule_id.clone(),
             hash: String::new(),
+            signed: None,
         }
     }
 
@@ -114,6 +119,7 @@ impl Shared {
             exam_stage,
             person,
             receipt,
+            signer: self.signer.clone(),
         }
     }
 }

@@ -22,6 +22,13 @@ pub struct OfficeKey {
     signing: SigningKey,
 }
 
+/// Never the secret: its public fingerprint only.
+impl std::fmt::Debug for OfficeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OfficeKey({})", self.public().fingerprint())
+    }
+}
+
 impl OfficeKey {
     /// The key of a 32-byte secret seed (random, from the system, when made).
     pub fn from_seed(seed: [u8; 32]) -> OfficeKey {

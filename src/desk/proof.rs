@@ -2,12 +2,19 @@
 //! of its chain hash, as one short versioned line (`PK1|…`), and which of those a
 //! recorded receipt disagrees with. Pure: the ledger hands in what it recorded.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
 use super::charge::Receipt;
+use super::keys::{OfficeKey, PublicKey};
 use crate::core::jalali::JalaliDate;
 use crate::core::money::Money;
 
 /// The version tag that starts every proof line.
 pub const TAG: &str = "PK1";
+
+/// The version tag of a signed proof line.
+pub const SIGNED_TAG: &str = "PK2";
 
 /// How many hex digits of the chain hash a proof carries.
 pub const PREFIX_LEN: usize = 16;
@@ -120,6 +127,115 @@ impl Proof {
     }
 }
 
+/// A proof signed by the office: the `PK1` facts, whom the receipt is for (the
+/// national ID), the key's fingerprint, and an Ed25519 signature over the exact bytes
+/// of the line before it:
+/// `PK2|37-1234|1402-000001|1402/10/26|484790|600000|5e0b…|0012345679|b061…|<sig>`,
+/// the signature in unpadded URL-safe base64 (86 characters).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    pub proof: Proof,
+    pub national_id: String,
+    pub fingerprint: String,
+    pub signature: [u8; 64],
+}
+
+impl Signed {
+    /// `proof` of the receipt for `national_id`, signed with `key`.
+    pub fn sign(proof: Proof, national_id: &str, key: &OfficeKey) -> Signed {
+        let mut s = Signed {
+            proof,
+            national_id: national_id.to_string(),
+            fingerprint: key.public().fingerprint(),
+            signature: [0; 64],
+        };
+        s.signature = key.sign(s.message().as_bytes());
+        s
+    }
+
+    /// The bytes signed: the line up to its signature.
+    pub fn message(&self) -> String {
+        let p = &self.proof;
+        format!(
+            "{SIGNED_TAG}|{}|{}|{}|{}|{}|{}|{}|{}",
+            p.office,
+            p.number,
+            p.date,
+            p.office_total.rial(),
+            p.tvto_total.rial(),
+            p.hash_prefix,
+            self.national_id,
+            self.fingerprint
+        )
+    }
+
+    pub fn text(&self) -> String {
+        format!("{}|{}", self.message(), B64.encode(self.signature))
+    }
+
+    /// Reads a signed line; the error says what is wrong with it. Whether the
+    /// signature holds is [`Signed::verifies`]'s to say.
+    pub fn parse(text: &str) -> Result<Signed, String> {
+        let text = text.trim();
+        let Some(rest) = text
+            .strip_prefix(SIGNED_TAG)
+            .and_then(|r| r.strip_prefix('|'))
+        else {
+            return Err(format!("it does not start with {SIGNED_TAG}|"));
+        };
+        let parts: Vec<&str> = rest.split('|').collect();
+        let [
+            office,
+            number,
+            date,
+            ot,
+            tt,
+            hash,
+            national_id,
+            fingerprint,
+            sig,
+        ] = parts[..]
+        else {
+            return Err(format!(
+                "it has {} fields where a {SIGNED_TAG} proof has 10",
+                parts.len() + 1
+            ));
+        };
+        let proof = Proof::parse(&format!("{TAG}|{office}|{number}|{date}|{ot}|{tt}|{hash}"))?;
+        if national_id.len() != 10 || !national_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("national_id \"{national_id}\" is not ten digits"));
+        }
+        if fingerprint.len() != 16 || !fingerprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "fingerprint \"{fingerprint}\" is not 16 hex digits"
+            ));
+        }
+        let signature: [u8; 64] = B64
+            .decode(sig)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| "signature is not 64 bytes of base64".to_string())?;
+        Ok(Signed {
+            proof,
+            national_id: national_id.to_string(),
+            fingerprint: fingerprint.to_ascii_lowercase(),
+            signature,
+        })
+    }
+
+    /// Whether the signature is `key`'s over this line's bytes.
+    pub fn verifies(&self, key: &PublicKey) -> bool {
+        key.fingerprint() == self.fingerprint
+            && key.verifies(self.message().as_bytes(), &self.signature)
+    }
+}
+
+/// The line a receipt's documents print: its signed line when the office signed
+/// it, else its `PK1` line; `None` before the ledger has numbered it.
+pub fn line_of(r: &Receipt) -> Option<String> {
+    r.signed.clone().or_else(|| Proof::of(r).map(|p| p.text()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +264,33 @@ mod tests {
         assert_eq!(changed.differences(&p), ["office_total"]);
         let changed = Proof::parse(&text.replace("1402/10/26", "1402/10/27")).unwrap();
         assert_eq!(changed.differences(&p), ["date"]);
+    }
+
+    #[test]
+    fn a_signed_line_round_trips_and_any_change_breaks_it() {
+        let key = OfficeKey::from_seed([3; 32]);
+        let s = Signed::sign(proof(), "0012345679", &key);
+        let text = s.text();
+        assert!(
+            text.starts_with(
+                "PK2|37-1234|1402-000001|1402/10/26|484790|600000|5e0b1c2d3e4f5a6b|0012345679|"
+            ),
+            "{text}"
+        );
+        let back = Signed::parse(&text).unwrap();
+        assert_eq!(back, s);
+        assert!(back.verifies(&key.public()));
+        let other = OfficeKey::from_seed([4; 32]).public();
+        assert!(!back.verifies(&other));
+        for (from, to) in [
+            ("484790", "484791"),
+            ("0012345679", "0012345687"),
+            ("1402/10/26", "1402/10/27"),
+        ] {
+            let changed = Signed::parse(&text.replacen(from, to, 1)).unwrap();
+            assert!(!changed.verifies(&key.public()), "{from} -> {to}");
+        }
+        assert!(Signed::parse("PK2|37-1234").unwrap_err().contains("fields"));
     }
 
     #[test]

@@ -14,7 +14,6 @@ use crate::core::office::Office;
 use crate::core::tariff::Stage;
 use crate::core::text::to_persian_digits;
 use crate::desk::charge::Receipt;
-use crate::desk::proof::Proof;
 use crate::typeset::{
     Align, Area, Cell, Color, Dir, Document, Flow, Overflow, Page, PageSize, SAFE, Style, Table,
     measure,
@@ -148,11 +147,11 @@ impl Combined {
         }
         // Checked whole: a document that does not fit adds no page.
         self.pdf.push_all(pages)?;
-        if let Some(p) = Proof::of(r) {
+        if let Some(line) = crate::desk::proof::line_of(r) {
             if !self.proofs.is_empty() {
                 self.proofs.push(' ');
             }
-            self.proofs.push_str(&p.text());
+            self.proofs.push_str(&line);
         }
         Ok(())
     }

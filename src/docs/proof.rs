@@ -7,7 +7,6 @@ use qrcode::canvas::{Canvas, MaskPattern};
 use qrcode::{EcLevel, bits, ec};
 
 use super::{Frame, Receipt, fa_text};
-use crate::desk::proof::Proof;
 use crate::typeset::{Align, Area, Dir, Page, PageSize, Style, measure};
 
 const MM: f32 = 72.0 / 25.4;
@@ -79,7 +78,7 @@ pub(super) struct Block {
 impl Block {
     pub fn of(r: &Receipt) -> Block {
         Block {
-            code: Proof::of(r).and_then(|p| code(&p.text())),
+            code: crate::desk::proof::line_of(r).and_then(|l| code(&l)),
             words: [
                 "رمزینهٔ اصالت رسید".into(),
                 "تعرفهٔ اعمال‌شده:".into(),

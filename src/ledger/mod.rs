@@ -60,6 +60,9 @@ pub struct Ledger {
     heads: HashMap<(Arc<str>, i32), (i64, Hash)>,
     /// The last service date written, as text.
     date: Option<(JalaliDate, Arc<str>)>,
+    /// Whether the ledger has the `proofs` table (signed proof lines), which a
+    /// ledger gains with its first signed receipt.
+    has_proofs: std::cell::Cell<bool>,
 }
 
 #[derive(Default)]
@@ -241,6 +244,13 @@ impl Ledger {
     }
 
     fn over(conn: Connection) -> Ledger {
+        let has_proofs = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'proofs'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n > 0);
         Ledger {
             checkpointer: None,
             conn,
@@ -249,6 +259,7 @@ impl Ledger {
             read: RefCell::new(PartsRead::default()),
             heads: HashMap::new(),
             date: None,
+            has_proofs: std::cell::Cell::new(has_proofs),
         }
     }
 
@@ -411,6 +422,18 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The signed proof line kept with receipt `id`, if it was signed.
+    fn signed_line(&self, id: i64) -> Result<Option<String>> {
+        if !self.has_proofs.get() {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .prepare_cached("SELECT line FROM proofs WHERE receipt_id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// A receipt by its row id, as it printed.
     fn document_at(&self, id: i64) -> Result<Receipt> {
         let mut stmt = self.conn.prepare_cached(
@@ -495,6 +518,7 @@ impl Ledger {
             approvals: self.approvals_part(parts[2])?,
             schedule_id: Arc::from(schedule_id),
             hash: hash_prefix(&hash.unwrap_or_default()),
+            signed: self.signed_line(id)?,
         })
     }
 
@@ -985,6 +1009,21 @@ impl Book for Ledger {
         Ok(())
     }
 
+    fn keep_proof(&mut self, office_code: &str, number: &str, line: &str) -> Result<()> {
+        let (year, seq) = year_seq(number).ok_or_else(|| anyhow!("no receipt {number}"))?;
+        if !self.has_proofs.get() {
+            self.conn.execute_batch(schema::PROOFS_TABLE)?;
+            self.has_proofs.set(true);
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO proofs (receipt_id, line)
+                 SELECT id, ?4 FROM receipts WHERE office_code = ?1 AND year = ?2 AND seq = ?3",
+            )?
+            .execute(params![office_code, year, seq, line])?;
+        Ok(())
+    }
+
     fn record(&mut self, charge: &Charge) -> Result<Recorded> {
         // Found before anything is stored (a part of its own, say): a row already
         // recorded, or another person's on the same national ID, leaves the ledger
@@ -1177,6 +1216,16 @@ impl Book for Ledger {
         if !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK")?;
         }
+        // The proofs table, if the transaction made it.
+        self.has_proofs.set(
+            self.conn
+                .query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'proofs'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .is_ok_and(|n| n > 0),
+        );
         Ok(())
     }
 }

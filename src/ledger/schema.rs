@@ -37,6 +37,16 @@ CREATE TABLE chain (
 ) WITHOUT ROWID;
 "#;
 
+/// The signed proof line of each receipt an office signed (`PK2|…`), made with the
+/// first one. It is no part of the chain (the signature covers the chain hash's
+/// start): kept so that a reprint prints the same line without the key.
+pub(super) const PROOFS_TABLE: &str = r#"
+CREATE TABLE IF NOT EXISTS proofs (
+    receipt_id INTEGER PRIMARY KEY REFERENCES receipts (id),
+    line       TEXT NOT NULL CHECK (line LIKE 'PK2|%')
+);
+"#;
+
 /// The receipts table; the migration builds it under another name first.
 pub(super) fn receipts_table(name: &str) -> String {
     format!(
