@@ -13,6 +13,7 @@ use super::{EXIT_USAGE, emit, load_tariffs};
 use crate::cli::Common;
 use crate::core::text::{fa_grouped, to_persian_digits};
 use crate::desk::audit::{Auditor, Finding, Ledgers};
+use crate::desk::statement::{Builder, Statement};
 use crate::ledger::{Identity, Ledger, Verified};
 
 const EXAMPLES: &str = "\
@@ -33,6 +34,16 @@ Keep the chain heads: a ledger rewritten later will not end in them.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
+    /// The office's signed monthly statements (files, or folders of *.json): each
+    /// must be signed by a key of the registry, and the ledger must still be what
+    /// each stated (its chain heads, its month's totals)
+    #[arg(long, value_name = "FILE|DIR", num_args = 1.., requires = "keys")]
+    pub statements: Vec<std::path::PathBuf>,
+
+    /// The guild's registry of office keys, for --statements
+    #[arg(long, value_name = "REGISTRY")]
+    pub keys: Option<std::path::PathBuf>,
+
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: AuditFormat,
@@ -52,14 +63,25 @@ struct Audited {
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let tariffs = load_tariffs(common)?;
+    // Statements first: one that cannot be read stops the audit before it starts.
+    let (screened, statements) = match &args.keys {
+        Some(keys) => {
+            let registry = super::oversight::load_registry(keys)?;
+            super::oversight::screen(super::oversight::read_statements(&args.statements)?, &registry)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut statement_findings = screened;
     let mut all: Vec<(&Path, Audited)> = Vec::new();
     let mut seen = Ledgers::default();
     for path in &common.ledger {
         let ledger =
             super::read_ledger(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
-        let mut audited =
-            audit(&ledger, &tariffs).with_context(|| format!("cannot audit {}", path.display()))?;
         let offices = ledger.offices()?;
+        let mut builders = super::oversight::builders_for(&offices, &statements);
+        let mut audited = audit(&ledger, &tariffs, &mut builders)
+            .with_context(|| format!("cannot audit {}", path.display()))?;
+        statement_findings.extend(super::oversight::against_ledger(&ledger, path, builders)?);
         drop(ledger);
         let name = path.display().to_string();
         audited
@@ -87,29 +109,63 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                     })
                 })
                 .collect();
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&json!({"ok": clean, "ledgers": ledgers}))?
-            )
+            let mut doc = json!({"ok": clean && statement_findings.is_empty(), "ledgers": ledgers});
+            if args.keys.is_some() {
+                doc["statements"] = json!({
+                    "checked": statements.len(),
+                    "findings": statement_findings,
+                });
+            }
+            format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
-        AuditFormat::Text => all.iter().map(|(p, a)| text(p, a)).collect(),
+        AuditFormat::Text => {
+            let mut out: String = all.iter().map(|(p, a)| text(p, a)).collect();
+            for f in &statement_findings {
+                out.push_str(&format!("statements: {f}\n"));
+            }
+            if args.keys.is_some() {
+                out.push_str(&if statement_findings.is_empty() {
+                    format!(
+                        "statements: {} signed by their offices' keys, and the ledgers still hold what each states / صورت‌حساب‌ها درست‌اند\n",
+                        statements.len()
+                    )
+                } else {
+                    format!(
+                        "statements: {} finding(s) / صورت‌حساب‌ها با دفتر نمی‌خوانند\n",
+                        statement_findings.len()
+                    )
+                });
+            }
+            out
+        }
     };
     emit(text.as_bytes())?;
-    Ok(if clean {
-        ExitCode::SUCCESS
-    } else {
+    // The ledger itself not as recorded: 2, as ever; its statements failing: 1.
+    Ok(if !clean {
         ExitCode::from(EXIT_USAGE)
+    } else if !statement_findings.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
 /// Every check over one ledger, read as one snapshot.
-fn audit(ledger: &Ledger, tariffs: &crate::core::tariff::Tariffs) -> Result<Audited> {
+/// `builders` recompute the office's signed statements in the same walk.
+fn audit(
+    ledger: &Ledger,
+    tariffs: &crate::core::tariff::Tariffs,
+    builders: &mut [(&std::path::PathBuf, &Statement, Builder)],
+) -> Result<Audited> {
     ledger.snapshot()?;
     let identity = ledger.identity()?;
     let damage = ledger.integrity()?;
     let mut auditor = Auditor::new(tariffs);
     let mut verified = ledger.verify(|c| {
         auditor.receipt(c);
+        for (_, _, b) in builders.iter_mut() {
+            b.receipt(c);
+        }
         Ok(())
     })?;
     let mut findings: Vec<Finding> = damage

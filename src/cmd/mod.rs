@@ -13,6 +13,7 @@ pub mod key;
 pub mod register;
 pub mod report;
 pub mod status;
+mod oversight;
 mod table;
 pub mod verify;
 

@@ -72,6 +72,11 @@ pub struct Args {
     /// Write the report into FILE (whole or not at all) instead of standard output
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+
+    /// Also write the office's signed statement of --month into FILE (needs the
+    /// office's key; one ledger of one office)
+    #[arg(long, value_name = "FILE", requires = "month")]
+    pub statement: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -221,7 +226,11 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let mut plan = super::plan(common);
     plan.output("--export", args.export.as_deref())
         .output("--out", args.out.as_deref())
+        .output("--statement", args.statement.as_deref())
         .check()?;
+    if let (Some(file), Some(month)) = (&args.statement, &args.month) {
+        sign_statement(common, month, file)?;
+    }
     let tariffs = load_tariffs(common)?;
     let rows = tariffs
         .schedules
@@ -264,6 +273,30 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         None => emit(&bytes)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The office's signed statement of `month`, from its one ledger, into `file`.
+fn sign_statement(common: &Common, month: &str, file: &std::path::Path) -> Result<()> {
+    let path = common.ledger()?;
+    let key = super::office_key(&load_office(common)?)?.ok_or_else(|| {
+        anyhow::anyhow!("a statement is signed with the office's key: give `key` in --config (see `pishkhan key new`)")
+    })?;
+    let ledger =
+        super::read_ledger(path)?.ok_or_else(|| anyhow::anyhow!("no ledger at {}", path.display()))?;
+    ledger.snapshot()?;
+    let office = match ledger.offices()?.as_slice() {
+        [one] => one.clone(),
+        _ => bail!("a statement is one office's: the ledger {} holds none or several", path.display()),
+    };
+    let statement = super::oversight::statement_of(&ledger, path, &office, month)?.sign(&key);
+    crate::files::write_atomic(file, statement.to_file().as_bytes())?;
+    eprintln!(
+        "{}: the statement of office {office} for {}, signed with key {}",
+        file.display(),
+        statement.month,
+        statement.key
+    );
+    Ok(())
 }
 
 /// The report as an Excel workbook, right to left: a summary (the period, the totals,

@@ -136,7 +136,7 @@ fn office_in(offices: &[String], claimed: &str) -> Option<String> {
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let registry = match &args.keys {
-        Some(p) => Some(load_registry(p)?),
+        Some(p) => Some(super::oversight::load_registry(p)?),
         None => None,
     };
     let path = common.ledger()?;
@@ -340,18 +340,6 @@ fn signature_checks(s: &Signed, registry: &KeyRegistry) -> Vec<Check> {
         },
     };
     vec![key, signature]
-}
-
-/// The guild's registry, or why it cannot be used (exit 2).
-fn load_registry(path: &Path) -> Result<KeyRegistry> {
-    let text = super::read_text("key registry", path)?;
-    KeyRegistry::parse(&text).map_err(|problems| {
-        anyhow!(
-            "the key registry {} cannot be used:\n{}",
-            path.display(),
-            super::problem_lines(path, &problems)
-        )
-    })
 }
 
 /// What `what` asks to check: a PDF's proof lines, a typed proof line, or a number.

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod proof;
 pub mod register;
 pub mod rules;
+pub mod statement;
 
 pub use charge::{Applicant, Charge, Exam, Key, Person, Receipt, Recorded};
 pub use context::{Clock, Context};

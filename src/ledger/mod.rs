@@ -322,6 +322,22 @@ impl Ledger {
         Ok(())
     }
 
+    /// Receipt `number`'s full chain hash (64 hex digits), as recorded; `None` when
+    /// there is no such receipt, or it has no hash.
+    pub fn hash_of(&self, office_code: &str, number: &str) -> Result<Option<String>> {
+        let Some((year, seq)) = year_seq(number) else {
+            return Ok(None);
+        };
+        let hash: Option<Option<Vec<u8>>> = self
+            .conn
+            .prepare_cached(
+                "SELECT hash FROM receipts WHERE office_code = ?1 AND year = ?2 AND seq = ?3",
+            )?
+            .query_row(params![office_code, year, seq], |r| r.get(0))
+            .optional()?;
+        Ok(hash.flatten().map(|h| chain::hex(&h)))
+    }
+
     /// What receipt `number` of `office_code` can prove, as recorded: its date, totals
     /// and the start of its chain hash (empty when the receipt has none).
     pub fn proof(
