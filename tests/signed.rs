@@ -21,17 +21,21 @@ impl Signing {
         let s = Signing {
             dir: tempfile::tempdir().unwrap(),
         };
-        let r = run(pishkhan().args(["key", "new", "--out"]).arg(s.path("office.key")));
+        let r = run(pishkhan()
+            .args(["key", "new", "--out"])
+            .arg(s.path("office.key")));
         assert_eq!(r.code, 0, "{}", r.stderr);
         fs::write(
             s.path("office.toml"),
             "name = \"دفتر پیشخوان ۱۲۳۴\"\ncode = \"37-1234\"\nkey = \"office.key\"\n",
         )
         .unwrap();
-        let r = run(pishkhan()
-            .arg("--config")
-            .arg(s.path("office.toml"))
-            .args(["key", "show", "--date", "1402/10/01"]));
+        let r = run(pishkhan().arg("--config").arg(s.path("office.toml")).args([
+            "key",
+            "show",
+            "--date",
+            "1402/10/01",
+        ]));
         assert_eq!(r.code, 0, "{}", r.stderr);
         fs::write(s.path("registry.toml"), &r.stdout).unwrap();
         s
@@ -41,7 +45,12 @@ impl Signing {
     }
     fn register(&self, paper: &str) -> common::Run {
         run(pishkhan()
-            .args(["register", "examples/applicants.csv", "--date", "1402/10/26"])
+            .args([
+                "register",
+                "examples/applicants.csv",
+                "--date",
+                "1402/10/26",
+            ])
             .args(["--time", "10:42", "--paper", paper, "--config"])
             .arg(self.path("office.toml"))
             .arg("--ledger")
@@ -103,11 +112,17 @@ fn a_signed_receipts_scanned_code_verifies_offline_on_every_paper() {
             let codes = scanned(&pdf, dpi, mono);
             assert_eq!(codes.len(), 1, "{paper} at {dpi} dpi: {codes:?}");
             let line = &codes[0];
-            assert!(line.starts_with("PK2|37-1234|1402-000003|1402/10/26|"), "{line}");
+            assert!(
+                line.starts_with("PK2|37-1234|1402-000003|1402/10/26|"),
+                "{line}"
+            );
             let r = s.offline(line, &s.path("registry.toml"));
             assert_eq!(r.code, 0, "{paper} {dpi}: {}{}", r.stdout, r.stderr);
             let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-            assert_eq!(v["receipts"][0]["national_id"], "3865827624", "whom it is for");
+            assert_eq!(
+                v["receipts"][0]["national_id"], "3865827624",
+                "whom it is for"
+            );
         }
     }
 }
@@ -127,7 +142,10 @@ fn a_changed_digit_another_offices_key_or_an_expired_key_fail() {
     assert_eq!(common::failed_checks(&r.stdout, 0), ["signature"]);
     // The national ID changed: another person's receipt.
     let forged = line.replacen("|9080590479|", "|4390120395|", 1);
-    assert_eq!(common::failed_checks(&s.offline(&forged, &s.path("registry.toml")).stdout, 0), ["signature"]);
+    assert_eq!(
+        common::failed_checks(&s.offline(&forged, &s.path("registry.toml")).stdout, 0),
+        ["signature"]
+    );
 
     let registry = fs::read_to_string(s.path("registry.toml")).unwrap();
     // The key registered to another office.
@@ -139,7 +157,11 @@ fn a_changed_digit_another_offices_key_or_an_expired_key_fail() {
     assert!(r.stdout.contains("office 37-5678's"), "{}", r.stdout);
     // Replaced before the receipt's date.
     let expired = s.path("expired.toml");
-    fs::write(&expired, registry.replace(" }", ", until = \"1402/10/20\" }")).unwrap();
+    fs::write(
+        &expired,
+        registry.replace(" }", ", until = \"1402/10/20\" }"),
+    )
+    .unwrap();
     let r = s.offline(&line, &expired);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert_eq!(common::failed_checks(&r.stdout, 0), ["key"]);
@@ -151,7 +173,10 @@ fn a_changed_digit_another_offices_key_or_an_expired_key_fail() {
     // A key the registry does not hold.
     let empty = s.path("empty.toml");
     fs::write(&empty, "").unwrap();
-    assert_eq!(common::failed_checks(&s.offline(&line, &empty).stdout, 0), ["key", "signature"]);
+    assert_eq!(
+        common::failed_checks(&s.offline(&line, &empty).stdout, 0),
+        ["key", "signature"]
+    );
 
     // A PK1 line cannot be checked without the ledger.
     let pk1 = "PK1|37-1234|1402-000001|1402/10/26|484790|600000|5e0b1c2d3e4f5a6b";
@@ -165,7 +190,11 @@ fn a_changed_digit_another_offices_key_or_an_expired_key_fail() {
         .arg("--ledger")
         .arg(s.path("ledger.sqlite")));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("زهرا") && r.stdout.contains("ok  signature"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("زهرا") && r.stdout.contains("ok  signature"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -177,7 +206,14 @@ fn a_signed_receipt_reprints_the_same_bytes_without_the_key() {
     fs::remove_file(s.path("office.key")).unwrap();
     let again = s.path("again.pdf");
     let r = run(pishkhan()
-        .args(["register", "--reprint", "1402-000002", "--paper", "roll80", "--combined"])
+        .args([
+            "register",
+            "--reprint",
+            "1402-000002",
+            "--paper",
+            "roll80",
+            "--combined",
+        ])
         .arg(&again)
         .arg("--ledger")
         .arg(s.path("ledger.sqlite")));
@@ -216,9 +252,19 @@ fn a_key_is_made_private_never_overwritten_and_refused_when_others_can_read_it()
         }
     }
     // A missing or damaged key: refused before anything.
-    fs::write(s.path("office.toml"), "code = \"37-5678\"\nkey = \"missing.key\"\n").unwrap();
+    fs::write(
+        s.path("office.toml"),
+        "code = \"37-5678\"\nkey = \"missing.key\"\n",
+    )
+    .unwrap();
     let r = run(pishkhan()
-        .args(["register", "examples/applicants.csv", "--date", "1402/10/26", "--config"])
+        .args([
+            "register",
+            "examples/applicants.csv",
+            "--date",
+            "1402/10/26",
+            "--config",
+        ])
         .arg(s.path("office.toml"))
         .arg("--ledger")
         .arg(s.path("other.sqlite")));

@@ -67,7 +67,10 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let (screened, statements) = match &args.keys {
         Some(keys) => {
             let registry = super::oversight::load_registry(keys)?;
-            super::oversight::screen(super::oversight::read_statements(&args.statements)?, &registry)
+            super::oversight::screen(
+                super::oversight::read_statements(&args.statements)?,
+                &registry,
+            )
         }
         None => (Vec::new(), Vec::new()),
     };

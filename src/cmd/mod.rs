@@ -10,10 +10,10 @@ pub mod certify;
 pub mod check;
 pub mod fee;
 pub mod key;
+mod oversight;
 pub mod register;
 pub mod report;
 pub mod status;
-mod oversight;
 mod table;
 pub mod verify;
 

@@ -88,7 +88,10 @@ pub fn screen(
             findings.push(Finding::new(
                 None,
                 "statement_signature",
-                format!("{name}: the statement of office {} for {}: {why}", s.office, s.month),
+                format!(
+                    "{name}: the statement of office {} for {}: {why}",
+                    s.office, s.month
+                ),
                 format!("امضای صورت‌حساب ماه {} درست نیست", s.month),
             ));
             continue;
@@ -234,5 +237,8 @@ pub fn against_ledger(
 }
 
 fn heads(h: &[crate::desk::statement::Head]) -> String {
-    h.iter().map(|h| h.number.as_str()).collect::<Vec<_>>().join(", ")
+    h.iter()
+        .map(|h| h.number.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -77,6 +77,15 @@ pub struct Args {
     /// office's key; one ledger of one office)
     #[arg(long, value_name = "FILE", requires = "month")]
     pub statement: Option<std::path::PathBuf>,
+
+    /// The report of --month from offices' signed statements (files, or folders of
+    /// *.json) instead of ledgers: the guild's, with no ledger and no personal data
+    #[arg(long, value_name = "FILE|DIR", num_args = 1.., requires_all = ["keys", "month"], conflicts_with_all = ["statement", "export"])]
+    pub statements: Vec<std::path::PathBuf>,
+
+    /// The guild's registry of office keys, for --statements
+    #[arg(long, value_name = "REGISTRY")]
+    pub keys: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -238,6 +247,10 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         .flat_map(|s| s.lines.iter().map(|l| (l.code.clone(), l.row)))
         .collect();
     let mut report = Report::new(from, to, rows);
+    if let Some(keys) = args.keys.as_deref().filter(|_| !args.statements.is_empty()) {
+        from_statements(&args.statements, keys, &mut report)?;
+        return print(common, args, format, &report);
+    }
     let mut export = args.export.as_deref().map(Export::start).transpose()?;
     let read = read_ledgers(&common.ledger, &mut report, export.as_mut());
     match (read, export, &args.export) {
@@ -248,6 +261,116 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         (Ok(()), Some(export), Some(path)) => export.finish(path)?,
         (read, _, _) => read?,
     }
+    print(common, args, format, &report)
+}
+
+/// The month from signed statements: each one's signature checked against the
+/// registry; a forged, unsigned, duplicate statement, or one of another month, is
+/// refused and named, never summed (exit 2, nothing reported).
+fn from_statements(
+    paths: &[std::path::PathBuf],
+    keys: &std::path::Path,
+    report: &mut Report,
+) -> Result<()> {
+    let registry = super::oversight::load_registry(keys)?;
+    let read = super::oversight::read_statements(paths)?;
+    let month = format!("{:04}/{:02}", report.from.year(), report.from.month());
+    let (findings, kept) = super::oversight::screen(read, &registry);
+    // Missing months are another report's concern: one month is summed here.
+    let refused: Vec<_> = findings
+        .iter()
+        .filter(|f| f.code != "statement_missing")
+        .collect();
+    for f in &refused {
+        eprintln!("{f}");
+    }
+    if !refused.is_empty() {
+        bail!(
+            "{} statement(s) refused: nothing is reported / صورت‌حساب نادرست در میان است و گزارشی داده نشد",
+            refused.len()
+        );
+    }
+    for (file, s) in &kept {
+        if s.month != month {
+            bail!(
+                "{}: the statement of office {} is for {}, not {month}: nothing is reported",
+                file.display(),
+                s.office,
+                s.month
+            );
+        }
+        add_statement(report, s).with_context(|| format!("{}", file.display()))?;
+        for h in &s.heads {
+            report.heads.push(Head {
+                office_code: s.office.clone(),
+                year: h.year,
+                number: h.number.clone(),
+                hash: h.hash.clone(),
+            });
+        }
+    }
+    eprintln!("{} signed statement(s) of {month}", kept.len());
+    Ok(())
+}
+
+/// One office's signed month, added into the report as its ledger's receipts would.
+fn add_statement(report: &mut Report, s: &crate::desk::statement::Statement) -> Result<()> {
+    let money = |rial: i64| Money::from_rial(rial).map_err(|e| anyhow::anyhow!("{e}"));
+    for (kind, n) in &s.receipts {
+        let stage = match kind.as_str() {
+            "registration" => Stage::Registration,
+            "card" => Stage::Card,
+            "certificate" => Stage::Certificate,
+            other => bail!("a receipt kind \"{other}\" pishkhan does not know"),
+        };
+        *report.counts.entry(stage).or_default() += n;
+    }
+    let mut office = Totals::default();
+    for l in &s.lines {
+        let kind = match l.kind.as_str() {
+            "office" => Kind::Office,
+            "tvto" => Kind::Tvto,
+            other => bail!("a line kind \"{other}\" pishkhan does not know"),
+        };
+        let row = report.rows.get(&l.code).copied().or(l.row);
+        let key = (
+            kind,
+            row.unwrap_or(u32::MAX),
+            Arc::from(l.code.as_str()),
+            money(l.unit)?,
+            Arc::from(l.schedule.as_str()),
+        );
+        let line = report.lines.entry(key).or_insert_with(|| Line {
+            row,
+            code: l.code.clone(),
+            name_fa: l.name_fa.clone(),
+            kind,
+            schedule_id: l.schedule.clone(),
+            unit: Money::ZERO,
+            count: 0,
+            amount: Money::ZERO,
+        });
+        line.unit = money(l.unit)?;
+        line.count += l.count;
+        line.amount = line.amount.checked_add(money(l.amount)?)?;
+        office.add(kind, money(l.amount)?)?;
+        report.total.add(kind, money(l.amount)?)?;
+    }
+    for d in &s.days {
+        let date = JalaliDate::parse(&d.date).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let t = report.days.entry(date).or_default();
+        t.add(Kind::Office, money(d.office)?)?;
+        t.add(Kind::Tvto, money(d.tvto)?)?;
+    }
+    let t = report.offices.entry(s.office.clone()).or_default();
+    t.add(Kind::Office, office.office)?;
+    t.add(Kind::Tvto, office.tvto)?;
+    Ok(())
+}
+
+/// The report in `format`, to --out or standard output.
+fn print(common: &Common, args: &Args, format: ReportFormat, report: &Report) -> Result<ExitCode> {
+    let report = report;
     let (bytes, binary) = match format {
         ReportFormat::Json => (
             format!("{}\n", serde_json::to_string_pretty(&json(&report)?)?).into_bytes(),
@@ -281,12 +404,15 @@ fn sign_statement(common: &Common, month: &str, file: &std::path::Path) -> Resul
     let key = super::office_key(&load_office(common)?)?.ok_or_else(|| {
         anyhow::anyhow!("a statement is signed with the office's key: give `key` in --config (see `pishkhan key new`)")
     })?;
-    let ledger =
-        super::read_ledger(path)?.ok_or_else(|| anyhow::anyhow!("no ledger at {}", path.display()))?;
+    let ledger = super::read_ledger(path)?
+        .ok_or_else(|| anyhow::anyhow!("no ledger at {}", path.display()))?;
     ledger.snapshot()?;
     let office = match ledger.offices()?.as_slice() {
         [one] => one.clone(),
-        _ => bail!("a statement is one office's: the ledger {} holds none or several", path.display()),
+        _ => bail!(
+            "a statement is one office's: the ledger {} holds none or several",
+            path.display()
+        ),
     };
     let statement = super::oversight::statement_of(&ledger, path, &office, month)?.sign(&key);
     crate::files::write_atomic(file, statement.to_file().as_bytes())?;

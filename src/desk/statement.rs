@@ -107,7 +107,8 @@ impl Statement {
     }
 
     pub fn parse(text: &str) -> Result<Statement, String> {
-        let s: Statement = serde_json::from_str(text).map_err(|e| format!("not a statement: {e}"))?;
+        let s: Statement =
+            serde_json::from_str(text).map_err(|e| format!("not a statement: {e}"))?;
         if s.format != FORMAT {
             return Err(format!("format \"{}\" is not {FORMAT}", s.format));
         }
@@ -218,7 +219,10 @@ impl Builder {
         if c.date < self.from {
             return;
         }
-        *self.receipts.entry(c.kind.as_str().to_string()).or_default() += 1;
+        *self
+            .receipts
+            .entry(c.kind.as_str().to_string())
+            .or_default() += 1;
         for l in c.lines {
             let kind = match l.kind {
                 Kind::Office => "office",
@@ -317,8 +321,17 @@ mod tests {
         let back = Statement::parse(&s.to_file()).unwrap();
         assert_eq!(back, s);
         back.check_signature(&registry).unwrap();
-        let edited = Statement::parse(&s.to_file().replace("\"office_total\":0", "\"office_total\":1")).unwrap();
-        assert!(edited.check_signature(&registry).unwrap_err().contains("does not hold"));
+        let edited = Statement::parse(
+            &s.to_file()
+                .replace("\"office_total\":0", "\"office_total\":1"),
+        )
+        .unwrap();
+        assert!(
+            edited
+                .check_signature(&registry)
+                .unwrap_err()
+                .contains("does not hold")
+        );
         let other = KeyRegistry::parse(&KeyRegistry::line(
             "37-5678",
             &key.public(),
