@@ -370,21 +370,20 @@ fn add_statement(report: &mut Report, s: &crate::desk::statement::Statement) -> 
 
 /// The report in `format`, to --out or standard output.
 fn print(common: &Common, args: &Args, format: ReportFormat, report: &Report) -> Result<ExitCode> {
-    let report = report;
     let (bytes, binary) = match format {
         ReportFormat::Json => (
-            format!("{}\n", serde_json::to_string_pretty(&json(&report)?)?).into_bytes(),
+            format!("{}\n", serde_json::to_string_pretty(&json(report)?)?).into_bytes(),
             false,
         ),
-        ReportFormat::Csv => (csv(&report)?.into_bytes(), false),
-        ReportFormat::Table => (table(&report)?.into_bytes(), false),
-        ReportFormat::Xlsx => (xlsx(&report)?, true),
+        ReportFormat::Csv => (csv(report)?.into_bytes(), false),
+        ReportFormat::Table => (table(report)?.into_bytes(), false),
+        ReportFormat::Xlsx => (xlsx(report)?, true),
         ReportFormat::Pdf => {
             let office_name = match report.offices.len() {
                 0 | 1 => load_office(common)?.name,
                 _ => None,
             };
-            let doc = docs::render_report(&pdf(&report, office_name)?).map_err(|o| {
+            let doc = docs::render_report(&pdf(report, office_name)?).map_err(|o| {
                 anyhow::anyhow!("گزارش در کاغذ جا نمی‌شود / the report does not fit A4: {o}")
             })?;
             (doc, true)
