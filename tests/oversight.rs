@@ -196,7 +196,7 @@ fn forged_foreign_duplicate_and_missing_statements_are_refused_and_named() {
     )
     .unwrap();
     assert_ne!(fs::read_to_string(&edited).unwrap(), text);
-    let r = p.audit(&p.ledger("37-1234"), &[edited.clone()]);
+    let r = p.audit(&p.ledger("37-1234"), std::slice::from_ref(&edited));
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("statement_signature"), "{}", r.stdout);
     // Signed with the other office's key: 37-5678's statement relabelled as 37-1234's
