@@ -66,6 +66,7 @@ fn main() {
             approvals: schedule.approvals.clone().into(),
             schedule_id: schedule.id.as_str().into(),
             hash: "3b870224510cb5db".into(),
+            signed: None,
         }
     };
     let registration = receipt(
