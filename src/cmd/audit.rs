@@ -105,6 +105,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                         "office_code": a.identity.office_code,
                         "created_at": a.identity.created_at,
                         "schema_version": a.identity.schema_version,
+                        "chain_made_by_migration": a.identity.chain_made_by_migration,
                         "receipts": a.verified.receipts,
                         "lines": a.verified.lines,
                         "heads": a.verified.heads,
@@ -199,6 +200,12 @@ fn text(path: &Path, a: &Audited) -> String {
         id.created_at,
         id.schema_version
     );
+    if let Some(m) = &id.chain_made_by_migration {
+        out.push_str(&format!(
+            "{}: note: its hash chain was made by a migration ({m}): the chain proves nothing of those receipts before then; statements signed before it, or chain heads kept elsewhere, do / زنجیرهٔ این دفتر را ارتقای نسخه ساخته است\n",
+            path.display()
+        ));
+    }
     for f in &v.findings {
         out.push_str(&format!("{}: {f}\n", path.display()));
     }

@@ -122,6 +122,22 @@ pub(super) fn from_v2(conn: &Connection) -> Result<()> {
             params![office, year, seq, &h[..]],
         )?;
     }
+    // A chain made over receipts already there proves nothing about them before this
+    // moment: said in the ledger (each time, kept), and by `audit` on every run.
+    if !hashes.is_empty() {
+        let clock = crate::desk::Clock::now();
+        let note = format!(
+            "{} {}: over {} receipts",
+            clock.date().map(|d| d.to_string()).unwrap_or_default(),
+            clock.time(),
+            hashes.len()
+        );
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('chain_made_by_migration', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = value || '; ' || excluded.value",
+            [note],
+        )?;
+    }
     let offices: Vec<String> = conn
         .prepare("SELECT DISTINCT office_code FROM receipts")?
         .query_map([], |r| r.get(0))?

@@ -240,6 +240,7 @@ impl Ledger {
             schema_version: get("schema_version")?
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
+            chain_made_by_migration: get("chain_made_by_migration")?,
         })
     }
 
@@ -914,6 +915,9 @@ pub struct Identity {
     /// Jalali date and time in Iran.
     pub created_at: String,
     pub schema_version: i64,
+    /// When a migration made the hash chain over receipts already recorded, and
+    /// over how many (each time, `; `-separated).
+    pub chain_made_by_migration: Option<String>,
 }
 
 impl Registry for Ledger {
