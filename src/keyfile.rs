@@ -49,6 +49,16 @@ pub fn create(path: &Path, key: &OfficeKey) -> Result<()> {
 pub fn load(path: &Path) -> Result<OfficeKey> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("cannot read the office key {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the office key {}", path.display()))?;
+    if let Some(rest) = text.strip_prefix(crate::desk::keys::DEMO_KEY_HEAD) {
+        eprintln!(
+            "{}: warning: the demonstration key, public with pishkhan's examples: what it signs proves nothing. An office makes its own with `pishkhan key new` / کلید نمایشی است",
+            path.display()
+        );
+        return OfficeKey::parse(rest)
+            .map_err(|why| anyhow!("{} is not a usable office key: {why}", path.display()));
+    }
     if meta.mode() & 0o077 != 0 {
         bail!(
             "the office key {} can be read by others (mode {:o}): it may have been copied. Make it the owner's alone (chmod 600 {}), or make a new key and have the guild register it / کلید دفتر را دیگران هم می‌توانند بخوانند",
@@ -57,8 +67,6 @@ pub fn load(path: &Path) -> Result<OfficeKey> {
             path.display()
         );
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the office key {}", path.display()))?;
     if !text.starts_with(crate::desk::keys::KEY_FILE_HEAD) {
         bail!("{} is not a pishkhan office key", path.display());
     }

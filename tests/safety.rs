@@ -467,8 +467,9 @@ fn read_commands_answer_from_a_read_only_ledger_and_change_nothing() {
 #[test]
 fn a_receipt_reprints_byte_for_byte_as_the_committed_reference() {
     // Made once by `register examples/applicants.csv --config examples/office.toml
-    // --date 1402/10/26 --time 10:42 --out receipts/`; a pishkhan built by any Rust
-    // must print the same bytes (the document id and font tags come from SHA-256).
+    // --date 1402/10/26 --time 10:42 --out receipts/` (signed with the demonstration
+    // key: Ed25519 signatures are deterministic); a pishkhan built by any Rust must
+    // print the same bytes (the document id and font tags come from SHA-256).
     let reference =
         fs::read(root().join("tests/fixtures/reprint-37-1234_1402-000001.pdf")).unwrap();
     let o = Office::new();

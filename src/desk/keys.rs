@@ -17,6 +17,10 @@ use crate::core::problem::{Problem, from_toml_error};
 pub const KEY_FILE_HEAD: &str =
     "# pishkhan office signing key (Ed25519). Secret: never share, print, mail or commit it.";
 
+/// The first line of the demonstration key shipped in `examples/`: public, so it
+/// proves nothing, and accepted whatever its file's mode (a checkout makes it 0644).
+pub const DEMO_KEY_HEAD: &str = "# pishkhan DEMONSTRATION office key: published with pishkhan's examples, so anyone can sign with it. Never use it at a real office.";
+
 /// An office's signing key.
 pub struct OfficeKey {
     signing: SigningKey,
