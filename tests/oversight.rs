@@ -177,7 +177,8 @@ fn a_chain_rebuilt_over_a_changed_ledger_passes_audit_alone_but_not_the_statemen
     );
     // But it says, on every run, that a migration made the chain, over how much.
     assert!(
-        r.stdout.contains("its hash chain was made by a migration (")
+        r.stdout
+            .contains("its hash chain was made by a migration (")
             && r.stdout.contains(": over 12 receipts)"),
         "{}",
         r.stdout

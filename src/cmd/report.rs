@@ -414,6 +414,9 @@ fn sign_statement(common: &Common, month: &str, file: &std::path::Path) -> Resul
         ),
     };
     let statement = super::oversight::statement_of(&ledger, path, &office, month)?.sign(&key);
+    // The month's statement goes into the folder the office keeps them in.
+    let dir = crate::files::dir_of(file);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     crate::files::write_atomic(file, statement.to_file().as_bytes())?;
     eprintln!(
         "{}: the statement of office {office} for {}, signed with key {}",
