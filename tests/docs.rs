@@ -881,6 +881,10 @@ proptest::proptest! {
         r.applicant.last_name = last.join(" ");
         r.applicant.trade = trade.join(" ");
         r.exam.venue = Some(venue.join(" "));
+        // Signed, as with an office key: the longest proof line, the densest code.
+        let proof = pishkhan::desk::proof::Proof::of(&r).unwrap();
+        let key = pishkhan::desk::keys::OfficeKey::from_seed([9; 32]);
+        r.signed = Some(pishkhan::desk::proof::Signed::sign(proof, "0012345679", &key).text());
         let mut card = r.clone();
         card.kind = Stage::Card;
         let mut cert = r.clone();

@@ -82,6 +82,8 @@ pub fn screen(
 ) -> (Vec<Finding>, Vec<(PathBuf, Statement)>) {
     let mut findings = Vec::new();
     let mut kept: Vec<(PathBuf, Statement)> = Vec::new();
+    // Each office and month's first statement, by its place in `kept`.
+    let mut first: std::collections::HashMap<(String, String), usize> = Default::default();
     for (file, s) in statements {
         let name = file.display();
         if let Err(why) = s.check_signature(registry) {
@@ -96,9 +98,9 @@ pub fn screen(
             ));
             continue;
         }
-        if let Some((other, _)) = kept
-            .iter()
-            .find(|(_, k)| k.office == s.office && k.month == s.month)
+        if let Some((other, _)) = first
+            .get(&(s.office.clone(), s.month.clone()))
+            .map(|&i| &kept[i])
         {
             findings.push(Finding::new(
                 None,
@@ -113,6 +115,7 @@ pub fn screen(
             ));
             continue;
         }
+        first.insert((s.office.clone(), s.month.clone()), kept.len());
         kept.push((file, s));
     }
     // Months in a row for each office: a gap is a month the office did not account for.

@@ -290,15 +290,10 @@ fn from_statements(
             refused.len()
         );
     }
-    for (file, s) in &kept {
-        if s.month != month {
-            bail!(
-                "{}: the statement of office {} is for {}, not {month}: nothing is reported",
-                file.display(),
-                s.office,
-                s.month
-            );
-        }
+    // A folder may hold every month's: the asked month's are summed.
+    let mut summed = 0;
+    for (file, s) in kept.iter().filter(|(_, s)| s.month == month) {
+        summed += 1;
         add_statement(report, s).with_context(|| format!("{}", file.display()))?;
         for h in &s.heads {
             report.heads.push(Head {
@@ -309,7 +304,10 @@ fn from_statements(
             });
         }
     }
-    eprintln!("{} signed statement(s) of {month}", kept.len());
+    eprintln!(
+        "{summed} signed statement(s) of {month} (of {} read and checked)",
+        kept.len()
+    );
     Ok(())
 }
 

@@ -295,10 +295,7 @@ fn parse_line(line: &str) -> Result<(Proof, Option<Signed>), String> {
 /// office may sign with it on the receipt's date, and whether the signature holds.
 fn signature_checks(s: &Signed, registry: &KeyRegistry) -> Vec<Check> {
     let p = &s.proof;
-    let entry = registry
-        .entries
-        .iter()
-        .find(|e| e.fingerprint == s.fingerprint);
+    let entry = registry.entry(&s.fingerprint);
     let key = match registry.accepts(&p.office, &s.fingerprint, p.date) {
         Ok(e) => Check {
             what: "key",

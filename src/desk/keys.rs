@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -102,7 +102,7 @@ impl PublicKey {
     /// malleable or small-order forms).
     pub fn verifies(&self, message: &[u8], signature: &[u8; 64]) -> bool {
         let sig = Signature::from_bytes(signature);
-        self.0.verify(message, &sig).is_ok() && self.0.verify_strict(message, &sig).is_ok()
+        self.0.verify_strict(message, &sig).is_ok()
     }
 }
 
@@ -122,6 +122,8 @@ pub struct Entry {
 #[derive(Clone, Debug, Default)]
 pub struct KeyRegistry {
     pub entries: Vec<Entry>,
+    /// Each entry's place by fingerprint: a province's registry has a thousand.
+    by_fingerprint: std::collections::HashMap<String, usize>,
 }
 
 /// Why a signer is not accepted.
@@ -224,7 +226,15 @@ impl KeyRegistry {
             });
         }
         if problems.is_empty() {
-            Ok(KeyRegistry { entries })
+            let by_fingerprint = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.fingerprint.clone(), i))
+                .collect();
+            Ok(KeyRegistry {
+                entries,
+                by_fingerprint,
+            })
         } else {
             Err(problems)
         }
@@ -239,9 +249,9 @@ impl KeyRegistry {
         date: JalaliDate,
     ) -> Result<&Entry, KeyProblem> {
         let e = self
-            .entries
-            .iter()
-            .find(|e| e.fingerprint == fingerprint)
+            .by_fingerprint
+            .get(fingerprint)
+            .map(|&i| &self.entries[i])
             .ok_or(KeyProblem::Unknown)?;
         if e.office != office {
             return Err(KeyProblem::OtherOffice(e.office.clone()));
@@ -253,6 +263,13 @@ impl KeyRegistry {
             });
         }
         Ok(e)
+    }
+
+    /// The key of `fingerprint`, whoever it is for.
+    pub fn entry(&self, fingerprint: &str) -> Option<&Entry> {
+        self.by_fingerprint
+            .get(fingerprint)
+            .map(|&i| &self.entries[i])
     }
 
     /// The line `key show` prints for the guild to paste into its registry.
