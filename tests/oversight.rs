@@ -193,6 +193,56 @@ fn a_chain_rebuilt_over_a_changed_ledger_passes_audit_alone_but_not_the_statemen
 }
 
 #[test]
+fn an_amount_changed_and_the_chain_rebuilt_passes_audit_alone_but_not_the_statement() {
+    let p = Province::new();
+    // Receipt 1 (a 60,000-toman cluster) made a 90,000-toman one, line and totals
+    // alike, as a receipt of that cluster is; then the chain rebuilt by pishkhan's
+    // own migration, every hash recomputed as chain.rs does.
+    let changed = tampered(
+        &p.ledger("37-1234"),
+        p.path("changed.sqlite"),
+        "CREATE TEMP TABLE big AS SELECT * FROM receipts WHERE tvto_total = 900000 LIMIT 1;
+         UPDATE receipt_lines SET (code, name, unit, amount) =
+           (SELECT l.code, l.name, l.unit, l.amount FROM receipt_lines l, big
+             WHERE l.receipt_id = big.id AND l.kind = 'tvto')
+         WHERE receipt_id = (SELECT id FROM receipts WHERE seq = 1) AND kind = 'tvto';
+         UPDATE receipts SET (tvto_total, grand_total, cluster) =
+           (SELECT tvto_total, grand_total, cluster FROM big)
+         WHERE seq = 1;
+         DELETE FROM proofs;
+         UPDATE receipts SET hash = NULL;
+         DROP TABLE chain;
+         UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+    );
+    let results = p.path("results.csv");
+    fs::write(&results, "national_id,result\n0000000000,مردود\n").unwrap();
+    let r = run(pishkhan()
+        .args([
+            "certify",
+            "--date",
+            "1402/10/28",
+            "--office-code",
+            "37-1234",
+            "--ledger",
+        ])
+        .arg(&changed)
+        .arg(&results));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = p.audit(&changed, &[]);
+    assert_eq!(r.code, 0, "audit alone: {}{}", r.stdout, r.stderr);
+    let r = p.audit(&changed, &[p.statement("37-1234")]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("receipt 1402-000013, the chain's head at the end of 1402/10")
+            && r.stdout.contains("has another hash now"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("totals: stated"), "{}", r.stdout);
+}
+
+#[test]
 fn forged_foreign_duplicate_and_missing_statements_are_refused_and_named() {
     let p = Province::new();
     let text = fs::read_to_string(p.statement("37-1234")).unwrap();
