@@ -72,6 +72,42 @@ impl Province {
     fn statement(&self, office: &str) -> PathBuf {
         self.path(&format!("st/{office}-1402-10.json"))
     }
+    /// A copy of 37-1234's ledger changed by `sql`, its chain then dropped and its
+    /// schema set back, and brought up to date by a command that records (a certify
+    /// run that charges nothing): pishkhan's own migration hashes it all afresh, as
+    /// chain.rs does. A read command will not do it.
+    fn rebuilt(&self, name: &str, sql: &str) -> PathBuf {
+        let path = tampered(
+            &self.ledger("37-1234"),
+            self.path(name),
+            &format!(
+                "{sql}
+                 DELETE FROM proofs;
+                 UPDATE receipts SET hash = NULL;
+                 DROP TABLE chain;
+                 UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+            ),
+        );
+        let r = self.audit(&path, &[]);
+        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("schema version 2"), "{}", r.stderr);
+        let results = self.path("results.csv");
+        fs::write(&results, "national_id,result\n0000000000,مردود\n").unwrap();
+        let r = run(pishkhan()
+            .args([
+                "certify",
+                "--date",
+                "1402/10/28",
+                "--office-code",
+                "37-1234",
+            ])
+            .arg("--ledger")
+            .arg(&path)
+            .arg(&results));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        path
+    }
+
     fn audit(&self, ledger: &std::path::Path, statements: &[PathBuf]) -> common::Run {
         let mut c = pishkhan();
         c.arg("audit").arg("--ledger").arg(ledger);
@@ -137,38 +173,14 @@ fn removing_the_last_receipts_passes_audit_alone_but_not_the_statement() {
 #[test]
 fn a_chain_rebuilt_over_a_changed_ledger_passes_audit_alone_but_not_the_statement() {
     let p = Province::new();
-    // Receipt 5 removed, the later ones renumbered, the chain dropped and the schema
-    // set back, so that pishkhan's own migration hashes everything afresh.
-    let rebuilt = tampered(
-        &p.ledger("37-1234"),
-        p.path("rebuilt.sqlite"),
+    // Receipt 5 removed and the later ones renumbered.
+    let rebuilt = p.rebuilt(
+        "rebuilt.sqlite",
         "DELETE FROM receipt_lines WHERE receipt_id = (SELECT id FROM receipts WHERE seq = 5);
-         DELETE FROM proofs;
+         DELETE FROM proofs WHERE receipt_id = (SELECT id FROM receipts WHERE seq = 5);
          DELETE FROM receipts WHERE seq = 5;
-         UPDATE receipts SET seq = seq - 1 WHERE seq > 5;
-         UPDATE receipts SET hash = NULL;
-         DROP TABLE chain;
-         UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+         UPDATE receipts SET seq = seq - 1 WHERE seq > 5;",
     );
-    // A read command will not rebuild it.
-    let r = p.audit(&rebuilt, &[]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("schema version 2"), "{}", r.stderr);
-    // A command that records does: a certify run that charges nothing.
-    let results = p.path("results.csv");
-    fs::write(&results, "national_id,result\n0000000000,مردود\n").unwrap();
-    let r = run(pishkhan()
-        .args([
-            "certify",
-            "--date",
-            "1402/10/28",
-            "--office-code",
-            "37-1234",
-            "--ledger",
-        ])
-        .arg(&rebuilt)
-        .arg(&results));
-    assert_eq!(r.code, 1, "{}", r.stderr);
     let r = p.audit(&rebuilt, &[]);
     assert_eq!(
         r.code, 0,
@@ -198,9 +210,8 @@ fn an_amount_changed_and_the_chain_rebuilt_passes_audit_alone_but_not_the_statem
     // Receipt 1 (a 60,000-toman cluster) made a 90,000-toman one, line and totals
     // alike, as a receipt of that cluster is; then the chain rebuilt by pishkhan's
     // own migration, every hash recomputed as chain.rs does.
-    let changed = tampered(
-        &p.ledger("37-1234"),
-        p.path("changed.sqlite"),
+    let changed = p.rebuilt(
+        "changed.sqlite",
         "CREATE TEMP TABLE big AS SELECT * FROM receipts WHERE tvto_total = 900000 LIMIT 1;
          UPDATE receipt_lines SET (code, name, unit, amount) =
            (SELECT l.code, l.name, l.unit, l.amount FROM receipt_lines l, big
@@ -208,26 +219,8 @@ fn an_amount_changed_and_the_chain_rebuilt_passes_audit_alone_but_not_the_statem
          WHERE receipt_id = (SELECT id FROM receipts WHERE seq = 1) AND kind = 'tvto';
          UPDATE receipts SET (tvto_total, grand_total, cluster) =
            (SELECT tvto_total, grand_total, cluster FROM big)
-         WHERE seq = 1;
-         DELETE FROM proofs;
-         UPDATE receipts SET hash = NULL;
-         DROP TABLE chain;
-         UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+         WHERE seq = 1;",
     );
-    let results = p.path("results.csv");
-    fs::write(&results, "national_id,result\n0000000000,مردود\n").unwrap();
-    let r = run(pishkhan()
-        .args([
-            "certify",
-            "--date",
-            "1402/10/28",
-            "--office-code",
-            "37-1234",
-            "--ledger",
-        ])
-        .arg(&changed)
-        .arg(&results));
-    assert_eq!(r.code, 1, "{}", r.stderr);
     let r = p.audit(&changed, &[]);
     assert_eq!(r.code, 0, "audit alone: {}{}", r.stdout, r.stderr);
     let r = p.audit(&changed, &[p.statement("37-1234")]);
