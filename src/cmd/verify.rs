@@ -95,6 +95,8 @@ struct File {
     bytes: Vec<u8>,
     /// The layout it says it has; none from a pishkhan before layouts were named.
     layout: Option<String>,
+    /// Its title: one receipt's, or a print run's.
+    title: Option<String>,
 }
 
 /// Why nothing can be checked: said, exit 2.
@@ -383,6 +385,7 @@ fn claims(what: &str) -> Result<Claims, String> {
         let file = File {
             bytes,
             layout: claimed.layout,
+            title: claimed.title,
         };
         return Ok(Claims::Proofs(proofs, Some(file)));
     }
@@ -499,7 +502,7 @@ fn document_check(ledger: &Ledger, checked: &[Checked], file: &File) -> Result<C
             }
         }
     }
-    let held = crate::docs::is_reprint(&file.bytes, &receipts);
+    let held = crate::docs::is_reprint(&file.bytes, &receipts, file.title.as_deref());
     Ok(Check {
         what: "document",
         held,

@@ -14,6 +14,8 @@ pub struct Claimed {
     pub proofs: String,
     /// The layout it was printed in; none from a pishkhan before layouts were named.
     pub layout: Option<String>,
+    /// Its title, which says whether it is one receipt or which command's print run.
+    pub title: Option<String>,
 }
 
 /// The proof lines and layout a PDF's document information holds. The error says
@@ -47,7 +49,17 @@ pub fn read_claims(pdf: &[u8]) -> Result<Claimed, String> {
     let text = |key: &str| -> Option<String> {
         let o = info.get(key.as_bytes()).ok()?;
         let bytes = o.as_str().ok()?;
-        String::from_utf8(bytes.to_vec()).ok()
+        // A title is UTF-16 (with its byte-order mark) when it is not ASCII.
+        match bytes.strip_prefix(&[0xFE, 0xFF]) {
+            Some(utf16) => String::from_utf16(
+                &utf16
+                    .chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect::<Vec<_>>(),
+            )
+            .ok(),
+            None => String::from_utf8(bytes.to_vec()).ok(),
+        }
     };
     let proofs = text(PROOF_KEY).ok_or_else(|| {
         format!(
@@ -65,26 +77,33 @@ pub fn read_claims(pdf: &[u8]) -> Result<Claimed, String> {
     Ok(Claimed {
         proofs,
         layout: text(LAYOUT_KEY),
+        title: text("Title"),
     })
 }
 
 /// Whether `pdf` is exactly what the ledger prints for `receipts`, in this order: a
 /// receipt's own PDF, or a print run (`--combined`) of any charging command, on any
-/// paper.
-pub fn is_reprint(pdf: &[u8], receipts: &[Receipt]) -> bool {
+/// paper. Only what its `title` can be is made again: a receipt's own PDF, or the
+/// print run of that title.
+pub fn is_reprint(pdf: &[u8], receipts: &[Receipt], title: Option<&str>) -> bool {
     let papers = [
         PageSize::A5,
         PageSize::A4,
         PageSize::Roll80,
         PageSize::Roll58,
     ];
+    let runs: Vec<&str> = RUN_TITLES
+        .into_iter()
+        .filter(|t| title.is_none_or(|given| given == *t))
+        .collect();
     for size in papers {
         if let [one] = receipts
+            && (title.is_none() || runs.is_empty())
             && print(one, size).is_ok_and(|p| p == pdf)
         {
             return true;
         }
-        for title in RUN_TITLES {
+        for &title in &runs {
             let mut run = Combined::new(title, size).print_run();
             if receipts
                 .iter()
