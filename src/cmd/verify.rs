@@ -70,8 +70,10 @@ struct Check {
 struct Checked {
     office: String,
     number: String,
-    /// Whom the ledger's receipt is for: national ID and name.
+    /// Whom the receipt is for: national ID and name (the name only from the ledger).
     whom: Option<(String, String)>,
+    /// The receipt as the ledger holds it, read once for every check that needs it.
+    document: Option<crate::desk::Receipt>,
     /// The proof line the ledger gives for the receipt, when it has it.
     recorded: Option<Proof>,
     checks: Vec<Check>,
@@ -176,6 +178,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 office: p.office.clone(),
                 number: p.number.clone(),
                 whom: Some((s.national_id.clone(), String::new())),
+                document: None,
                 recorded: None,
                 checks: signature_checks(&s, registry),
             });
@@ -241,7 +244,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 checked.push(c);
             }
             if let Some(file) = file {
-                let document = document_check(&ledger, &checked, &file)?;
+                let document = document_check(&checked, &file);
                 for c in &mut checked {
                     c.checks.push(document.clone());
                 }
@@ -409,8 +412,9 @@ fn check(
     chain: &OnceCell<(bool, String)>,
 ) -> Result<Checked> {
     let recorded = ledger.proof(&office, &number)?;
-    let whom = ledger
-        .document(&office, &number)?
+    let document = ledger.document(&office, &number)?;
+    let whom = document
+        .as_ref()
         .map(|d| (d.applicant.national_id.clone(), d.applicant.full_name()));
     let mut checks = vec![Check {
         what: "receipt_no",
@@ -472,6 +476,7 @@ fn check(
         office,
         number,
         whom,
+        document,
         recorded,
         checks,
     })
@@ -481,29 +486,29 @@ fn check(
 /// drawn-over or edited receipt, or another tool's PDF carrying a genuine proof, is
 /// not. One printed by an earlier pishkhan (no layout named) cannot be made again,
 /// and is checked by its proof lines only, which the check says.
-fn document_check(ledger: &Ledger, checked: &[Checked], file: &File) -> Result<Check> {
+fn document_check(checked: &[Checked], file: &File) -> Check {
     let Some(layout) = &file.layout else {
-        return Ok(Check {
+        return Check {
             what: "document",
             held: true,
             detail: "printed by an earlier pishkhan (it names no layout): checked by its proof line only, not as a document".into(),
-        });
+        };
     };
     let mut receipts = Vec::new();
     for c in checked {
-        match ledger.document(&c.office, &c.number)? {
-            Some(r) => receipts.push(r),
+        match &c.document {
+            Some(r) => receipts.push(r.clone()),
             None => {
-                return Ok(Check {
+                return Check {
                     what: "document",
                     held: false,
                     detail: format!("receipt {} is not in the ledger", c.number),
-                });
+                };
             }
         }
     }
     let held = crate::docs::is_reprint(&file.bytes, &receipts, file.title.as_deref());
-    Ok(Check {
+    Check {
         what: "document",
         held,
         detail: if held {
@@ -511,7 +516,7 @@ fn document_check(ledger: &Ledger, checked: &[Checked], file: &File) -> Result<C
         } else {
             "this file is not the receipt the ledger prints: drawn over, edited, or made by another program / این پرونده همان رسیدی نیست که دفتر چاپ می‌کند".into()
         },
-    })
+    }
 }
 
 /// A receipt's checks as lines of text, and the verdict in English and Persian.

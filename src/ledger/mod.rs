@@ -245,13 +245,7 @@ impl Ledger {
     }
 
     fn over(conn: Connection) -> Ledger {
-        let has_proofs = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'proofs'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .is_ok_and(|n| n > 0);
+        let has_proofs = has_table(&conn, "proofs").unwrap_or(false);
         Ledger {
             checkpointer: None,
             conn,
@@ -820,14 +814,7 @@ fn refuse_if_foreign(conn: &Connection, path: &Path) -> Result<()> {
     if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
         return Err(not_ours("the file is empty"));
     }
-    let tables: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| not_ours(&e.to_string()))?;
-    if tables == 0 {
+    if !has_table(conn, "meta").map_err(|e| not_ours(&e.to_string()))? {
         return Err(not_ours("it has no pishkhan tables"));
     }
     let version = schema::version(conn, path).map_err(|e| not_ours(&format!("{e:#}")))?;
@@ -838,20 +825,23 @@ fn refuse_if_foreign(conn: &Connection, path: &Path) -> Result<()> {
         _ => &["receipts", "receipt_lines", "parts", "chain"],
     };
     for table in needed {
-        let n: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                [table],
-                |r| r.get(0),
-            )
-            .map_err(|e| not_ours(&e.to_string()))?;
-        if n == 0 {
+        if !has_table(conn, table).map_err(|e| not_ours(&e.to_string()))? {
             return Err(not_ours(&format!(
                 "it has no `{table}` table, which a version {version} ledger has"
             )));
         }
     }
     Ok(())
+}
+
+/// Whether the database has a table of this name.
+fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
 }
 
 fn damaged(path: &Path, what: &str) -> anyhow::Error {
@@ -1237,15 +1227,8 @@ impl Book for Ledger {
             self.conn.execute_batch("ROLLBACK")?;
         }
         // The proofs table, if the transaction made it.
-        self.has_proofs.set(
-            self.conn
-                .query_row(
-                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'proofs'",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )
-                .is_ok_and(|n| n > 0),
-        );
+        self.has_proofs
+            .set(has_table(&self.conn, "proofs").unwrap_or(false));
         Ok(())
     }
 }
