@@ -7,6 +7,8 @@ Deterministic for a given N and seed.
 Usage: python3 scripts/gen-applicants.py N OUT.csv [--bad PERCENT] [--seed S]
 """
 import argparse
+import csv
+import os
 import random
 
 FIRST_M = ["علی", "محمد", "حسین", "رضا", "مهدی", "امیر", "سعید", "حمید", "مرتضی", "جواد", "مصطفی", "ابوالفضل"]
@@ -15,6 +17,9 @@ LAST = ["محمدی", "حسینی", "احمدی", "رضایی", "موسوی", "�
         "قاسمی", "نوری", "عباسی", "اکبری", "طاهری", "کریمی‌نژاد", "عبداللهی", "نیک‌پور", "خسروی", "قلی‌زاده"]
 TRADES = ["قالی‌بافی", "گلیم‌بافی", "نان سنگک‌پز", "نان بربری‌پز", "سفالگری", "معرق‌کاری چوب"]
 MILITARY = ["پایان خدمت", "معاف دائم", "معاف پزشکی", "معاف کفالت"]
+# Mobiles under the prefixes pishkhan's shipped table gives an operator.
+with open(os.path.join(os.path.dirname(__file__), "..", "assets", "mobile-prefixes.csv"), encoding="utf-8") as t:
+    PREFIXES = [r["prefix"] for r in csv.DictReader(line for line in t if not line.startswith("#"))]
 
 
 def check_digit(first9):
@@ -44,7 +49,8 @@ def main():
             male = rng.random() < 0.5
             first = rng.choice(FIRST_M if male else FIRST_F)
             birth = f"{rng.randrange(1345, 1384)}/{rng.randrange(1, 13):02d}/{rng.randrange(1, 30):02d}"
-            mobile = f"09{rng.randrange(10**9):09d}"
+            r = rng.randrange(10**9)
+            mobile = f"{PREFIXES[r % len(PREFIXES)]}{r // len(PREFIXES) % 10**7:07d}"
             row = [nid, first, rng.choice(LAST), rng.choice(FIRST_M), birth, "مرد" if male else "زن",
                    rng.choice(MILITARY) if male else "", mobile, rng.choice(TRADES), rng.choice(["60000", "90000"])]
             if rng.random() * 100 < a.bad:

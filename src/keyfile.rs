@@ -52,10 +52,13 @@ pub fn load(path: &Path) -> Result<OfficeKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the office key {}", path.display()))?;
     if let Some(rest) = text.strip_prefix(crate::desk::keys::DEMO_KEY_HEAD) {
-        eprintln!(
+        // Said once a run, though a charging command reads the key twice (first to
+        // refuse a bad one before the ledger is touched).
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| eprintln!(
             "{}: warning: the demonstration key, public with pishkhan's examples: what it signs proves nothing. An office makes its own with `pishkhan key new` / کلید نمایشی است",
             path.display()
-        );
+        ));
         return OfficeKey::parse(rest)
             .map_err(|why| anyhow!("{} is not a usable office key: {why}", path.display()));
     }

@@ -86,6 +86,10 @@ fn the_way_through_the_office() {
     // SMS rows: one per applicant, a valid mobile, a message within two Persian SMS.
     let sms_text = std::fs::read_to_string(&sms).unwrap();
     let mut rdr = csv::Reader::from_reader(sms_text.as_bytes());
+    assert_eq!(
+        rdr.headers().unwrap(),
+        vec!["mobile", "operator", "message", "parts"]
+    );
     let sms_rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(sms_rows.len(), 5);
     for row in &sms_rows {
@@ -95,11 +99,14 @@ fn the_way_through_the_office() {
                 && mobile.starts_with("09")
                 && mobile.bytes().all(|b| b.is_ascii_digit())
         );
-        let units = row[1].encode_utf16().count();
-        assert!(units <= 134, "{}", &row[1]);
+        // The sheet's mobiles are all 0912: the operator the table gives 0912.
+        assert!(mobile.starts_with("0912"), "{mobile}");
+        assert_eq!(&row[1], "Hamrah-e Avval");
+        let units = row[2].encode_utf16().count();
+        assert!(units <= 134, "{}", &row[2]);
         let parts = if units <= 70 { 1 } else { units.div_ceil(67) };
-        assert_eq!(row[2].parse::<usize>().unwrap(), parts, "{row:?}");
-        assert!(row[1].contains("پنجشنبه ۱۴۰۲/۱۱/۲۶"), "{}", &row[1]);
+        assert_eq!(row[3].parse::<usize>().unwrap(), parts, "{row:?}");
+        assert!(row[2].contains("پنجشنبه ۱۴۰۲/۱۱/۲۶"), "{}", &row[2]);
     }
 
     // A second card run charges nothing new.

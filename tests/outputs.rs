@@ -217,7 +217,10 @@ fn card_sms_killed_and_rerun_lists_everyone() {
             .map(Result::unwrap)
             .collect();
         assert_eq!(rows.len() as u64, n, "one SMS row per applicant");
-        assert!(rows.iter().all(|r| r[1].contains("۱۴۰۲/۱۱/۲۶")));
+        assert!(
+            rows.iter()
+                .all(|r| &r[1] == "Hamrah-e Avval" && r[2].contains("۱۴۰۲/۱۱/۲۶"))
+        );
     }
     assert_eq!(
         desk.sql("SELECT COUNT(*) FROM receipts WHERE kind = 'card'"),

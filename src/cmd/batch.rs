@@ -22,6 +22,7 @@ use serde_json::json;
 use super::table::Columns;
 use crate::cli::BatchArgs;
 use crate::cli::DataFormat;
+use crate::core::mobile::Prefixes;
 use crate::core::money::Unit;
 use crate::core::text::{fa_grouped, to_persian_digits};
 use crate::desk::Receipt;
@@ -108,8 +109,10 @@ pub struct Spec {
     pub combined: Option<PathBuf>,
     /// The rejected rows as the clerk wrote them, with the reasons.
     pub rejects: Option<PathBuf>,
-    /// `mobile,message` rows for an SMS gateway.
+    /// `mobile,operator,message,parts` rows for an SMS gateway.
     pub sms: Option<PathBuf>,
+    /// Whose mobile is whose: the SMS file names each one's operator.
+    pub mobiles: Arc<Prefixes>,
     pub paper: PageSize,
     /// The combined PDF's title.
     pub title: String,
@@ -222,7 +225,7 @@ impl Writer {
                 .combined
                 .map(|p| (p, Combined::new(&spec.title, spec.paper).print_run())),
             rejects: spec.rejects.map(Rejects::new),
-            sms: spec.sms.map(Sms::new),
+            sms: spec.sms.map(|p| Sms::new(p, spec.mobiles.clone())),
             failed: Vec::new(),
             progress,
             next_group: 0,
@@ -827,29 +830,66 @@ fn rejects_xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
     book.save_to_buffer()
 }
 
-/// `mobile,message` rows for an SMS gateway.
+/// `mobile,operator,message,parts` rows for an SMS gateway: the operator the mobile's
+/// prefix was allocated to, empty when no operator uses it (a mobile registered
+/// before pishkhan knew the operators), which is said on stderr.
 struct Sms {
     path: PathBuf,
     file: Appended,
+    mobiles: Arc<Prefixes>,
+    no_operator: Vec<String>,
 }
 
 impl Sms {
-    fn new(path: PathBuf) -> Sms {
+    fn new(path: PathBuf, mobiles: Arc<Prefixes>) -> Sms {
         Sms {
-            file: Appended::new(path.clone(), &csv_line(["mobile", "message", "parts"])),
+            file: Appended::new(
+                path.clone(),
+                &csv_line(["mobile", "operator", "message", "parts"]),
+            ),
             path,
+            mobiles,
+            no_operator: Vec::new(),
         }
     }
 
     fn push(&mut self, mobile: &str, sms: &docs::Sms) {
+        let operator = match self.mobiles.operator(mobile) {
+            Some(o) => o.name.as_str(),
+            None => {
+                self.no_operator.push(mobile.to_string());
+                ""
+            }
+        };
         self.file.append(&csv_line([
             safe_cell(mobile),
+            safe_cell(operator),
             safe_cell(&sms.text),
             sms.parts.to_string(),
         ]));
     }
 
     fn finish(self) -> Result<(), String> {
+        if !self.no_operator.is_empty() {
+            let shown: Vec<&str> = self
+                .no_operator
+                .iter()
+                .take(20)
+                .map(String::as_str)
+                .collect();
+            eprintln!(
+                "mobile_no_operator: no mobile operator uses the prefix of {} in {} ({}{}): their SMS will not arrive; call them / پیش‌شمارهٔ {} شمارهٔ همراه در فایل پیامک از آنِ هیچ اپراتوری نیست؛ با آنان تماس بگیرید",
+                self.no_operator.len(),
+                self.path.display(),
+                shown.join(", "),
+                if self.no_operator.len() > 20 {
+                    ", …"
+                } else {
+                    ""
+                },
+                to_persian_digits(&self.no_operator.len().to_string()),
+            );
+        }
         self.file.finish()
     }
 }

@@ -128,6 +128,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         combined: b.combined.clone(),
         rejects: None,
         sms: args.sms.clone(),
+        mobiles: ctx.mobiles.clone(),
         paper: b.paper.size(),
         title: crate::docs::RUN_TITLES[1].into(),
     };

@@ -97,6 +97,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         combined: b.combined.clone(),
         rejects: None,
         sms: None,
+        mobiles: ctx.mobiles.clone(),
         paper: b.paper.size(),
         title: crate::docs::RUN_TITLES[2].into(),
     };

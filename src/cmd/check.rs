@@ -13,6 +13,7 @@ use super::{
 };
 use crate::cli::{Common, DataFormat};
 use crate::core::calendar::Calendar;
+use crate::core::mobile::Prefixes;
 use crate::core::money::Unit;
 use crate::core::office::Office;
 use crate::core::problem::Problem;
@@ -257,13 +258,15 @@ fn check_sheet(
             (d, Some(why))
         }
     };
+    let office = load_office(common)?;
     let ctx = Context {
         tariffs: tariffs.clone(),
         calendar: calendar.clone(),
-        office: load_office(common)?,
         date,
         time: String::new(),
         key: None,
+        mobiles: std::sync::Arc::new(Prefixes::with_extra(&office.extra_mobile_prefixes)),
+        office,
     };
     let mut registrar = Registrar::new(&ctx, program, "")?;
     let name = path.display().to_string();

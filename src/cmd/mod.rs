@@ -28,6 +28,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::cli::{BatchArgs, Common};
 use crate::core::calendar::Calendar;
 use crate::core::jalali::JalaliDate;
+use crate::core::mobile::Prefixes;
 use crate::core::office::Office;
 use crate::core::problem::Problem;
 use crate::core::tariff::Tariffs;
@@ -264,6 +265,7 @@ pub fn office_overrides(common: &Common) -> Office {
         address: common.office_address.clone(),
         phone: common.office_phone.clone(),
         extra_military_statuses: Vec::new(),
+        extra_mobile_prefixes: Default::default(),
         key: None,
     }
 }
@@ -312,10 +314,11 @@ pub fn context(common: &Common, time: Option<&str>, ledger: Option<&Ledger>) -> 
     Ok(Context {
         tariffs: load_tariffs(common)?,
         calendar: load_calendar(common)?,
-        office,
         date,
         time: time.map_or_else(|| clock.time(), str::to_string),
         key,
+        mobiles: std::sync::Arc::new(Prefixes::with_extra(&office.extra_mobile_prefixes)),
+        office,
     })
 }
 

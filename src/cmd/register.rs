@@ -141,9 +141,11 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         combined: b.combined.clone(),
         rejects: args.rejects.clone(),
         sms: None,
+        mobiles: ctx.mobiles.clone(),
         paper: b.paper.size(),
         title: crate::docs::RUN_TITLES[0].into(),
     };
+    let equal_digits = registrar.equal_digit_rows();
     let entries = sheets
         .into_iter()
         .flat_map(|(file, headers, rows)| rows.map(move |row| (file.clone(), headers.clone(), row)))
@@ -153,6 +155,11 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         if let Some(line) = s.summary(name) {
             eprintln!("{line}");
         }
+    }
+    if let Ok(rows) = equal_digits.lock()
+        && !rows.is_empty()
+    {
+        eprintln!("{}", rules::equal_digit_summary(&rows));
     }
     Ok(batch_end(
         &summary,

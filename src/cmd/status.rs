@@ -9,6 +9,7 @@ use super::table::Table;
 use super::{EXIT_REJECTED, emit};
 use crate::cli::{Common, DataFormat, FormatArg};
 use crate::core::applicant::check_national_id;
+use crate::core::mobile::Prefixes;
 use crate::core::money::Unit;
 use crate::core::tariff::Stage;
 use crate::core::text::{normalize_field, to_persian_digits};
@@ -46,6 +47,10 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_REJECTED));
     }
+    // The operator of each receipt's mobile, by the shipped table and the office's
+    // own prefixes; none for a mobile registered before pishkhan knew the operators.
+    let mobiles = Prefixes::with_extra(&super::load_office(common)?.extra_mobile_prefixes);
+    let operator = |m: &str| mobiles.operator(m);
     let toman = |m: crate::core::money::Money| m.plain(Unit::Toman);
     let text = match args.format.get() {
         DataFormat::Json => {
@@ -55,7 +60,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                     json!({"receipt_no": r.number, "kind": r.kind.as_str(), "program": r.program,
                            "exam_stage": r.exam_stage, "date": r.date.to_string(), "time": r.time,
                            "office_total": toman(r.office_total), "tvto_total": toman(r.tvto_total),
-                           "grand_total": toman(r.grand_total)})
+                           "grand_total": toman(r.grand_total), "mobile": r.mobile,
+                           "operator": operator(&r.mobile).map(|o| o.name.as_str())})
                 })
                 .collect();
             format!(
@@ -76,6 +82,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 "office_total",
                 "tvto_total",
                 "grand_total",
+                "mobile",
+                "operator",
             ])?;
             for r in &receipts {
                 w.write_record([
@@ -89,6 +97,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                     toman(r.office_total),
                     toman(r.tvto_total),
                     toman(r.grand_total),
+                    r.mobile.clone(),
+                    operator(&r.mobile).map_or("", |o| o.name.as_str()).into(),
                 ])?;
             }
             String::from_utf8(w.into_inner().map_err(|e| anyhow!("{e}"))?)?
@@ -98,6 +108,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 "مرحله",
                 "شماره رسید",
                 "تاریخ",
+                "تلفن همراه",
+                "اپراتور",
                 "سهم دفتر",
                 "وجوه سازمان",
                 "جمع",
@@ -112,6 +124,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                     step.into(),
                     to_persian_digits(&r.number),
                     format!("{} {}", r.date.to_fa_digits(), to_persian_digits(&r.time)),
+                    to_persian_digits(&r.mobile),
+                    operator(&r.mobile).map_or("—", |o| o.shown_fa()).into(),
                     r.office_total.grouped_fa(Unit::Toman),
                     r.tvto_total.grouped_fa(Unit::Toman),
                     r.grand_total.grouped_fa(Unit::Toman),

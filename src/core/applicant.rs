@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::ExamStage;
 use super::jalali::JalaliDate;
+use super::mobile::{Prefixes, no_operator_messages};
 use super::tariff::{Cluster, Schedule};
 use super::text::{fold_key, to_persian_digits};
 
@@ -228,13 +229,16 @@ pub struct Context<'a> {
     pub schedule: &'a Schedule,
     pub stage: &'a ExamStage,
     pub extra_military: &'a [String],
+    /// The mobile prefixes operators use.
+    pub mobiles: &'a Prefixes,
 }
 
-/// Validates a row. Returns the applicant, or every problem found.
+/// Validates a row. Returns the applicant with the notes the clerk should see on an
+/// accepted row (`national_id_equal_digits`), or every problem found.
 pub fn validate(
     row: &RowInput,
     ctx: &Context,
-) -> Result<(Applicant, &'static [&'static str]), Vec<Rejection>> {
+) -> Result<(Applicant, Vec<Rejection>), Vec<Rejection>> {
     let mut errors = Vec::new();
     let national_id = check_national_id(&row.national_id)
         .map_err(|e| errors.push(e))
@@ -326,7 +330,17 @@ pub fn validate(
             }
         }
     }
-    let mobile = check_mobile(&row.mobile).map_err(|e| errors.push(e)).ok();
+    let mobile = check_mobile(&row.mobile)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .filter(|m| {
+            let known = ctx.mobiles.operator(m).is_some();
+            if !known {
+                let (fa, en) = no_operator_messages(&row.mobile, m);
+                errors.push(reject("mobile_no_operator", "mobile", fa, en));
+            }
+            known
+        });
     if row.trade.trim().is_empty() {
         errors.push(reject(
             "trade_missing",
@@ -417,10 +431,13 @@ pub fn validate(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let warnings: &'static [&'static str] = match &national_id {
-        Some(id) if id.bytes().all(|b| b == id.as_bytes()[0]) => &["national_id_repeated_digits"],
-        _ => &[],
-    };
+    let mut notes = Vec::new();
+    if let Some(id) = national_id
+        .as_deref()
+        .filter(|id| id.bytes().all(|b| b == id.as_bytes()[0]))
+    {
+        notes.push(equal_digits(id));
+    }
     Ok((
         Applicant {
             national_id: national_id.expect("no error"),
@@ -434,8 +451,25 @@ pub fn validate(
             trade: row.trade.clone(),
             cluster_code: cluster.expect("no error").code.clone(),
         },
-        warnings,
+        notes,
     ))
+}
+
+/// The note on a national ID of ten equal digits: its check digit holds and such IDs
+/// are reportedly issued in rare cases, so it is accepted, but common validators
+/// refuse it and a clerk may have typed one digit ten times.
+fn equal_digits(id: &str) -> Rejection {
+    reject(
+        "national_id_equal_digits",
+        "national_id",
+        format!(
+            "کد ملی {} ده رقم یکسان است: پذیرفته شد (چنین کدی به ندرت صادر می‌شود)؛ آن را با کارت ملی متقاضی بسنجید",
+            to_persian_digits(id)
+        ),
+        format!(
+            "the national ID {id} is ten equal digits: accepted (such IDs are issued in rare cases); check it against the applicant's card"
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -455,7 +489,7 @@ mod tests {
         assert_eq!(
             check_national_id("1111111111").unwrap(),
             "1111111111",
-            "equal digits: a warning only"
+            "equal digits: a note only (`validate`)"
         );
         // Digits 4–9 all zero: real IDs that some libraries reject.
         assert_eq!(check_national_id("1230000003").unwrap(), "1230000003");
@@ -533,10 +567,37 @@ mod tests {
             schedule: t.schedule_on(date).unwrap(),
             stage: &c.program("hcb").unwrap().stages[0],
             extra_military: &["معافیت ایثارگری".to_string()],
+            mobiles: Prefixes::shipped(),
         };
         validate(row, &ctx)
             .map(|(a, _)| a)
             .map_err(|e| e.iter().map(|r| r.code).collect())
+    }
+
+    #[test]
+    fn equal_digit_ids_are_accepted_with_a_note() {
+        let (t, c) = shipped();
+        let date = JalaliDate::parse("1402/10/26").unwrap();
+        let ctx = Context {
+            service_date: date,
+            schedule: t.schedule_on(date).unwrap(),
+            stage: &c.program("hcb").unwrap().stages[0],
+            extra_military: &[],
+            mobiles: Prefixes::shipped(),
+        };
+        for d in '0'..='9' {
+            let row = RowInput {
+                national_id: d.to_string().repeat(10),
+                ..good_row()
+            };
+            let (a, notes) = validate(&row, &ctx).unwrap();
+            assert_eq!(a.national_id, d.to_string().repeat(10));
+            assert_eq!(notes.len(), 1);
+            assert_eq!(notes[0].code, "national_id_equal_digits");
+            assert!(notes[0].message_en.contains(&a.national_id));
+        }
+        let (_, notes) = validate(&good_row(), &ctx).unwrap();
+        assert!(notes.is_empty());
     }
 
     #[test]
@@ -555,6 +616,7 @@ mod tests {
             (|r| r.birth_date = "1402/11/01".into(), "birth_date_future"),
             (|r| r.gender = "x".into(), "gender_invalid"),
             (|r| r.mobile = "0912".into(), "mobile_invalid"),
+            (|r| r.mobile = "09061234567".into(), "mobile_no_operator"),
             (|r| r.trade = String::new(), "trade_missing"),
             (|r| r.cluster = "70000".into(), "cluster_unknown"),
             (

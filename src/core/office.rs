@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::mobile::ExtraPrefixes;
 use super::problem::{Problem, from_toml_error};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -18,6 +19,10 @@ pub struct Office {
     /// (`core::applicant::MILITARY_ACCEPTED`), as they appear on its forms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra_military_statuses: Vec<String>,
+    /// Mobile prefixes allocated after pishkhan's table was made (see
+    /// `core::mobile::ExtraPrefixes`).
+    #[serde(default, skip_serializing_if = "ExtraPrefixes::is_empty")]
+    pub extra_mobile_prefixes: ExtraPrefixes,
     /// The office's signing key file, relative to the config file (see
     /// `pishkhan key new`); never printed, never in the ledger.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,6 +114,9 @@ impl Office {
             phone: over.phone.or(self.phone),
             extra_military_statuses: [self.extra_military_statuses, over.extra_military_statuses]
                 .concat(),
+            extra_mobile_prefixes: ExtraPrefixes(
+                [self.extra_mobile_prefixes.0, over.extra_mobile_prefixes.0].concat(),
+            ),
             key: over.key.or(self.key),
         }
     }
@@ -121,6 +129,21 @@ impl Office {
                 out.push(Problem::warning(
                     key,
                     format!("the office {key} is not set: receipts need it"),
+                ));
+            }
+        }
+        for (prefix, _) in &self.extra_mobile_prefixes.0 {
+            if let Some(op) = super::mobile::Prefixes::shipped()
+                .entries()
+                .iter()
+                .find(|e| prefix.starts_with(&e.prefix))
+            {
+                out.push(Problem::warning(
+                    "extra_mobile_prefixes",
+                    format!(
+                        "{prefix} is already allocated in pishkhan's table (under {}, {}): the line is not needed",
+                        op.prefix, op.name
+                    ),
                 ));
             }
         }

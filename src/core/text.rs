@@ -167,6 +167,22 @@ fn normalize(s: &str, digits: bool, keep_controls: bool) -> String {
     out.trim_matches('\u{200C}').to_string()
 }
 
+/// "lines 4, 9 and 3 more".
+pub fn line_list(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(20).map(u64::to_string).collect();
+    let more = lines.len().saturating_sub(20);
+    format!(
+        "line{} {}{}",
+        if lines.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::charge::{Applicant, Charge, Exam, Person, Receipt};
 use crate::core::calendar::Calendar;
 use crate::core::jalali::{IRAN_OFFSET_SECS, JalaliDate};
+use crate::core::mobile::Prefixes;
 use crate::core::money::{Money, Unit};
 use crate::core::office::Office;
 use crate::core::tariff::{Approval, Quote, QuoteLine, Schedule, ScheduleError, Stage, Tariffs};
@@ -26,6 +27,8 @@ pub struct Context {
     pub time: String,
     /// The office's signing key, when its config names one.
     pub key: Option<Arc<super::keys::OfficeKey>>,
+    /// The mobile prefixes operators use: the shipped table and the office's own.
+    pub mobiles: Arc<Prefixes>,
 }
 
 impl Context {
@@ -38,6 +41,7 @@ impl Context {
     pub fn letterhead(&self) -> Office {
         Office {
             extra_military_statuses: Vec::new(),
+            extra_mobile_prefixes: Default::default(),
             key: None,
             ..self.office.clone()
         }

@@ -3,7 +3,7 @@
 //! charge.
 
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
@@ -16,6 +16,9 @@ use crate::core::calendar::Program;
 use crate::core::money::Unit;
 use crate::core::tariff::{Schedule, Selection, Stage};
 use crate::input::{BadRow, Row};
+
+/// Rows of a run by file and line, filled as the run goes.
+pub type Noted = Arc<Mutex<Vec<(Arc<str>, u64)>>>;
 
 /// Checks and prices the rows of one batch; remembers the batch's national IDs.
 pub struct Registrar<'a> {
@@ -31,6 +34,9 @@ pub struct Registrar<'a> {
     /// By the national ID's number (ten digits fit a u64): a million-row sheet's
     /// IDs take 16 MB, not 60.
     seen: FxHashMap<u64, u64>,
+    /// The rows accepted with a national ID of ten equal digits, by file and line,
+    /// for the run to list on stderr.
+    equal_digits: Noted,
 }
 
 impl<'a> Registrar<'a> {
@@ -55,7 +61,14 @@ impl<'a> Registrar<'a> {
                 .map(|s| (s.number, name.clone(), Arc::from(s.name_fa.as_str())))
                 .collect(),
             seen: FxHashMap::default(),
+            equal_digits: Arc::default(),
         })
+    }
+
+    /// Where the rows accepted with a national ID of ten equal digits are listed (the
+    /// list fills as rows are checked).
+    pub fn equal_digit_rows(&self) -> Noted {
+        self.equal_digits.clone()
     }
 
     /// One row of `file` (whose header row is `headers`) as an entry: a charge to
@@ -98,11 +111,17 @@ impl<'a> Registrar<'a> {
             schedule: self.schedule,
             stage,
             extra_military: &self.ctx.office.extra_military_statuses,
+            mobiles: &self.ctx.mobiles,
         };
-        let applicant = match validate(&row.input, &row_ctx) {
-            Ok((a, _warnings)) => a,
+        let (applicant, notes) = match validate(&row.input, &row_ctx) {
+            Ok(a) => a,
             Err(problems) => return rejected(problems, row),
         };
+        if notes.iter().any(|n| n.code == "national_id_equal_digits")
+            && let Ok(mut e) = self.equal_digits.lock()
+        {
+            e.push((file.clone(), row.line));
+        }
         let key = rules::id_key(&applicant.national_id);
         if let Some(first) = self.seen.get(&key) {
             return rejected(vec![rules::duplicate_in_batch(*first)], row);
@@ -157,8 +176,10 @@ impl<'a> Registrar<'a> {
             Some(person),
         );
         let mut entry = Entry::accepted(file, row.line, charge);
-        // An accepted row says what reading it changed (a date cell made Jalali).
+        // An accepted row says what reading it changed (a date cell made Jalali) and
+        // what the clerk should look at again (an ID of ten equal digits).
         entry.outcome.problems = std::mem::take(&mut row.notes);
+        entry.outcome.problems.extend(notes);
         // Kept for the rejects file, should the ledger hold another person's receipt
         // under this national ID.
         entry.raw = raw(row.record);

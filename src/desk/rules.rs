@@ -272,6 +272,29 @@ pub fn id_key(national_id: &str) -> u64 {
     national_id.parse().unwrap_or(u64::MAX)
 }
 
+/// The stderr line of a run that accepted national IDs of ten equal digits: where
+/// they are, so the clerk checks each against the applicant's card.
+pub fn equal_digit_summary(rows: &[(std::sync::Arc<str>, u64)]) -> String {
+    let mut files: Vec<(&str, Vec<u64>)> = Vec::new();
+    for (file, line) in rows {
+        match files.iter_mut().find(|(f, _)| *f == &**file) {
+            Some((_, lines)) => lines.push(*line),
+            None => files.push((file, vec![*line])),
+        }
+    }
+    let places: Vec<String> = files
+        .iter()
+        .map(|(f, lines)| format!("{f} {}", crate::core::text::line_list(lines)))
+        .collect();
+    format!(
+        "national_id_equal_digits: {} national ID{} of ten equal digits accepted on {}: such IDs are issued in rare cases; check each against the applicant's card / {} کد ملی با ده رقم یکسان پذیرفته شد؛ هر یک را با کارت ملی متقاضی بسنجید",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        places.join("; "),
+        crate::core::text::to_persian_digits(&rows.len().to_string())
+    )
+}
+
 /// A national ID that came earlier in the same batch.
 pub fn duplicate_in_batch(first_line: u64) -> Rejection {
     Rejection {

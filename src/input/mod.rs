@@ -15,8 +15,8 @@ use records::Records;
 pub use records::{FIELD_MAX, ROW_MAX};
 
 use crate::core::applicant::{Rejection, RowInput};
-use crate::core::text::to_persian_digits;
 use crate::core::text::{fold_key, normalize_field, normalize_name, normalize_text};
+use crate::core::text::{line_list, to_persian_digits};
 
 /// How many bytes are looked at to guess the encoding and the delimiter.
 const SNIFF: usize = 64 * 1024;
@@ -277,22 +277,6 @@ pub struct Stats {
     pub cleaned: std::sync::Mutex<Vec<u64>>,
     /// Spreadsheet rows with a date cell (a Gregorian serial) read as Jalali.
     pub dates: std::sync::Mutex<Vec<u64>>,
-}
-
-/// "lines 4, 9 and 3 more".
-fn line_list(lines: &[u64]) -> String {
-    let shown: Vec<String> = lines.iter().take(20).map(u64::to_string).collect();
-    let more = lines.len().saturating_sub(20);
-    format!(
-        "line{} {}{}",
-        if lines.len() == 1 { "" } else { "s" },
-        shown.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    )
 }
 
 impl Stats {

@@ -192,6 +192,7 @@ pub(super) fn from_v1(conn: &Connection) -> Result<()> {
             .map_err(|e| anyhow::anyhow!("receipt {number} cannot be read: {e}"))?;
         let mut office = crate::core::office::Office::clone(&doc.office);
         office.extra_military_statuses.clear();
+        office.extra_mobile_prefixes = Default::default();
         let office = part("office", serde_json::to_string(&office)?)?;
         let exam = part(
             "exam",

@@ -142,6 +142,8 @@ pub struct ReceiptSummary {
     pub office_total: Money,
     pub tvto_total: Money,
     pub grand_total: Money,
+    /// The mobile the receipt was made out with.
+    pub mobile: String,
 }
 
 impl Ledger {
@@ -412,7 +414,7 @@ impl Ledger {
     /// Every receipt of an applicant, oldest first.
     pub fn receipts_of(&self, national_id: &str) -> Result<Vec<ReceiptSummary>> {
         let mut stmt = self.conn.prepare(
-            "SELECT number, kind, program, exam_stage, service_date, time, office_total, tvto_total, grand_total
+            "SELECT number, kind, program, exam_stage, service_date, time, office_total, tvto_total, grand_total, mobile
              FROM receipts WHERE national_id = ?1 ORDER BY id",
         )?;
         let mut rows = stmt.query([national_id])?;
@@ -428,6 +430,7 @@ impl Ledger {
                 office_total: money(r.get(6)?)?,
                 tvto_total: money(r.get(7)?)?,
                 grand_total: money(r.get(8)?)?,
+                mobile: r.get(9)?,
             });
         }
         Ok(out)
