@@ -279,6 +279,13 @@ fn config(o: &Office, extra: &str) -> std::path::PathBuf {
     )
 }
 
+/// `register` on a day of the window, with the office config `cfg`.
+fn register_with(o: &Office, cfg: &std::path::Path) -> assert_cmd::Command {
+    let mut c = o.cmd("register", "1402/10/26");
+    c.arg("--config").arg(cfg);
+    c
+}
+
 #[test]
 fn a_prefix_the_office_adds_is_accepted_and_a_bad_one_refused() {
     let o = Office::new();
@@ -304,12 +311,7 @@ fn a_prefix_the_office_adds_is_accepted_and_a_bad_one_refused() {
         "[extra_mobile_prefixes]\n\"0906\" = \"\"\n\"09401\" = \"Samantel\"\n",
     ] {
         let cfg = config(&o, extra);
-        let r = run(o
-            .cmd("register", "1402/10/26")
-            .arg("--dry-run")
-            .arg("--config")
-            .arg(&cfg)
-            .arg(&csv));
+        let r = run(register_with(&o, &cfg).arg("--dry-run").arg(&csv));
         let res = results(&r.stdout);
         let status: Vec<&str> = res.iter().map(|l| l.get(2).unwrap()).collect();
         assert_eq!(status, ["accepted", "accepted", "rejected"], "{extra}");
@@ -336,11 +338,7 @@ fn a_prefix_the_office_adds_is_accepted_and_a_bad_one_refused() {
         "extra_mobile_prefixes = \"0906\"\n",
     ] {
         let cfg = config(&o, bad);
-        let r = run(o
-            .cmd("register", "1402/10/26")
-            .arg("--config")
-            .arg(&cfg)
-            .arg(&csv));
+        let r = run(register_with(&o, &cfg).arg(&csv));
         assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
         assert!(
             r.stderr.contains("office.toml") && r.stderr.contains("line 3"),
@@ -380,11 +378,7 @@ fn the_sms_file_and_status_name_each_mobiles_operator() {
         &o,
         "[extra_mobile_prefixes]\n\"0906\" = \"Samantel\"\n\"0907\" = \"\"\n",
     );
-    let r = run(o
-        .cmd("register", "1402/10/26")
-        .arg("--config")
-        .arg(&cfg)
-        .arg(&csv));
+    let r = run(register_with(&o, &cfg).arg(&csv));
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     let sms = o.path("sms.csv");
