@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         schedule: tariffs.schedule_on(date).unwrap(),
         stage: &calendar.programs[0].stages[0],
         extra_military: &[],
+        mobiles: pishkhan::core::mobile::Prefixes::shipped(),
     };
     let Ok(sheet) = Sheet::open("fuzz.csv", Box::new(Cursor::new(data.to_vec())), None) else {
         return;
