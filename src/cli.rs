@@ -149,13 +149,7 @@ pub fn parse_time(s: &str) -> Result<String, String> {
     }
 }
 
-/// How rows of data are printed: a table for people, CSV or JSON for programs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DataFormat {
-    Table,
-    Csv,
-    Json,
-}
+pub use crate::outputs::DataFormat;
 
 /// `--format` of a command that prints rows of data.
 #[derive(Debug, Clone, Copy, Args)]

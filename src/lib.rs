@@ -15,5 +15,6 @@ pub mod input;
 pub mod keyfile;
 pub mod ledger;
 pub mod memory;
+pub mod outputs;
 pub mod paths;
 pub mod typeset;

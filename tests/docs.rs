@@ -363,44 +363,65 @@ fn roll_grows_with_its_content() {
 #[test]
 fn a_long_report_pages_with_numbers() {
     use pishkhan::core::money::Money;
-    use pishkhan::core::tariff::Kind;
-    use pishkhan::docs::{ReportDoc, ReportLine, Split, render_report};
+    use pishkhan::core::tariff::{Kind, Stage};
+    use pishkhan::desk::audit::{Charged, ChargedLine};
+    use pishkhan::desk::report::{Head, Report};
+    use pishkhan::docs::render_report;
+    use std::sync::Arc;
     let rial = |n: i64| Money::from_rial(n).unwrap();
-    let split = |office: i64, tvto: i64| Split {
-        office: rial(office),
-        tvto: rial(tvto),
-        grand: rial(office + tvto),
+    let line = |kind: Kind, code: &str, name: &str, unit: i64, quantity: u64| ChargedLine {
+        line_no: 1,
+        row: Some(1),
+        code: Arc::from(code),
+        name_fa: Arc::from(name),
+        receipt_kind: None,
+        kind,
+        quantity,
+        unit: rial(unit),
+        amount: rial(unit * quantity as i64),
+        schedule_id: Arc::from("qom-1402"),
     };
+    // Sixty days, one receipt a day, the office's revenue growing day by day.
     let from = JalaliDate::parse("1402/10/01").unwrap();
-    let days: Vec<(JalaliDate, Split)> = (0..60)
-        .map(|i| (from.add_days(i).unwrap(), split(484_790 * (i + 1), 600_000)))
-        .collect();
-    let office_total: i64 = (0..60).map(|i| 484_790 * (i + 1)).sum();
-    let doc = ReportDoc {
-        office_name: Some("دفتر نمونه".into()),
-        from,
-        to: from.add_days(59).unwrap(),
-        lines: vec![ReportLine {
-            row: Some(1),
-            name_fa: "احراز هویت متقاضی براساس مدارک".into(),
-            schedule: "qom-1402".into(),
-            unit: rial(39_000),
-            count: 60,
-            amount: rial(2_340_000),
-            kind: Kind::Office,
-        }],
-        total: split(office_total, 36_000_000),
-        counts: [60, 0, 0],
-        days,
-        offices: Vec::new(),
-        heads: vec![(
-            "37-1234".into(),
-            1402,
-            "1402-000060".into(),
-            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-        )],
-    };
-    let (_d, path, text) = text_of(&render_report(&doc).unwrap());
+    let to = from.add_days(59).unwrap();
+    let mut report = Report::new(from, to, [("l1".to_string(), 1)].into());
+    for i in 0..60 {
+        let lines = [
+            line(
+                Kind::Office,
+                "l1",
+                "احراز هویت متقاضی براساس مدارک",
+                484_790,
+                i + 1,
+            ),
+            line(Kind::Tvto, "fee", "هزینه آزمون", 600_000, 1),
+        ];
+        let office = rial(484_790 * (i as i64 + 1));
+        report
+            .receipt(&Charged {
+                number: "1402-000001",
+                office_code: "37-1234",
+                kind: Stage::Registration,
+                national_id: "0012345679",
+                program: "hcb",
+                exam_stage: 4,
+                date: from.add_days(i as i64).unwrap(),
+                schedule_id: "qom-1402",
+                cluster: "c60",
+                office_total: office,
+                tvto_total: rial(600_000),
+                grand_total: office.checked_add(rial(600_000)).unwrap(),
+                lines: &lines,
+            })
+            .unwrap();
+    }
+    report.heads.push(Head {
+        office_code: "37-1234".into(),
+        year: 1402,
+        number: "1402-000060".into(),
+        hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+    });
+    let (_d, path, text) = text_of(&render_report(&report, Some("دفتر نمونه")).unwrap());
     // Sixty days: a bar a week, each month named where it starts, a y-axis from 0.
     for part in [
         "نمودار درآمد هفتگی دفتر",

@@ -58,7 +58,7 @@ fn the_desk_knows_neither_storage_nor_drawing_nor_the_command_line() {
 #[test]
 fn commands_do_not_import_each_other() {
     let commands = [
-        "register", "card", "certify", "status", "report", "fee", "check",
+        "register", "card", "certify", "status", "report", "fee", "check", "audit", "verify", "key",
     ];
     for c in commands {
         let text = source(&format!("src/cmd/{c}.rs"));
@@ -79,15 +79,15 @@ fn one_recording_loop_serves_every_charging_command() {
             assert!(!text.contains(".begin()"), "{f} opens a transaction");
             assert!(!text.contains(".commit()"), "{f} commits");
         }
-        if f != "src/cmd/batch.rs" && f != "src/desk/batch.rs" {
+        if f != "src/cmd/charging.rs" && f != "src/desk/batch.rs" {
             assert!(!text.contains("batch::record("), "{f} runs its own loop");
         }
     }
-    // Each charging command hands its checked rows to it, through cmd/batch.rs.
+    // Each charging command hands its checked rows to it, through cmd/charging.rs.
     for c in ["register", "card", "certify"] {
         let text = source(&format!("src/cmd/{c}.rs"));
-        assert!(text.contains("batch::charge("), "src/cmd/{c}.rs");
+        assert!(text.contains("charging::charge("), "src/cmd/{c}.rs");
     }
-    assert!(source("src/cmd/batch.rs").contains("crate::desk::batch::record("));
+    assert!(source("src/cmd/charging.rs").contains("crate::desk::batch::record("));
     assert!(Path::new(&common::root().join("src/desk/batch.rs")).exists());
 }

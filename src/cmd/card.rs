@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 
-use super::batch::{self, Spec};
+use super::charging;
 use super::{batch_end, context, reprint};
 use crate::cli::{BatchArgs, Common};
 use crate::desk::book::{NoLedger, Registry};
@@ -16,6 +16,7 @@ use crate::desk::card::{Slips, Wanted};
 use crate::desk::rules;
 use crate::input::{Field, Sheet, open_source};
 use crate::ledger::Ledger;
+use crate::outputs::Spec;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -135,7 +136,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let entries = wanted
         .into_iter()
         .map(move |w| slips.check(&file, lookup.as_ref(), w));
-    let (summary, unwritten) = batch::charge(path, b, reader, Box::new(entries), spec)?;
+    let (summary, unwritten) = charging::charge(path, b, reader, Box::new(entries), spec)?;
     Ok(batch_end(
         &summary,
         &unwritten,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 
-use super::batch::{self, Spec};
+use super::charging;
 use super::{batch_end, context, reprint};
 use crate::cli::{BatchArgs, Common};
 use crate::desk::book::{NoLedger, Registry};
@@ -14,6 +14,7 @@ use crate::desk::certify::{Certificates, ExamResult};
 use crate::desk::rules;
 use crate::input::{Field, Sheet, open_source};
 use crate::ledger::Ledger;
+use crate::outputs::Spec;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -101,7 +102,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         paper: b.paper.size(),
         title: crate::docs::RUN_TITLES[2].into(),
     };
-    let (summary, unwritten) = batch::charge(path, b, reader, Box::new(entries), spec)?;
+    let (summary, unwritten) = charging::charge(path, b, reader, Box::new(entries), spec)?;
     Ok(batch_end(
         &summary,
         &unwritten,

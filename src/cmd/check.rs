@@ -167,7 +167,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             for r in &reports {
                 for p in &r.problems {
                     // A file name or a message quoting a cell could read as a formula.
-                    use super::batch::safe_cell;
+                    use crate::outputs::safe_cell;
                     w.write_record([
                         safe_cell(&r.file.display().to_string()),
                         if p.is_error() { "error" } else { "warning" }.into(),

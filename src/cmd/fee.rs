@@ -7,13 +7,13 @@ use anyhow::Result;
 use clap::ValueEnum;
 use serde_json::{Value, json};
 
-use super::table::Table;
 use super::{emit, load_tariffs, service_date};
 use crate::cli::{Common, DataFormat, FormatArg};
 use crate::core::jalali::JalaliDate;
 use crate::core::money::Unit;
 use crate::core::tariff::{Kind, Quote, Schedule, Selection, Stage};
 use crate::core::text::fa_grouped;
+use crate::outputs::table::Table;
 
 const EXAMPLES: &str = "\
 Examples:

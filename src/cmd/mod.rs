@@ -4,9 +4,9 @@
 //! settling the run's [`Context`], writing to stdout, and the exit codes.
 
 pub mod audit;
-mod batch;
 pub mod card;
 pub mod certify;
+mod charging;
 pub mod check;
 pub mod fee;
 pub mod key;
@@ -14,7 +14,6 @@ mod oversight;
 pub mod register;
 pub mod report;
 pub mod status;
-mod table;
 pub mod verify;
 
 use std::fs;
@@ -404,7 +403,7 @@ pub fn reprint(common: &Common, args: &BatchArgs, number: &str) -> Result<ExitCo
                 anyhow!("the ledger's office code cannot name a file in {}: {e}; print to --combined FILE or standard output instead", dir.display())
             })?;
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            let file = dir.join(batch::receipt_file(&code, &number));
+            let file = dir.join(crate::outputs::receipt_file(&code, &number));
             crate::files::write_atomic(&file, &pdf)?;
             eprintln!("{}", file.display());
         }
@@ -427,7 +426,7 @@ pub fn batch_end(
         "not recorded: "
     };
     eprintln!("{note}{}", summary.line(done.0, done.1));
-    batch::report_unwritten(unwritten);
+    crate::outputs::report_unwritten(unwritten);
     ExitCode::from(if !unwritten.is_empty() {
         EXIT_UNWRITTEN
     } else if summary.rejected > 0 {

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, bail};
 use clap::ValueEnum;
 
-use super::batch::{self, Spec};
+use super::charging;
 use super::{batch_end, context, reprint};
 use crate::cli::{BatchArgs, Common};
 use crate::desk::register::Registrar;
 use crate::desk::rules;
 use crate::input::{APPLICANT_COLUMNS, Encoding, Sheet, open_source};
 use crate::ledger::Ledger;
+use crate::outputs::Spec;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -150,7 +151,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         .into_iter()
         .flat_map(|(file, headers, rows)| rows.map(move |row| (file.clone(), headers.clone(), row)))
         .map(move |(file, headers, row)| Ok(registrar.check(&file, &headers, row)));
-    let (summary, unwritten) = batch::charge(path, b, reader, Box::new(entries), spec)?;
+    let (summary, unwritten) = charging::charge(path, b, reader, Box::new(entries), spec)?;
     for (name, s) in &stats {
         if let Some(line) = s.summary(name) {
             eprintln!("{line}");

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
-use super::table::Table;
 use super::{EXIT_REJECTED, emit};
 use crate::cli::{Common, DataFormat, FormatArg};
 use crate::core::applicant::check_national_id;
@@ -13,6 +12,7 @@ use crate::core::mobile::Prefixes;
 use crate::core::money::Unit;
 use crate::core::tariff::Stage;
 use crate::core::text::{normalize_field, to_persian_digits};
+use crate::outputs::table::Table;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -55,6 +55,22 @@ pub enum Kind {
     Tvto,
 }
 
+impl Kind {
+    /// `office` or `tvto`, as ledgers, statements and reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Office => "office",
+            Kind::Tvto => "tvto",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::Office, Kind::Tvto]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceLine {
     /// The row number in the approving letter's table.

@@ -21,7 +21,7 @@ use crate::typeset::{
 
 pub use proof::{Code, code as qr_code};
 pub use reading::{Claimed, is_reprint, read_claims};
-pub use report::{ReportDoc, ReportLine, Split, render_report};
+pub use report::{ReportError, render_report};
 pub use sms::{SMS_LIMIT, Sms, sms_text};
 
 /// The exam-date slip, handed over with the applicant's confirmation; it charges

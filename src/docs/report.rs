@@ -4,48 +4,22 @@
 //! «صفحه ۱ از ۲» on every page.
 
 use crate::core::jalali::JalaliDate;
-use crate::core::money::{Money, Unit};
+use crate::core::money::{Money, MoneyRangeError, Unit};
 use crate::core::tariff::Kind;
+use crate::core::tariff::Stage;
 use crate::core::text::{fa_grouped, to_persian_digits};
+use crate::desk::report::{Report, Split};
 use crate::typeset::{
     Align, Area, Cell, Color, Dir, Document, Flow, Overflow, PageSize, Style, Table,
 };
 
-/// A row of the service-line table.
-pub struct ReportLine {
-    pub row: Option<u32>,
-    pub name_fa: String,
-    pub schedule: String,
-    pub unit: Money,
-    pub count: u64,
-    pub amount: Money,
-    pub kind: Kind,
-}
-
-/// Office revenue, TVTO money and their sum.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Split {
-    pub office: Money,
-    pub tvto: Money,
-    pub grand: Money,
-}
-
-/// Everything the PDF shows.
-pub struct ReportDoc {
-    pub office_name: Option<String>,
-    pub from: JalaliDate,
-    pub to: JalaliDate,
-    pub lines: Vec<ReportLine>,
-    pub total: Split,
-    /// Registrations, slips, certificates.
-    pub counts: [u64; 3],
-    /// Every day of the period.
-    pub days: Vec<(JalaliDate, Split)>,
-    /// Per office, when several ledgers were merged.
-    pub offices: Vec<(String, Split)>,
-    /// Each ledger's chain head per year: office code, year, last receipt number and
-    /// its hash, for the guild to keep.
-    pub heads: Vec<(String, i64, String, String)>,
+/// Why the report could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Overflow(#[from] Overflow),
+    #[error("{0}")]
+    Money(#[from] MoneyRangeError),
 }
 
 const MARGIN: f32 = 42.0;
@@ -87,7 +61,10 @@ fn table(f: &mut Flow, widths: &[f32], header: &[&str], rows: Vec<Vec<Cell>>, sh
     f.skip(10.0);
 }
 
-pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
+/// The report of `r` as an A4 PDF; `office_name` heads it when it is one office's.
+pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, ReportError> {
+    let days = r.every_day()?;
+    let total = r.total.split()?;
     let height = PageSize::A4.height().expect("A4 is cut");
     let mut f = Flow::new(PageSize::A4, MARGIN, Some(height - MARGIN - FOOTER));
     let w = WIDTH;
@@ -100,7 +77,7 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
         Align::Center,
         "گزارش درآمد دفتر پیشخوان خدمات دولت",
     );
-    if let Some(name) = &r.office_name {
+    if let Some(name) = office_name {
         text(&mut f, Style::bold(11.0), Align::Center, name);
     }
     let whole_month = r.from.day() == 1
@@ -123,7 +100,7 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
     );
     f.skip(8.0);
 
-    if r.lines.is_empty() {
+    if r.lines().next().is_none() {
         text(
             &mut f,
             strong,
@@ -132,8 +109,7 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
         );
     }
     let mut rows: Vec<Vec<Cell>> = r
-        .lines
-        .iter()
+        .lines()
         .map(|l| {
             vec![
                 Cell::new(
@@ -152,7 +128,7 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
                     body,
                     Align::Right,
                 ),
-                Cell::new(l.schedule.clone(), body, Align::Center).ltr(),
+                Cell::new(l.schedule_id.clone(), body, Align::Center).ltr(),
                 Cell::new(toman(l.unit), body.tabular(), Align::Right),
                 Cell::new(fa_grouped(l.count as i64), body.tabular(), Align::Center),
                 Cell::new(toman(l.amount), body.tabular(), Align::Right),
@@ -160,12 +136,12 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
         })
         .collect();
     for (label, v) in [
-        ("درآمد دفتر", r.total.office),
+        ("درآمد دفتر", total.office),
         (
             "وجوه سازمان آموزش فنی و حرفه‌ای (جدا از درآمد دفتر)",
-            r.total.tvto,
+            total.tvto,
         ),
-        ("جمع کل", r.total.grand),
+        ("جمع کل", total.grand),
     ] {
         rows.push(vec![
             Cell::new(label, strong, Align::Right).span(5),
@@ -185,16 +161,15 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
         Align::Right,
         &format!(
             "ثبت نام: {} نفر — برگ اعلام زمان آزمون: {} — گواهینامه: {}",
-            fa_grouped(r.counts[0] as i64),
-            fa_grouped(r.counts[1] as i64),
-            fa_grouped(r.counts[2] as i64)
+            fa_grouped(r.count(Stage::Registration) as i64),
+            fa_grouped(r.count(Stage::Card) as i64),
+            fa_grouped(r.count(Stage::Certificate) as i64)
         ),
     );
     f.skip(10.0);
-    chart(&mut f, r);
+    chart(&mut f, &days);
 
-    let day_rows: Vec<Vec<Cell>> = r
-        .days
+    let day_rows: Vec<Vec<Cell>> = days
         .iter()
         .filter(|(_, s)| !s.grand.is_zero())
         .map(|(d, s)| {
@@ -225,15 +200,16 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
         let rows = r
             .offices
             .iter()
-            .map(|(code, s)| {
-                vec![
+            .map(|(code, t)| {
+                let s = t.split()?;
+                Ok(vec![
                     Cell::new(to_persian_digits(code), body, Align::Center),
                     Cell::new(toman(s.office), body.tabular(), Align::Right),
                     Cell::new(toman(s.tvto), body.tabular(), Align::Right),
                     Cell::new(toman(s.grand), body.tabular(), Align::Right),
-                ]
+                ])
             })
-            .collect();
+            .collect::<Result<_, MoneyRangeError>>()?;
         table(
             &mut f,
             &[w * 0.34, w * 0.22, w * 0.22, w * 0.22],
@@ -254,12 +230,12 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
         let rows = r
             .heads
             .iter()
-            .map(|(office, year, number, hash)| {
+            .map(|h| {
                 vec![
-                    Cell::new(to_persian_digits(office), body, Align::Center),
-                    Cell::new(to_persian_digits(&year.to_string()), body, Align::Center),
-                    Cell::new(to_persian_digits(number), body, Align::Center),
-                    Cell::new(hash.clone(), small, Align::Center),
+                    Cell::new(to_persian_digits(&h.office_code), body, Align::Center),
+                    Cell::new(to_persian_digits(&h.year.to_string()), body, Align::Center),
+                    Cell::new(to_persian_digits(&h.number), body, Align::Center),
+                    Cell::new(h.hash.clone(), small, Align::Center),
                 ]
             })
             .collect();
@@ -295,17 +271,16 @@ pub fn render_report(r: &ReportDoc) -> Result<Vec<u8>, Overflow> {
 }
 
 /// Bars of daily office revenue, the first day on the right.
-fn chart(f: &mut Flow, r: &ReportDoc) {
-    if r.days.is_empty() {
+fn chart(f: &mut Flow, days: &[(JalaliDate, Split)]) {
+    if days.is_empty() {
         return;
     }
     let (h, label_h) = (150.0, 14.0);
     // A bar a day up to a month; over that, a bar a week (its first day's date
     // under it), or 60 labels would run into one another.
-    let weekly = r.days.len() > 31;
+    let weekly = days.len() > 31;
     let bars: Vec<(JalaliDate, Money)> = if weekly {
-        r.days
-            .chunks(7)
+        days.chunks(7)
             .map(|week| {
                 let sum = week
                     .iter()
@@ -315,7 +290,7 @@ fn chart(f: &mut Flow, r: &ReportDoc) {
             })
             .collect()
     } else {
-        r.days.iter().map(|(d, s)| (*d, s.office)).collect()
+        days.iter().map(|(d, s)| (*d, s.office)).collect()
     };
     let title = Style::bold(9.0);
     let title_text = if weekly {

@@ -1246,17 +1246,13 @@ fn insert_lines_sql(n: usize) -> String {
 }
 
 pub(crate) fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Office => "office",
-        Kind::Tvto => "tvto",
-    }
+    kind.as_str()
 }
 
 fn line_kind(s: &str) -> Result<Kind> {
-    match s {
-        "office" => Ok(Kind::Office),
-        "tvto" => Ok(Kind::Tvto),
-        _ => bail!("the ledger has a line of unknown kind \"{s}\""),
+    match Kind::parse(s) {
+        Some(k) => Ok(k),
+        None => bail!("the ledger has a line of unknown kind \"{s}\""),
     }
 }
 

@@ -19,16 +19,7 @@ use crate::core::tariff::Stage;
 use crate::core::text::to_persian_digits;
 use crate::desk::audit::{Charged, ChargedLine, Finding};
 
-/// The last receipt of an office's year: what the guild keeps to detect a rewrite.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Head {
-    pub office_code: String,
-    pub year: i64,
-    /// The last receipt's number, `1402-000123`.
-    pub number: String,
-    /// Its hash, 64 hex digits.
-    pub hash: String,
-}
+pub use crate::desk::report::Head;
 
 /// What verifying a ledger found.
 #[derive(Debug, Default)]
