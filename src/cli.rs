@@ -1,6 +1,9 @@
 //! The options every command shares, and the groups of options several share. Each
-//! command's own options and help live beside its code in `cmd/`. Every option can
-//! also come from the environment as `PISHKHAN_<FLAG>`.
+//! command's own options and help live beside its code in `cmd/`. The options a
+//! desk sets once (the files, the office, the date, the paper, the format, the
+//! program, the time) can also come from the environment as `PISHKHAN_<FLAG>`, as
+//! each one's help says; what changes from run to run (`--out`, `--strict`,
+//! `--dry-run`, `--rejects`, …) is given on the command line only.
 
 use std::path::{Path, PathBuf};
 
@@ -151,6 +154,13 @@ pub fn parse_time(s: &str) -> Result<String, String> {
 
 pub use crate::outputs::DataFormat;
 
+/// Whether standard output is a terminal, decided once per run: it picks the
+/// default `--format` of every command and keeps binary files off the screen.
+pub fn stdout_is_terminal() -> bool {
+    static TERMINAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TERMINAL.get_or_init(|| std::io::IsTerminal::is_terminal(&std::io::stdout()))
+}
+
 /// `--format` of a command that prints rows of data.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct FormatArg {
@@ -161,12 +171,11 @@ pub struct FormatArg {
 
 impl FormatArg {
     pub fn get(self) -> DataFormat {
-        self.format
-            .unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                DataFormat::Table
-            } else {
-                DataFormat::Csv
-            })
+        self.format.unwrap_or(if stdout_is_terminal() {
+            DataFormat::Table
+        } else {
+            DataFormat::Csv
+        })
     }
 }
 

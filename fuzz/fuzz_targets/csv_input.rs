@@ -7,7 +7,8 @@ use std::io::Cursor;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use pishkhan::core::applicant::{Context, validate};
+use pishkhan::core::applicant::Context;
+use pishkhan::core::validate::validate;
 use pishkhan::core::calendar::Calendar;
 use pishkhan::core::jalali::JalaliDate;
 use pishkhan::core::tariff::Tariffs;

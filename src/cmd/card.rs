@@ -8,15 +8,11 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 
-use super::charging;
-use super::{batch_end, context, reprint};
+use super::charging::{self, Front};
 use crate::cli::{BatchArgs, Common};
-use crate::desk::book::{NoLedger, Registry};
 use crate::desk::card::{Slips, Wanted};
 use crate::desk::rules;
 use crate::input::{Field, Sheet, open_source};
-use crate::ledger::Ledger;
-use crate::outputs::Spec;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -55,22 +51,13 @@ pub struct Args {
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let b = &args.batch;
-    if let Some(number) = &b.reprint {
-        return reprint(common, b, number);
+    if let Some(done) = charging::reprint_if_asked(common, b)? {
+        return Ok(done);
     }
     let names: Vec<&str> = args.csv.iter().map(String::as_str).collect();
-    let mut plan = super::batch_plan(common, b, &names)?;
-    plan.output("--sms", args.sms.as_deref()).check()?;
-    let path = common.ledger()?;
-    if !b.dry_run {
-        // Reading never migrates; a command that records brings the ledger up to date.
-        Ledger::bring_up_to_date(path)?;
-    }
-    let reader = Ledger::open_read_only(path)?;
-    let ctx = context(common, b.time.as_deref(), reader.as_ref())?;
-    let program = rules::program(&ctx.calendar, b.program.as_deref())?;
-    let office_code = rules::office_code(ctx.office_code(), b.dry_run)?;
-    let mut slips = Slips::new(&ctx, program, args.stage, &office_code)?;
+    let front = Front::open(common, b, &names, &[("--sms", args.sms.as_deref())])?;
+    let program = front.program()?;
+    let mut slips = Slips::new(&front.ctx, program, args.stage, &front.office_code)?;
 
     // Who gets a slip: the CSV's national IDs, or everyone registered for the stage.
     let (file, wanted): (Arc<str>, Vec<_>) = match &args.csv {
@@ -80,7 +67,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
                 open_source(name).with_context(|| format!("cannot read {name}"))?,
                 None,
                 &[(Field::NationalId, "national_id", "کد ملی")],
-                args.batch.sheet.as_deref(),
+                b.sheet.as_deref(),
             )?;
             let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
             let rows = sheet
@@ -97,11 +84,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             (Arc::from(name.as_str()), rows)
         }
         None => {
-            let ids = match &reader {
-                Some(l) => l.registered(&program.code, slips.stage().number)?,
-                None => Vec::new(),
-            };
-            let rows = ids
+            let rows = front
+                .registered(&program.code, slips.stage().number)?
                 .into_iter()
                 .enumerate()
                 .map(|(i, national_id)| {
@@ -116,30 +100,15 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         }
     };
 
-    // Registrations are looked up on the checking thread, over a connection of its own.
-    let lookup: Box<dyn Registry + Send> = match Ledger::open_read_only(path)? {
-        Some(l) => Box::new(l),
-        None => Box::new(NoLedger),
-    };
-    let spec = Spec {
-        office_code: office_code.clone(),
-        format: b.format.get(),
-        results: b.results.clone(),
-        out: b.out.clone(),
-        combined: b.combined.clone(),
-        rejects: None,
-        sms: args.sms.clone(),
-        mobiles: ctx.mobiles.clone(),
-        paper: b.paper.size(),
-        title: crate::docs::RUN_TITLES[1].into(),
-    };
+    let lookup = front.lookup()?;
+    let spec = front.spec(crate::docs::RUN_TITLES[1], None, args.sms.clone());
     let entries = wanted
         .into_iter()
         .map(move |w| slips.check(&file, lookup.as_ref(), w));
-    let (summary, unwritten) = charging::charge(path, b, reader, Box::new(entries), spec)?;
-    Ok(batch_end(
-        &summary,
-        &unwritten,
+    front.charge(
+        Box::new(entries),
+        spec,
         ("slips issued before", "صادرشده از پیش"),
-    ))
+        || {},
+    )
 }

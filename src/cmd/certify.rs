@@ -6,15 +6,11 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 
-use super::charging;
-use super::{batch_end, context, reprint};
+use super::charging::{self, Front};
 use crate::cli::{BatchArgs, Common};
-use crate::desk::book::{NoLedger, Registry};
 use crate::desk::certify::{Certificates, ExamResult};
 use crate::desk::rules;
 use crate::input::{Field, Sheet, open_source};
-use crate::ledger::Ledger;
-use crate::outputs::Spec;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -42,22 +38,14 @@ pub struct Args {
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let b = &args.batch;
-    if let Some(number) = &b.reprint {
-        return reprint(common, b, number);
+    if let Some(done) = charging::reprint_if_asked(common, b)? {
+        return Ok(done);
     }
     let Some(name) = &args.csv else {
         bail!("give the results CSV (national_id,result)");
     };
-    super::batch_plan(common, b, &[name.as_str()])?.check()?;
-    let path = common.ledger()?;
-    if !b.dry_run {
-        // Reading never migrates; a command that records brings the ledger up to date.
-        Ledger::bring_up_to_date(path)?;
-    }
-    let reader = Ledger::open_read_only(path)?;
-    let ctx = context(common, b.time.as_deref(), reader.as_ref())?;
-    let office_code = rules::office_code(ctx.office_code(), b.dry_run)?;
-    let mut certificates = Certificates::new(&ctx, &office_code)?;
+    let front = Front::open(common, b, &[name.as_str()], &[])?;
+    let mut certificates = Certificates::new(&front.ctx, &front.office_code)?;
     let sheet = Sheet::open_sheet(
         name,
         open_source(name).with_context(|| format!("cannot read {name}"))?,
@@ -66,14 +54,10 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             (Field::NationalId, "national_id", "کد ملی"),
             (Field::Result, "result", "نتیجه"),
         ],
-        args.batch.sheet.as_deref(),
+        b.sheet.as_deref(),
     )?;
     let file: Arc<str> = Arc::from(name.as_str());
-    // Registrations are looked up on the checking thread, over a connection of its own.
-    let lookup: Box<dyn Registry + Send> = match Ledger::open_read_only(path)? {
-        Some(l) => Box::new(l),
-        None => Box::new(NoLedger),
-    };
+    let lookup = front.lookup()?;
     // The whole sheet first (one row per examinee): rows that disagree are found
     // before any is charged.
     let rows: Vec<_> = sheet
@@ -90,22 +74,11 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let entries = rows
         .into_iter()
         .map(move |row| certificates.check(&file, lookup.as_ref(), row));
-    let spec = Spec {
-        office_code: office_code.clone(),
-        format: b.format.get(),
-        results: b.results.clone(),
-        out: b.out.clone(),
-        combined: b.combined.clone(),
-        rejects: None,
-        sms: None,
-        mobiles: ctx.mobiles.clone(),
-        paper: b.paper.size(),
-        title: crate::docs::RUN_TITLES[2].into(),
-    };
-    let (summary, unwritten) = charging::charge(path, b, reader, Box::new(entries), spec)?;
-    Ok(batch_end(
-        &summary,
-        &unwritten,
+    let spec = front.spec(crate::docs::RUN_TITLES[2], None, None);
+    front.charge(
+        Box::new(entries),
+        spec,
         ("certified before", "پرداخت‌شده از پیش"),
-    ))
+        || {},
+    )
 }

@@ -14,7 +14,6 @@ use super::{
 use crate::cli::{Common, DataFormat};
 use crate::core::calendar::Calendar;
 use crate::core::mobile::Prefixes;
-use crate::core::money::Unit;
 use crate::core::office::Office;
 use crate::core::problem::Problem;
 use crate::core::tariff::Tariffs;
@@ -22,6 +21,7 @@ use crate::desk::Context;
 use crate::desk::register::Registrar;
 use crate::desk::rules;
 use crate::input::{APPLICANT_COLUMNS, Sheet, open_source};
+use crate::outputs::summary;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -76,13 +76,13 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let (tariffs, problems) = parse_file(&common.tariffs, "tariffs", Tariffs::parse);
     reports.push(FileReport {
         file: common.tariffs.clone(),
-        summary: tariffs.as_ref().map(tariffs_summary),
+        summary: tariffs.as_ref().map(summary::tariffs),
         problems,
     });
 
     let (calendar, mut problems) = parse_file(&common.calendar, "calendar", Calendar::parse);
     if let (Some(t), Some(c)) = (&tariffs, &calendar) {
-        problems.extend(cross_check(t, c));
+        problems.extend(rules::unpriced_days(t, c));
     }
     let calendar_ok = !problems.iter().any(Problem::is_error);
     reports.push(FileReport {
@@ -90,7 +90,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         summary: calendar
             .as_ref()
             .filter(|_| calendar_ok)
-            .map(calendar_summary),
+            .map(summary::calendar),
         problems,
     });
 
@@ -283,21 +283,8 @@ fn check_sheet(
     for row in sheet {
         rows += 1;
         let o = registrar.check(&file, &headers, row).outcome;
-        let refused = o.status == crate::desk::batch::Status::Rejected;
-        rejected += usize::from(refused);
-        for p in &o.problems {
-            let key = if p.field.is_empty() {
-                format!("line {}", o.line)
-            } else {
-                format!("line {} {}", o.line, p.field)
-            };
-            problems.push(if refused {
-                Problem::row(key, p.code, &p.message_en, &p.message_fa)
-            } else {
-                // A note on an accepted row (a date cell made Jalali).
-                Problem::warning(key, format!("{}: {}", p.code, p.message_en))
-            });
-        }
+        rejected += usize::from(o.status == crate::desk::batch::Status::Rejected);
+        problems.extend(o.as_problems());
     }
     let as_of = match why {
         Some(why) => format!(" (no --date: checked as on {why})"),
@@ -307,76 +294,4 @@ fn check_sheet(
         format!("{rows} applicant rows, {rejected} rejected{as_of}"),
         problems,
     ))
-}
-
-fn tariffs_summary(t: &Tariffs) -> String {
-    let parts: Vec<String> = t
-        .schedules
-        .iter()
-        .map(|s| {
-            let fees: Vec<String> = s.clusters.iter().map(|c| c.exam_fee.grouped(Unit::Toman)).collect();
-            format!(
-                "schedule {} from {}{}: {} service lines, total {}; exam fee {}; certificate fee {}",
-                s.id,
-                s.in_force_from,
-                s.in_force_until.map(|u| format!(" until {u}")).unwrap_or_default(),
-                s.lines.len(),
-                s.office_lines_total(),
-                fees.join(" or "),
-                s.certificate_fee_amount
-            )
-        })
-        .collect();
-    parts.join("; ")
-}
-
-fn calendar_summary(c: &Calendar) -> String {
-    let mut parts = Vec::new();
-    for p in &c.programs {
-        for s in &p.stages {
-            parts.push(format!(
-                "program {} stage {}: paper forms until {}, portal registration {}, entry cards {}, written exam {}",
-                p.code,
-                s.number,
-                s.paper_registration.last.map(|d| d.to_string()).unwrap_or_default(),
-                s.portal_registration,
-                s.entry_card,
-                s.written_exam
-            ));
-        }
-    }
-    parts.join("; ")
-}
-
-/// Every day on which the calendar has the office charge something should be priced
-/// by a tariff schedule. A day that is not cannot be charged (the commands refuse it
-/// with a clear message), so this is a warning, not an error.
-fn cross_check(t: &Tariffs, c: &Calendar) -> Vec<Problem> {
-    let mut out = Vec::new();
-    for p in &c.programs {
-        for s in &p.stages {
-            for (field, w) in [
-                ("portal_registration", &s.portal_registration),
-                ("entry_card", &s.entry_card),
-            ] {
-                let (Some(first), Some(last)) = (w.first, w.last) else {
-                    continue;
-                };
-                let unpriced: Vec<_> = (0..=first.days_until(last))
-                    .filter_map(|n| first.add_days(n))
-                    .filter(|d| t.schedule_on(*d).is_err())
-                    .collect();
-                if let (Some(a), Some(b)) = (unpriced.first(), unpriced.last()) {
-                    out.push(Problem::warning(
-                        format!("program \"{}\" stage {} {field}", p.code, s.number),
-                        format!(
-                            "{} day(s) of the window {w}, {a}–{b}, fall under no tariff schedule: nothing can be charged on them",
-                            unpriced.len()
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    out
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 
+use crate::cli::Common;
 use crate::desk::audit::Finding;
 use crate::desk::keys::KeyRegistry;
 use crate::desk::statement::{Builder, Statement};
@@ -244,4 +245,34 @@ fn heads(h: &[crate::desk::statement::Head]) -> String {
         .map(|h| h.number.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The office's signed statement of `month`, from its one ledger, into `file`.
+pub fn sign_statement(common: &Common, month: &str, file: &Path) -> Result<()> {
+    let path = common.ledger()?;
+    let key = super::office_key(&super::load_office(common)?)?.ok_or_else(|| {
+        anyhow!("a statement is signed with the office's key: give `key` in --config (see `pishkhan key new`)")
+    })?;
+    let ledger =
+        super::read_ledger(path)?.ok_or_else(|| anyhow!("no ledger at {}", path.display()))?;
+    ledger.snapshot()?;
+    let office = match ledger.offices()?.as_slice() {
+        [one] => one.clone(),
+        _ => bail!(
+            "a statement is one office's: the ledger {} holds none or several",
+            path.display()
+        ),
+    };
+    let statement = statement_of(&ledger, path, &office, month)?.sign(&key);
+    // The month's statement goes into the folder the office keeps them in.
+    let dir = crate::files::dir_of(file);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    crate::files::write_atomic(file, statement.to_file().as_bytes())?;
+    eprintln!(
+        "{}: the statement of office {office} for {}, signed with key {}",
+        file.display(),
+        statement.month,
+        statement.key
+    );
+    Ok(())
 }

@@ -9,14 +9,11 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, bail};
 use clap::ValueEnum;
 
-use super::charging;
-use super::{batch_end, context, reprint};
+use super::charging::{self, Front};
 use crate::cli::{BatchArgs, Common};
 use crate::desk::register::Registrar;
 use crate::desk::rules;
 use crate::input::{APPLICANT_COLUMNS, Encoding, Sheet, open_source};
-use crate::ledger::Ledger;
-use crate::outputs::Spec;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -76,25 +73,15 @@ pub enum EncodingArg {
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
     let b = &args.batch;
-    if let Some(number) = &b.reprint {
-        return reprint(common, b, number);
+    if let Some(done) = charging::reprint_if_asked(common, b)? {
+        return Ok(done);
     }
     if args.csv.iter().filter(|c| *c == "-").count() > 1 {
         bail!("standard input (-) can be read only once");
     }
     let names: Vec<&str> = args.csv.iter().map(String::as_str).collect();
-    let mut plan = super::batch_plan(common, b, &names)?;
-    plan.output("--rejects", args.rejects.as_deref()).check()?;
-    let path = common.ledger()?;
-    if !b.dry_run {
-        // Reading never migrates; a command that records brings the ledger up to date.
-        Ledger::bring_up_to_date(path)?;
-    }
-    let reader = Ledger::open_read_only(path)?;
-    let ctx = context(common, b.time.as_deref(), reader.as_ref())?;
-    let program = rules::program(&ctx.calendar, b.program.as_deref())?;
-    let office_code = rules::office_code(ctx.office_code(), b.dry_run)?;
-    let mut registrar = Registrar::new(&ctx, program, &office_code)?;
+    let front = Front::open(common, b, &names, &[("--rejects", args.rejects.as_deref())])?;
+    let mut registrar = Registrar::new(&front.ctx, front.program()?, &front.office_code)?;
 
     // Every sheet must open (headers, encoding) before any row is processed.
     let encoding = args.encoding.map(|e| match e {
@@ -134,37 +121,27 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         );
     }
 
-    let spec = Spec {
-        office_code: office_code.clone(),
-        format: b.format.get(),
-        results: b.results.clone(),
-        out: b.out.clone(),
-        combined: b.combined.clone(),
-        rejects: args.rejects.clone(),
-        sms: None,
-        mobiles: ctx.mobiles.clone(),
-        paper: b.paper.size(),
-        title: crate::docs::RUN_TITLES[0].into(),
-    };
+    let spec = front.spec(crate::docs::RUN_TITLES[0], args.rejects.clone(), None);
     let equal_digits = registrar.equal_digit_rows();
     let entries = sheets
         .into_iter()
         .flat_map(|(file, headers, rows)| rows.map(move |row| (file.clone(), headers.clone(), row)))
         .map(move |(file, headers, row)| Ok(registrar.check(&file, &headers, row)));
-    let (summary, unwritten) = charging::charge(path, b, reader, Box::new(entries), spec)?;
-    for (name, s) in &stats {
-        if let Some(line) = s.summary(name) {
-            eprintln!("{line}");
-        }
-    }
-    if let Ok(rows) = equal_digits.lock()
-        && !rows.is_empty()
-    {
-        eprintln!("{}", rules::equal_digit_summary(&rows));
-    }
-    Ok(batch_end(
-        &summary,
-        &unwritten,
+    front.charge(
+        Box::new(entries),
+        spec,
         ("already registered", "تکراری"),
-    ))
+        || {
+            for (name, s) in &stats {
+                if let Some(line) = s.summary(name) {
+                    eprintln!("{line}");
+                }
+            }
+            if let Ok(rows) = equal_digits.lock()
+                && !rows.is_empty()
+            {
+                eprintln!("{}", rules::equal_digit_summary(&rows));
+            }
+        },
+    )
 }

@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
 
-use super::{emit, emit_pdf, load_office, load_tariffs};
+use super::{Binary, emit, emit_binary, load_office, load_tariffs};
 use crate::cli::{Common, parse_date};
 use crate::core::jalali::JalaliDate;
-use crate::core::text::to_persian_digits;
+use crate::core::text::fa;
 use crate::desk::audit::{self, Ledgers};
 use crate::desk::report::Report;
 use crate::docs;
@@ -95,20 +95,18 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         (None, Some(f), Some(t)) => bail!("--from {f} is after --to {t}"),
         _ => bail!("give --month YYYY/MM, or --from and --to"),
     };
-    let format = args
-        .format
-        .unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            ReportFormat::Table
-        } else {
-            ReportFormat::Csv
-        });
+    let format = args.format.unwrap_or(if crate::cli::stdout_is_terminal() {
+        ReportFormat::Table
+    } else {
+        ReportFormat::Csv
+    });
     let mut plan = super::plan(common);
     plan.output("--export", args.export.as_deref())
         .output("--out", args.out.as_deref())
         .output("--statement", args.statement.as_deref())
         .check()?;
     if let (Some(file), Some(month)) = (&args.statement, &args.month) {
-        sign_statement(common, month, file)?;
+        super::oversight::sign_statement(common, month, file)?;
     }
     let tariffs = load_tariffs(common)?;
     let rows = tariffs
@@ -188,11 +186,11 @@ fn print(common: &Common, args: &Args, format: ReportFormat, report: &Report) ->
                 serde_json::to_string_pretty(&render::json(report)?)?
             )
             .into_bytes(),
-            false,
+            None,
         ),
-        ReportFormat::Csv => (render::csv(report)?.into_bytes(), false),
-        ReportFormat::Table => (render::table(report)?.into_bytes(), false),
-        ReportFormat::Xlsx => (render::xlsx(report)?, true),
+        ReportFormat::Csv => (render::csv(report)?.into_bytes(), None),
+        ReportFormat::Table => (render::table(report)?.into_bytes(), None),
+        ReportFormat::Xlsx => (render::xlsx(report)?, Some(Binary::Workbook)),
         ReportFormat::Pdf => {
             let office_name = match report.offices.len() {
                 0 | 1 => load_office(common)?.name,
@@ -201,45 +199,17 @@ fn print(common: &Common, args: &Args, format: ReportFormat, report: &Report) ->
             let doc = docs::render_report(report, office_name.as_deref()).map_err(|o| {
                 anyhow::anyhow!("گزارش در کاغذ جا نمی‌شود / the report does not fit A4: {o}")
             })?;
-            (doc, true)
+            (doc, Some(Binary::Pdf))
         }
     };
     match &args.out {
         Some(path) => crate::files::write_atomic(path, &bytes)?,
-        None if binary => emit_pdf(&bytes, "give --out FILE")?,
-        None => emit(&bytes)?,
+        None => match binary {
+            Some(what) => emit_binary(&bytes, what, "give --out FILE")?,
+            None => emit(&bytes)?,
+        },
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The office's signed statement of `month`, from its one ledger, into `file`.
-fn sign_statement(common: &Common, month: &str, file: &std::path::Path) -> Result<()> {
-    let path = common.ledger()?;
-    let key = super::office_key(&load_office(common)?)?.ok_or_else(|| {
-        anyhow::anyhow!("a statement is signed with the office's key: give `key` in --config (see `pishkhan key new`)")
-    })?;
-    let ledger = super::read_ledger(path)?
-        .ok_or_else(|| anyhow::anyhow!("no ledger at {}", path.display()))?;
-    ledger.snapshot()?;
-    let office = match ledger.offices()?.as_slice() {
-        [one] => one.clone(),
-        _ => bail!(
-            "a statement is one office's: the ledger {} holds none or several",
-            path.display()
-        ),
-    };
-    let statement = super::oversight::statement_of(&ledger, path, &office, month)?.sign(&key);
-    // The month's statement goes into the folder the office keeps them in.
-    let dir = crate::files::dir_of(file);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    crate::files::write_atomic(file, statement.to_file().as_bytes())?;
-    eprintln!(
-        "{}: the statement of office {office} for {}, signed with key {}",
-        file.display(),
-        statement.month,
-        statement.key
-    );
-    Ok(())
 }
 
 /// Findings printed by a report that refuses a ledger.
@@ -292,7 +262,7 @@ fn read_ledgers(
                     "{}: … and {} more / و {} مورد دیگر",
                     path.display(),
                     findings.len() - SHOWN,
-                    to_persian_digits(&(findings.len() - SHOWN).to_string())
+                    fa(findings.len() - SHOWN)
                 );
             }
             bail!(

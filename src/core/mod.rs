@@ -12,3 +12,4 @@ pub mod office;
 pub mod problem;
 pub mod tariff;
 pub mod text;
+pub mod validate;

@@ -29,6 +29,11 @@ pub fn to_persian_digits(s: &str) -> String {
         .collect()
 }
 
+/// A value as it is displayed, with Persian digits: `fa(26)` is «۲۶».
+pub fn fa(v: impl std::fmt::Display) -> String {
+    to_persian_digits(&v.to_string())
+}
+
 /// Persian digits in Persian text, Latin digits in Latin text: each run of ASCII
 /// digits becomes Persian unless the nearest letter before it (or, with none before,
 /// after it) is a Latin one. «مرکز شماره 3» → «مرکز شماره ۳»; «Qom TVTO Center No. 3»

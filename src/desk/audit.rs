@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::core::jalali::JalaliDate;
 use crate::core::money::Money;
 use crate::core::tariff::{Kind, Stage, Tariffs};
-use crate::core::text::to_persian_digits;
+use crate::core::text::fa;
 
 /// A receipt as the ledger holds it, for checking.
 pub struct Charged<'a> {
@@ -83,10 +83,6 @@ impl std::fmt::Display for Finding {
             self.message_en, self.code, self.message_fa
         )
     }
-}
-
-fn fa(n: impl ToString) -> String {
-    to_persian_digits(&n.to_string())
 }
 
 /// What a receipt must hold on its own: lines that add up to its totals, each line

@@ -68,6 +68,32 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A checked row's problems as `check` lists them, keyed by line and field: a
+    /// rejected row's reasons as errors, an accepted row's notes (a date cell made
+    /// Jalali, an equal-digit national ID) as warnings.
+    pub fn as_problems(&self) -> Vec<crate::core::problem::Problem> {
+        use crate::core::problem::Problem;
+        let o = self;
+        let refused = o.status == Status::Rejected;
+        o.problems
+            .iter()
+            .map(|p| {
+                let key = if p.field.is_empty() {
+                    format!("line {}", o.line)
+                } else {
+                    format!("line {} {}", o.line, p.field)
+                };
+                if refused {
+                    Problem::row(key, p.code, &p.message_en, &p.message_fa)
+                } else {
+                    Problem::warning(key, format!("{}: {}", p.code, p.message_en))
+                }
+            })
+            .collect()
+    }
+}
+
+impl Outcome {
     pub fn code(&self) -> String {
         self.problems
             .iter()

@@ -11,10 +11,11 @@ use super::batch::{Entry, Raw};
 use super::charge::{Applicant, Exam, Person};
 use super::context::{Context, Priced, Shared};
 use super::rules;
-use crate::core::applicant::{Context as RowContext, validate};
+use crate::core::applicant::Context as RowContext;
 use crate::core::calendar::Program;
 use crate::core::money::Unit;
 use crate::core::tariff::{Schedule, Selection, Stage};
+use crate::core::validate::validate;
 use crate::input::{BadRow, Row};
 
 /// Rows of a run by file and line, filled as the run goes.

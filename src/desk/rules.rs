@@ -8,6 +8,8 @@ use super::book::Registration;
 use crate::core::applicant::Rejection;
 use crate::core::calendar::{Calendar, ExamStage, Program};
 use crate::core::jalali::JalaliDate;
+use crate::core::problem::Problem;
+use crate::core::tariff::Tariffs;
 use crate::core::text::{fold_key, to_persian_digits};
 use crate::input::BadRow;
 
@@ -395,6 +397,39 @@ pub fn office_code(code: Option<&str>, dry_run: bool) -> Result<String> {
             "the office code is not set: give --office-code, PISHKHAN_OFFICE_CODE or a --config file with `code` (receipt numbers are kept per office) / کد دفتر تعیین نشده است"
         ),
     }
+}
+
+/// Every day on which the calendar has the office charge something should be priced
+/// by a tariff schedule. A day that is not cannot be charged (the commands refuse it
+/// with a clear message), so this is a warning, not an error.
+pub fn unpriced_days(t: &Tariffs, c: &Calendar) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for p in &c.programs {
+        for s in &p.stages {
+            for (field, w) in [
+                ("portal_registration", &s.portal_registration),
+                ("entry_card", &s.entry_card),
+            ] {
+                let (Some(first), Some(last)) = (w.first, w.last) else {
+                    continue;
+                };
+                let unpriced: Vec<_> = (0..=first.days_until(last))
+                    .filter_map(|n| first.add_days(n))
+                    .filter(|d| t.schedule_on(*d).is_err())
+                    .collect();
+                if let (Some(a), Some(b)) = (unpriced.first(), unpriced.last()) {
+                    out.push(Problem::warning(
+                        format!("program \"{}\" stage {} {field}", p.code, s.number),
+                        format!(
+                            "{} day(s) of the window {w}, {a}–{b}, fall under no tariff schedule: nothing can be charged on them",
+                            unpriced.len()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

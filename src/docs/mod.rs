@@ -12,11 +12,12 @@ mod sms;
 
 use crate::core::office::Office;
 use crate::core::tariff::Stage;
+pub(crate) use crate::core::text::fa;
 use crate::core::text::to_persian_digits;
 use crate::desk::charge::Receipt;
 use crate::typeset::{
-    Align, Area, Cell, Color, Dir, Document, Flow, Overflow, Page, PageSize, SAFE, Style, Table,
-    measure,
+    Align, Area, Cell, Color, Dir, Document, Flow, MM, Overflow, Page, PageSize, SAFE, Style,
+    Table, measure,
 };
 
 pub use proof::{Code, code as qr_code};
@@ -219,11 +220,7 @@ fn lay_out(doc: &Doc, size: PageSize) -> Vec<Page> {
     let mut pages = flow.into_pages();
     let n = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
-        let label = format!(
-            "صفحه {} از {}",
-            fa(&(i + 1).to_string()),
-            fa(&n.to_string())
-        );
+        let label = format!("صفحه {} از {}", fa(i + 1), fa(n));
         let a = Area::new(f.margin, height - SAFE - band, f.width);
         page.text(a, number, Align::Center, Dir::Rtl, &label);
     }
@@ -273,7 +270,7 @@ impl Frame {
             // Inside the printable width, with half a millimetre to spare on each
             // side; text no smaller than a thermal head prints (see `Page::ink`).
             PageSize::Roll80 | PageSize::Roll58 => (
-                (size.width() - size.printable_width()) / 2.0 + 0.5 * 72.0 / 25.4,
+                (size.width() - size.printable_width()) / 2.0 + 0.5 * MM,
                 7.5,
                 true,
             ),
@@ -318,11 +315,6 @@ pub(crate) fn labelled(t: &mut Table, f: &Frame, value_w: f32, label: Cell, valu
 /// A paragraph across the frame, kept whole on one page.
 pub(crate) fn para(flow: &mut Flow, f: &Frame, style: Style, text: &str) {
     flow.block(|page, y| page.paragraph(f.area(y), style, Align::Right, Dir::Rtl, text));
-}
-
-/// Persian digits for numbers inside Persian text.
-pub(crate) fn fa(s: &str) -> String {
-    to_persian_digits(s)
 }
 
 /// Free text (a venue, an address): Persian digits in Persian words, Latin digits

@@ -7,9 +7,7 @@ use qrcode::canvas::{Canvas, MaskPattern};
 use qrcode::{EcLevel, bits, ec};
 
 use super::{Frame, Receipt, fa_text};
-use crate::typeset::{Align, Area, Dir, Page, PageSize, Style, measure};
-
-const MM: f32 = 72.0 / 25.4;
+use crate::typeset::{Align, Area, Dir, MM, Page, PageSize, Style, measure};
 
 /// The smallest side of the code: 20 mm, which a phone reads from a hand's length.
 const MIN_SIDE: f32 = 20.0 * MM;

@@ -177,14 +177,10 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
     // read as one of the letter's services.
     let line_row = |t: &mut Table, l: &crate::core::tariff::QuoteLine| {
         let mut cells = vec![
-            Cell::new(
-                l.row.map(|n| fa(&n.to_string())).unwrap_or_default(),
-                body,
-                Align::Center,
-            ),
+            Cell::new(l.row.map(fa).unwrap_or_default(), body, Align::Center),
             Cell::new(
                 if narrow && l.quantity > 1 {
-                    format!("{} (× {})", l.name_fa, fa(&l.quantity.to_string()))
+                    format!("{} (× {})", l.name_fa, fa(l.quantity))
                 } else {
                     l.name_fa.clone()
                 },
@@ -193,11 +189,7 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
             ),
         ];
         if !narrow {
-            cells.push(Cell::new(
-                fa(&l.quantity.to_string()),
-                body.tabular(),
-                Align::Center,
-            ));
+            cells.push(Cell::new(fa(l.quantity), body.tabular(), Align::Center));
             cells.push(Cell::new(money(l.unit), body.tabular(), Align::Right));
         }
         cells.push(Cell::new(money(l.amount), body.tabular(), Align::Right));

@@ -102,7 +102,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
                 Style::regular(f.base),
                 // The letter's service number, as on every receipt.
                 &match l.row {
-                    Some(n) => format!("هزینه خدمت ردیف {}: {}", fa(&n.to_string()), l.name_fa),
+                    Some(n) => format!("هزینه خدمت ردیف {}: {}", fa(n), l.name_fa),
                     None => format!("هزینه خدمت: {}", l.name_fa),
                 },
                 &format!("{} {}", l.amount.grouped_fa(r.unit), r.unit.name_fa()),

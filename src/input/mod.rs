@@ -2,39 +2,26 @@
 //! Windows-1256, separated by commas, semicolons or tabs, with English or Persian
 //! headers in any order. Rows are streamed: memory does not grow with the file.
 
+mod columns;
 mod grid;
 mod records;
+mod rows;
+mod sniff;
 
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use encoding_rs::WINDOWS_1256;
-
+pub use columns::{APPLICANT_COLUMNS, Field, Required};
+use columns::{check_columns, field_of};
 use records::Records;
 pub use records::{FIELD_MAX, ROW_MAX};
+pub use sniff::Encoding;
+use sniff::{Kind, SNIFF, decode, guess_encoding, kind_of, sniff_delimiter};
 
 use crate::core::applicant::{Rejection, RowInput};
-use crate::core::text::{fold_key, normalize_field, normalize_name, normalize_text};
+use crate::core::text::normalize_field;
 use crate::core::text::{line_list, to_persian_digits};
-
-/// How many bytes are looked at to guess the encoding and the delimiter.
-const SNIFF: usize = 64 * 1024;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    Windows1256,
-}
-
-impl Encoding {
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Utf8 => "UTF-8",
-            Encoding::Windows1256 => "Windows-1256",
-        }
-    }
-}
 
 /// A problem with a whole file: nothing in it is processed.
 #[derive(Debug, thiserror::Error)]
@@ -53,172 +40,6 @@ impl FileError {
             fa,
         }
     }
-}
-
-/// The columns pishkhan reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    NationalId,
-    FirstName,
-    LastName,
-    FatherName,
-    BirthDate,
-    Gender,
-    MilitaryStatus,
-    Mobile,
-    Trade,
-    Cluster,
-    ExamStage,
-    FormDate,
-    ExamTime,
-    Venue,
-    Result,
-}
-
-impl Field {
-    /// The field's name in results and rejects.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::NationalId => "national_id",
-            Field::FirstName => "first_name",
-            Field::LastName => "last_name",
-            Field::FatherName => "father_name",
-            Field::BirthDate => "birth_date",
-            Field::Gender => "gender",
-            Field::MilitaryStatus => "military_status",
-            Field::Mobile => "mobile",
-            Field::Trade => "trade",
-            Field::Cluster => "cluster",
-            Field::ExamStage => "exam_stage",
-            Field::FormDate => "form_date",
-            Field::ExamTime => "exam_time",
-            Field::Venue => "venue",
-            Field::Result => "result",
-        }
-    }
-}
-
-/// Header spellings, folded (`fold_key`, then `_` as a space).
-const ALIASES: &[(Field, &[&str])] = &[
-    (
-        Field::NationalId,
-        &[
-            "national id",
-            "nationalid",
-            "nid",
-            "کد ملی",
-            "کدملی",
-            "شماره ملی",
-        ],
-    ),
-    (
-        Field::FirstName,
-        &["first name", "firstname", "name", "نام"],
-    ),
-    (
-        Field::LastName,
-        &[
-            "last name",
-            "lastname",
-            "surname",
-            "family name",
-            "نام خانوادگی",
-            "نام خانوادگي",
-        ],
-    ),
-    (
-        Field::FatherName,
-        &["father name", "fathers name", "father", "نام پدر"],
-    ),
-    (
-        Field::BirthDate,
-        &["birth date", "birthdate", "date of birth", "تاریخ تولد"],
-    ),
-    (Field::Gender, &["gender", "sex", "جنسیت"]),
-    (
-        Field::MilitaryStatus,
-        &[
-            "military status",
-            "military",
-            "وضعیت نظام وظیفه",
-            "نظام وظیفه",
-            "وضعیت خدمت",
-        ],
-    ),
-    (
-        Field::Mobile,
-        &[
-            "mobile",
-            "mobile number",
-            "phone",
-            "تلفن همراه",
-            "شماره همراه",
-            "موبایل",
-            "همراه",
-        ],
-    ),
-    (
-        Field::Trade,
-        &["trade", "profession", "حرفه", "رشته", "نام حرفه"],
-    ),
-    (
-        Field::Cluster,
-        &["cluster", "exam fee", "خوشه", "هزینه آزمون"],
-    ),
-    (
-        Field::ExamStage,
-        &["exam stage", "stage", "مرحله", "مرحله آزمون"],
-    ),
-    (
-        Field::FormDate,
-        &[
-            "form date",
-            "paper form date",
-            "تاریخ فرم",
-            "تاریخ فرم کاغذی",
-        ],
-    ),
-    (
-        Field::ExamTime,
-        &["exam time", "time", "ساعت", "ساعت آزمون"],
-    ),
-    (
-        Field::Venue,
-        &["venue", "exam venue", "محل", "محل آزمون", "محل برگزاری"],
-    ),
-    (
-        Field::Result,
-        &[
-            "result",
-            "exam result",
-            "نتیجه",
-            "نتیجه آزمون",
-            "وضعیت قبولی",
-        ],
-    ),
-];
-
-/// A column a sheet must have: the field, its English and Persian names.
-pub type Required = (Field, &'static str, &'static str);
-
-/// The columns of an applicant sheet (`register`).
-pub const APPLICANT_COLUMNS: &[Required] = &[
-    (Field::NationalId, "national_id", "کد ملی"),
-    (Field::FirstName, "first_name", "نام"),
-    (Field::LastName, "last_name", "نام خانوادگی"),
-    (Field::BirthDate, "birth_date", "تاریخ تولد"),
-    (Field::Gender, "gender", "جنسیت"),
-    (Field::Mobile, "mobile", "تلفن همراه"),
-    (Field::Trade, "trade", "حرفه"),
-    (Field::Cluster, "cluster", "خوشه"),
-];
-
-fn field_of(header: &str) -> Option<Field> {
-    let key = fold_key(header).replace('_', " ");
-    ALIASES
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| fold_key(n) == key))
-        .map(|(f, _)| *f)
 }
 
 /// One data row: its line in the file, the normalised fields, and the record as read
@@ -289,7 +110,7 @@ impl Stats {
             parts.push(format!(
                 "{blanks} blank line{} skipped / {} سطر خالی نادیده گرفته شد",
                 if blanks == 1 { "" } else { "s" },
-                to_fa(blanks)
+                crate::core::text::fa(blanks)
             ));
         }
         if !cleaned.is_empty() {
@@ -306,98 +127,6 @@ impl Stats {
             ));
         }
         (!parts.is_empty()).then(|| format!("{file}: {}", parts.join("; ")))
-    }
-}
-
-/// At most this many header names in a message.
-const SHOWN_HEADERS: usize = 20;
-
-/// Header names for a message: the first 20, and how many more.
-fn header_list(headers: &csv::StringRecord) -> String {
-    let shown: Vec<String> = headers
-        .iter()
-        .take(SHOWN_HEADERS)
-        .map(|h| h.chars().take(40).collect())
-        .collect();
-    let more = headers.len().saturating_sub(SHOWN_HEADERS);
-    if more > 0 {
-        format!("{} and {more} more", shown.join(", "))
-    } else {
-        shown.join(", ")
-    }
-}
-
-/// What the first bytes of a file say it is.
-#[derive(Debug, PartialEq, Eq)]
-enum Kind {
-    Text,
-    /// A zip archive: .xlsx or .ods.
-    Zip,
-    /// An OLE compound file: .xls.
-    Ole,
-    Binary,
-}
-
-fn kind_of(sample: &[u8]) -> Kind {
-    if sample.starts_with(b"PK\x03\x04") {
-        return Kind::Zip;
-    }
-    if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Kind::Ole;
-    }
-    // Text has few control bytes (tab and line ends aside), NUL among them: a stray
-    // one is a damaged cell, for its row to answer for, while binary data and UTF-16
-    // have them everywhere.
-    let controls = sample
-        .iter()
-        .filter(|b| **b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-        .count();
-    if controls * 50 > sample.len() {
-        return Kind::Binary;
-    }
-    Kind::Text
-}
-
-/// The encoding of a sample that is not all valid UTF-8: Windows-1256 when it reads
-/// as Persian or Arabic text that way and has next to no valid multi-byte UTF-8;
-/// otherwise UTF-8 with a few bad bytes (their rows are rejected, the rest read).
-fn guess_encoding(sample: &[u8]) -> Encoding {
-    let (mut valid, mut invalid) = (0usize, 0usize);
-    let mut rest = sample;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                valid += s.chars().filter(|c| !c.is_ascii()).count();
-                break;
-            }
-            Err(e) => {
-                let (good, bad) = rest.split_at(e.valid_up_to());
-                valid += std::str::from_utf8(good)
-                    .map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
-                match e.error_len() {
-                    Some(n) => {
-                        invalid += 1;
-                        rest = &bad[n..];
-                    }
-                    // Cut off inside a character at the end of the sample.
-                    None => break,
-                }
-            }
-        }
-    }
-    if invalid == 0 || valid >= 10 * invalid {
-        return Encoding::Utf8;
-    }
-    let (text, _) = WINDOWS_1256.decode_without_bom_handling(sample);
-    let high: Vec<char> = text.chars().filter(|c| !c.is_ascii()).collect();
-    let arabic = high
-        .iter()
-        .filter(|c| ('\u{0600}'..='\u{06FF}').contains(*c))
-        .count();
-    if !high.is_empty() && arabic * 2 >= high.len() {
-        Encoding::Windows1256
-    } else {
-        Encoding::Utf8
     }
 }
 
@@ -643,59 +372,6 @@ impl Sheet {
     }
 }
 
-/// The field each header names; an error when two name one field or a `required`
-/// one is missing.
-fn check_columns(
-    headers: &csv::StringRecord,
-    required: &[Required],
-    line: u64,
-) -> Result<Vec<Option<Field>>, (String, String)> {
-    let columns: Vec<Option<Field>> = headers.iter().map(field_of).collect();
-    for (i, f) in columns.iter().enumerate() {
-        if let Some(f) = f
-            && columns[..i].contains(&Some(*f))
-        {
-            return Err((
-                format!(
-                    "two columns are read as the same field: \"{}\"",
-                    &headers[i]
-                ),
-                format!("دو ستون یک معنا دارند: «{}»", &headers[i]),
-            ));
-        }
-    }
-    let missing: Vec<&Required> = required
-        .iter()
-        .filter(|(f, _, _)| !columns.contains(&Some(*f)))
-        .collect();
-    if !missing.is_empty() {
-        let en: Vec<&str> = missing.iter().map(|m| m.1).collect();
-        let fa: Vec<&str> = missing.iter().map(|m| m.2).collect();
-        return Err((
-            format!(
-                "missing column(s) {} (headers found on line {line}: {})",
-                en.join(", "),
-                header_list(headers)
-            ),
-            format!("ستون {} در فایل نیست", fa.join("، ")),
-        ));
-    }
-    Ok(columns)
-}
-
-/// A field's text, or `None` when its bytes are not text in `encoding`.
-fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
-    match encoding {
-        Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
-        Encoding::Windows1256 => Some(
-            WINDOWS_1256
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned(),
-        ),
-    }
-}
-
 impl Iterator for Sheet {
     type Item = Result<Row, BadRow>;
 
@@ -736,203 +412,6 @@ impl Iterator for Sheet {
     }
 }
 
-impl Sheet {
-    fn take_raw(&self, raw: records::Raw) -> Result<Row, BadRow> {
-        let line = raw.line;
-        // The row as the clerk wrote it, for the rejects file.
-        let lossy = |raw: &records::Raw| {
-            csv::StringRecord::from(
-                raw.fields
-                    .iter()
-                    .map(|f| match self.encoding {
-                        Encoding::Utf8 => String::from_utf8_lossy(f).into_owned(),
-                        Encoding::Windows1256 => decode(f, self.encoding).unwrap_or_default(),
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let column = |i: usize| self.headers.get(i).unwrap_or("").to_string();
-        let field = |i: usize| {
-            self.columns
-                .get(i)
-                .copied()
-                .flatten()
-                .map_or("", Field::name)
-        };
-        let bad = |code, field: &'static str, en: String, fa: String| BadRow {
-            line,
-            record: lossy(&raw),
-            code,
-            field,
-            en,
-            fa,
-        };
-        match raw.problem {
-            Some(records::Problem::OpenQuote) => {
-                return Err(bad(
-                    "row_malformed",
-                    "",
-                    "a quote (\") is opened and never closed on this line: the rows after it were read on their own".into(),
-                    "گیومه‌ای (\") در این سطر باز شده و بسته نشده است".into(),
-                ));
-            }
-            Some(records::Problem::FieldTooLong(i)) => {
-                return Err(bad(
-                    "field_too_long",
-                    field(i),
-                    format!(
-                        "column \"{}\" is over {} bytes: no value of an applicant sheet is that long",
-                        column(i),
-                        records::FIELD_MAX
-                    ),
-                    format!("ستون «{}» بیش از حد بلند است", column(i)),
-                ));
-            }
-            Some(records::Problem::RowTooLong) => {
-                return Err(bad(
-                    "row_too_long",
-                    "",
-                    format!("the row is over {} KB", records::ROW_MAX / 1024),
-                    "این سطر بیش از حد بلند است".into(),
-                ));
-            }
-            None => {}
-        }
-        if raw.fields.len() != self.headers.len() {
-            let (len, expected) = (raw.fields.len() as u64, self.headers.len() as u64);
-            return Err(bad(
-                "row_malformed",
-                "",
-                format!("{len} fields where the header has {expected}"),
-                format!(
-                    "این سطر {} ستون دارد و سطر عنوان {}",
-                    to_fa(len),
-                    to_fa(expected)
-                ),
-            ));
-        }
-        let mut record = csv::StringRecord::with_capacity(
-            raw.fields.iter().map(Vec::len).sum(),
-            raw.fields.len(),
-        );
-        for (i, f) in raw.fields.iter().enumerate() {
-            let text = match self.encoding {
-                Encoding::Utf8 => std::str::from_utf8(f).ok().map(std::borrow::Cow::Borrowed),
-                Encoding::Windows1256 => Some(WINDOWS_1256.decode_without_bom_handling(f).0),
-            };
-            match text {
-                Some(s) => record.push_field(&s),
-                None => {
-                    return Err(bad(
-                        "encoding_invalid",
-                        field(i),
-                        format!(
-                            "column \"{}\" has bytes that are not UTF-8 (the rest of the sheet is UTF-8): retype the value",
-                            column(i)
-                        ),
-                        format!(
-                            "ستون «{}» نویسهٔ نامعتبر دارد؛ مقدار را دوباره تایپ کنید",
-                            column(i)
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(self.row(line, record))
-    }
-}
-
-fn to_fa(n: u64) -> String {
-    crate::core::text::to_persian_digits(&n.to_string())
-}
-
-impl Sheet {
-    fn row(&self, line: u64, record: csv::StringRecord) -> Row {
-        let mut input = RowInput::default();
-        let mut notes = Vec::new();
-        for (value, field) in record.iter().zip(&self.columns) {
-            let Some(field) = field else { continue };
-            // Control characters are taken out of free text, and the row says so;
-            // a name keeps them, for validation to reject it.
-            if !matches!(
-                field,
-                Field::FirstName | Field::LastName | Field::FatherName
-            ) && value.chars().any(crate::core::text::is_control)
-            {
-                notes.push(Rejection {
-                    code: "control_characters_removed",
-                    field: field.name(),
-                    message_fa: format!("نویسه‌های کنترلی از «{}» حذف شد", field.name()),
-                    message_en: format!("control characters were taken out of {}", field.name()),
-                });
-                if let Ok(mut c) = self.stats.cleaned.lock()
-                    && c.last() != Some(&line)
-                {
-                    c.push(line);
-                }
-            }
-            // Digits are made ASCII only where they are numbers; in names and trades
-            // they stay as typed.
-            let value = match field {
-                // Names keep control characters, for validation to reject.
-                Field::FirstName | Field::LastName | Field::FatherName => normalize_name(value),
-                Field::Trade => normalize_text(value),
-                _ => normalize_field(value),
-            };
-            let slot = match field {
-                Field::NationalId => &mut input.national_id,
-                Field::FirstName => &mut input.first_name,
-                Field::LastName => &mut input.last_name,
-                Field::FatherName => &mut input.father_name,
-                Field::BirthDate => &mut input.birth_date,
-                Field::Gender => &mut input.gender,
-                Field::MilitaryStatus => &mut input.military_status,
-                Field::Mobile => &mut input.mobile,
-                Field::Trade => &mut input.trade,
-                Field::Cluster => &mut input.cluster,
-                Field::ExamStage => &mut input.exam_stage,
-                Field::FormDate => &mut input.form_date,
-                Field::ExamTime => &mut input.exam_time,
-                Field::Venue => &mut input.venue,
-                Field::Result => &mut input.result,
-            };
-            *slot = value;
-        }
-        Row {
-            line,
-            input,
-            record,
-            notes,
-        }
-    }
-}
-
-/// The delimiter of the header line: the most frequent of `,` `;` tab outside quotes.
-fn sniff_delimiter(sample: &[u8], encoding: Encoding) -> u8 {
-    let _ = encoding; // all three delimiters are ASCII in both encodings
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for &b in sample
-        .iter()
-        .skip_while(|b| **b == 0xEF || **b == 0xBB || **b == 0xBF)
-    {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
-    if counts[best] == 0 {
-        b','
-    } else {
-        [b',', b';', b'\t'][best]
-    }
-}
-
 /// Opens a file, or standard input for `-`.
 pub fn open_source(name: &str) -> io::Result<Box<dyn Read + Send>> {
     if name == "-" {
@@ -945,6 +424,7 @@ pub fn open_source(name: &str) -> io::Result<Box<dyn Read + Send>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use encoding_rs::WINDOWS_1256;
     use std::io::Cursor;
 
     fn open(bytes: &[u8]) -> Result<Sheet, FileError> {

@@ -16,7 +16,7 @@ use super::{Ledger, line_kind};
 use crate::core::jalali::JalaliDate;
 use crate::core::money::Money;
 use crate::core::tariff::Stage;
-use crate::core::text::to_persian_digits;
+use crate::core::text::fa;
 use crate::desk::audit::{Charged, ChargedLine, Finding};
 
 pub use crate::desk::report::Head;
@@ -33,10 +33,6 @@ pub struct Verified {
 
 fn number(year: i64, seq: i64) -> String {
     format!("{year}-{seq:06}")
-}
-
-fn fa(s: &str) -> String {
-    to_persian_digits(s)
 }
 
 /// Receipts whose hashes are checked together.
@@ -273,7 +269,9 @@ impl Ledger {
                     None => {
                         let n: Arc<str> = bodies
                             .get(&l.name)
-                            .and_then(|b| serde_json::from_str::<super::LineNames>(&b.body).ok())
+                            .and_then(|b| {
+                                serde_json::from_str::<super::parts::LineNames>(&b.body).ok()
+                            })
                             .map_or(Arc::from(""), |n| Arc::from(n.name_fa));
                         names.insert(l.name, n.clone());
                         n

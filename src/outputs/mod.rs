@@ -10,11 +10,13 @@
 //! fails is given up (the rest of the batch is still recorded, every row still gets
 //! its result line) and reported at the end, for exit code 3: a re-run writes it.
 
+pub mod fee;
 mod pdfs;
 mod rejects;
 pub mod report;
 mod results;
 mod sms;
+pub mod summary;
 pub mod table;
 mod writer;
 

@@ -4,7 +4,8 @@
 //! [`Document::push`](super::Document::push) to refuse.
 
 use super::layout::Table;
-use super::pdf::{Page, PageSize};
+use super::page::Page;
+use super::paper::PageSize;
 
 /// Draws a block at a y and returns its height.
 type Heading = Box<dyn FnMut(&mut Page, f32) -> f32>;

@@ -1,74 +1,9 @@
 //! Layout on a page: aligned and wrapped text in a box, and tables whose first
 //! column is on the right (or left, for left-to-right tables).
 
-use super::font::FontId;
-use super::pdf::{Color, Page};
+use super::page::Page;
+use super::paper::{Color, Style};
 use super::shape::{Dir, Line, measure, shape_line_as, wrap_as};
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Style {
-    pub font: FontId,
-    pub size: f32,
-    pub color: Color,
-    /// Text that changes from one document to the next (a name, an ID, a date), as
-    /// against the fixed text of a template (see [`Style::data`]).
-    pub data: bool,
-    /// Tabular figures (see [`Style::tabular`]).
-    pub tabular: bool,
-}
-
-impl Style {
-    pub fn regular(size: f32) -> Style {
-        Style {
-            font: FontId::Regular,
-            size,
-            color: Color::BLACK,
-            data: false,
-            tabular: false,
-        }
-    }
-
-    pub fn bold(size: f32) -> Style {
-        Style {
-            font: FontId::Bold,
-            size,
-            color: Color::BLACK,
-            data: false,
-            tabular: false,
-        }
-    }
-
-    pub fn color(self, color: Color) -> Style {
-        Style { color, ..self }
-    }
-
-    /// Marks the text as a document's own data. Its glyphs go in a font subset of
-    /// their own, so the subset of a template's fixed text is the same on every
-    /// document and is built once: only the few glyphs of the data are subset per
-    /// document. It looks the same; it is a matter of speed.
-    pub fn data(self) -> Style {
-        Style { data: true, ..self }
-    }
-
-    /// Every digit as wide as the next (the font's `tnum`), for amounts, quantities
-    /// and dates in a column: right-aligned, their units line up.
-    pub fn tabular(self) -> Style {
-        Style {
-            tabular: true,
-            ..self
-        }
-    }
-
-    /// Distance between baselines.
-    pub fn line_height(&self) -> f32 {
-        self.size * 1.55
-    }
-
-    /// From the top of a line box to its baseline.
-    fn ascent(&self) -> f32 {
-        self.size * 1.12
-    }
-}
 
 /// A horizontal band of the page: from `x` to `x + w`, starting at `top`.
 #[derive(Clone, Copy, Debug, PartialEq)]

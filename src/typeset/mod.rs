@@ -12,18 +12,26 @@
 //! let pdf: Vec<u8> = doc.finish();
 //! ```
 
+mod content;
 mod deflate;
+mod embed;
 mod flow;
 mod font;
 mod layout;
 mod objstm;
 mod ops;
+mod page;
+mod paper;
 mod pdf;
+mod read;
 mod shape;
 mod tags;
 
 pub use flow::Flow;
 pub use font::FontId;
-pub use layout::{Align, Area, Cell, Row, Style, Table};
-pub use pdf::{Color, Document, Overflow, Page, PageSize, SAFE, info_value};
+pub use layout::{Align, Area, Cell, Row, Table};
+pub use page::Page;
+pub use paper::{Color, MM, Overflow, PageSize, SAFE, Style};
+pub use pdf::Document;
+pub use read::info_value;
 pub use shape::{Dir, Line, measure, shape_line, wrap};
