@@ -1,6 +1,6 @@
 //! `card`, `certify` and `status`: the rest of an applicant's way, end to end.
 
-mod common;
+use crate::common;
 
 use common::{Office, nid, pishkhan, run};
 
@@ -245,7 +245,7 @@ fn a_csv_of_portal_times_and_unregistered_applicants() {
     o.with_five();
     let f = o.file(
         "times.csv",
-        &format!(
+        format!(
             "national_id,exam_time,venue\n{},08:30,مرکز شماره ۱\n{},10:00,\n",
             nid(2),
             nid(77)
@@ -266,7 +266,7 @@ fn a_csv_of_portal_times_and_unregistered_applicants() {
     o2.with_five();
     let f2 = o2.file(
         "times.csv",
-        &format!("national_id\n{}\n{}\n", nid(2), nid(77)),
+        format!("national_id\n{}\n{}\n", nid(2), nid(77)),
     );
     assert_eq!(
         run(o2.cmd("card", "1402/11/24").arg(&f2).arg("--strict")).code,

@@ -1,6 +1,6 @@
 //! `pishkhan check`, through the real binary.
 
-mod common;
+use crate::common;
 
 use common::{edited_copy, pishkhan, run};
 use serde_json::Value;

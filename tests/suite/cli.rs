@@ -1,6 +1,6 @@
 //! The command line as a whole: version, help, completions, commands not built yet.
 
-mod common;
+use crate::common;
 
 use common::{pishkhan, run};
 

@@ -85,24 +85,41 @@ const REGISTER: [&str; 7] = [
     "37-1234",
 ];
 
-pub struct Desk {
+/// A scratch office: a folder of its own, its ledger in it, and the commands of
+/// office 37-1234 run on that ledger. The one fixture of the tests.
+pub struct Office {
     pub dir: tempfile::TempDir,
 }
 
-impl Desk {
-    pub fn new() -> Desk {
-        Desk {
+impl Office {
+    pub fn new() -> Office {
+        Office {
             dir: tempfile::tempdir().unwrap(),
         }
     }
-    pub fn ledger(&self) -> PathBuf {
-        self.dir.path().join("ledger.sqlite")
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
     }
+    pub fn ledger(&self) -> PathBuf {
+        self.path("ledger.sqlite")
+    }
+    /// A file of the office's folder, written now.
     pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.dir.path().join(name);
+        let p = self.path(name);
         std::fs::write(&p, bytes).unwrap();
         p
     }
+    /// `command` of office 37-1234 on `date` at 09:00, on this office's ledger.
+    pub fn cmd(&self, command: &str, date: &str) -> Command {
+        let mut c = pishkhan();
+        c.args([command, "--date", date, "--time", "09:00"])
+            .args(["--office-code", "37-1234"])
+            .args(["--office-name", "دفتر پیشخوان نمونه"])
+            .arg("--ledger")
+            .arg(self.ledger());
+        c
+    }
+    /// `register` of standard input on the example's day, on this office's ledger.
     pub fn register(&self) -> assert_cmd::Command {
         let mut c = pishkhan();
         c.args(REGISTER)
@@ -179,47 +196,6 @@ pub fn results(stdout: &str) -> Vec<csv::StringRecord> {
 pub fn is_whole_pdf(path: &Path) -> bool {
     let bytes = std::fs::read(path).unwrap_or_default();
     bytes.starts_with(b"%PDF-") && bytes.trim_ascii_end().ends_with(b"%%EOF")
-}
-
-/// An office's scratch directory and ledger, for tests that take applicants through
-/// several commands (register, card, certify) on given dates.
-pub struct Office {
-    pub dir: tempfile::TempDir,
-}
-
-impl Office {
-    pub fn new() -> Office {
-        Office {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    pub fn ledger(&self) -> PathBuf {
-        self.path("ledger.sqlite")
-    }
-    pub fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-    /// `command` of office 37-1234 on `date` at 09:00, on this office's ledger.
-    pub fn cmd(&self, command: &str, date: &str) -> Command {
-        let mut c = pishkhan();
-        c.args([command, "--date", date, "--time", "09:00"])
-            .args(["--office-code", "37-1234"])
-            .args(["--office-name", "دفتر پیشخوان نمونه"])
-            .arg("--ledger")
-            .arg(self.ledger());
-        c
-    }
-    pub fn sql(&self, q: &str) -> i64 {
-        rusqlite::Connection::open(self.ledger())
-            .unwrap()
-            .query_row(q, [], |r| r.get(0))
-            .unwrap()
-    }
 }
 
 /// The checks `pishkhan verify --format json` found failing, of its `receipt`th

@@ -1,9 +1,9 @@
-//! Every command line README.md shows, and every example of `pishkhan <command>
-//! --help`, run as written in a scratch copy of the repository, in order, each
+//! Every command line README.md and the pages of `docs/` show, and every example of
+//! `pishkhan <command> --help`, run as written in a scratch copy of the repository, in order, each
 //! exiting as the text says: `# exit N` beside it (README) or in the comment above
 //! it (help); 0 when nothing is said.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +24,7 @@ fn exit_in(comment: &str) -> Option<i32> {
     digits.parse().ok()
 }
 
-/// The command lines of README.md: every line of a ```sh block, and `$ ` lines of
+/// The command lines of a Markdown page: every line of a ```sh block, and `$ ` lines of
 /// any block; `cargo run --release --` becomes the built binary. `scripts/` and other
 /// `cargo` lines are the test and build tooling itself, run by CI, not here.
 fn readme_examples(text: &str) -> Vec<Example> {
@@ -182,19 +182,78 @@ fn every_readme_command_runs_as_written() {
             && examples[0].exit == 1,
         "{examples:?}"
     );
+    // One day at the desk: each step of the letter's way, and the checks of it.
     for c in [
-        "register", "card", "certify", "status", "report", "fee", "check",
+        "register", "card", "certify", "status", "report", "audit", "verify",
     ] {
         assert!(
-            examples
-                .iter()
-                .any(|e| e.line.starts_with(&format!("pishkhan {c} "))),
+            examples.iter().any(|e| e.line == format!("pishkhan {c}")
+                || e.line.starts_with(&format!("pishkhan {c} "))),
             "no {c} example in README.md"
         );
     }
     let dir = scratch();
     run_all(dir.path(), &examples);
     // What the examples wrote is where the page says.
+    for f in [
+        "receipts/37-1234_1402-000001.pdf",
+        "slips/37-1234_1402-000014.pdf",
+        "certs",
+        "fix-these.csv",
+        "sms.csv",
+        "report.pdf",
+    ] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+}
+
+/// The pages of `docs/`, in the order their examples run: the guide's commands start
+/// from a fresh copy where the README's first command has run (the guide shows it),
+/// and the other pages go on from there.
+const DOCS: &[&str] = &[
+    "docs/guide.md",
+    "docs/ledger.md",
+    "docs/documents.md",
+    "docs/architecture.md",
+];
+
+#[test]
+fn every_docs_command_runs_as_written() {
+    // Every page of docs/ is in the list, so none goes unrun.
+    let mut pages: Vec<String> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .flatten()
+        .map(|e| format!("docs/{}", e.file_name().to_string_lossy()))
+        .filter(|p| p.ends_with(".md"))
+        .collect();
+    pages.sort();
+    let mut listed: Vec<String> = DOCS.iter().map(|p| p.to_string()).collect();
+    listed.sort();
+    assert_eq!(pages, listed, "a page of docs/ whose commands are not run");
+
+    let mut examples = Vec::new();
+    for page in DOCS {
+        examples.extend(readme_examples(
+            &std::fs::read_to_string(root().join(page)).unwrap(),
+        ));
+    }
+    assert!(
+        examples[0]
+            .line
+            .starts_with("pishkhan register examples/applicants.csv"),
+        "the guide starts where the README does: {examples:?}"
+    );
+    for c in [
+        "register", "card", "certify", "status", "report", "audit", "verify", "fee", "check", "key",
+    ] {
+        assert!(
+            examples.iter().any(|e| e.line == format!("pishkhan {c}")
+                || e.line.starts_with(&format!("pishkhan {c} "))),
+            "no {c} example in docs/"
+        );
+    }
+    let dir = scratch();
+    run_all(dir.path(), &examples);
     for f in [
         "receipts/37-1234_1402-000001.pdf",
         "slips/37-1234_1402-000014.pdf",

@@ -1,6 +1,6 @@
 //! `pishkhan fee`, through the real binary.
 
-mod common;
+use crate::common;
 
 use common::{pishkhan, run};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! forgery a tester made of a genuine receipt fails, and every answer names whom the
 //! receipt is for, so a genuine code copied onto another person's paper shows.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 #[test]
 fn agrees_with_jdatetime() {
-    let fixture = include_str!("fixtures/jalali_jdatetime.csv");
+    let fixture = include_str!("../fixtures/jalali_jdatetime.csv");
     let mut checked = 0;
     for line in fixture.lines().skip(1) {
         let [jalali, iso, weekday] = line.split(',').collect::<Vec<_>>()[..] else {

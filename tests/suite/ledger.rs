@@ -2,7 +2,7 @@
 //! made by the pishkhan of that time, is brought to the second when opened, losing
 //! nothing: the same receipts, lines and numbers, reprints byte for byte.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! the shipped table (checked against its two public sources) and the office's own
 //! prefixes; the SMS file and `status` name the operator.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -61,7 +61,7 @@ fn the_ten_equal_digit_national_ids_are_accepted_with_their_note() {
     let o = Office::new();
     let ids: Vec<String> = ('0'..='9').map(|d| d.to_string().repeat(10)).collect();
     let rows: Vec<String> = ids.iter().map(|id| row(id, "09123456789")).collect();
-    let csv = o.file("equal.csv", &sheet(&rows));
+    let csv = o.file("equal.csv", sheet(&rows));
 
     let r = run(o.cmd("register", "1402/10/26").arg(&csv));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -132,7 +132,7 @@ fn every_prefix_0900_to_0999_is_judged_as_the_shipped_table_says() {
         .enumerate()
         .map(|(i, p)| row(&nid(7000 + i as u64), &format!("{p}1234567")))
         .collect();
-    let csv = o.file("prefixes.csv", &sheet(&rows));
+    let csv = o.file("prefixes.csv", sheet(&rows));
     let r = run(o.cmd("register", "1402/10/26").arg("--dry-run").arg(&csv));
     assert_eq!(r.code, 1, "rejected rows: exit 1\n{}", r.stderr);
     let res = results(&r.stdout);
@@ -186,7 +186,7 @@ fn every_prefix_0900_to_0999_is_judged_as_the_shipped_table_says() {
         row(&nid(8002), "۰۹۰۶۱۲۳۴۵۶۷"),
         row(&nid(8003), "+98 935 123 4567"),
     ];
-    let csv = o.file("written.csv", &sheet(&rows));
+    let csv = o.file("written.csv", sheet(&rows));
     let r = run(o.cmd("register", "1402/10/26").arg("--dry-run").arg(&csv));
     let res = results(&r.stdout);
     assert_eq!(
@@ -275,7 +275,7 @@ fn the_table_agrees_with_its_two_public_sources() {
 fn config(o: &Office, extra: &str) -> std::path::PathBuf {
     o.file(
         "office.toml",
-        &format!("name = \"دفتر پیشخوان نمونه\"\ncode = \"37-1234\"\n{extra}"),
+        format!("name = \"دفتر پیشخوان نمونه\"\ncode = \"37-1234\"\n{extra}"),
     )
 }
 
@@ -291,7 +291,7 @@ fn a_prefix_the_office_adds_is_accepted_and_a_bad_one_refused() {
     let o = Office::new();
     let csv = o.file(
         "new.csv",
-        &sheet(&[
+        sheet(&[
             row(&nid(1), "09061234567"),
             row(&nid(2), "09401234567"),
             row(&nid(3), "09409234567"),
@@ -373,7 +373,7 @@ fn the_sms_file_and_status_name_each_mobiles_operator() {
         (nid(18), "09071234567", "", "افزودهٔ دفتر"),
     ];
     let rows: Vec<String> = people.iter().map(|(id, m, _, _)| row(id, m)).collect();
-    let csv = o.file("reg.csv", &sheet(&rows));
+    let csv = o.file("reg.csv", sheet(&rows));
     let cfg = config(
         &o,
         "[extra_mobile_prefixes]\n\"0906\" = \"Samantel\"\n\"0907\" = \"\"\n",

@@ -3,14 +3,14 @@
 //! that cannot be written give exit 3 with every recorded row still answered; files
 //! get the usual mode; temporary files of killed runs go; PDFs never go to a terminal.
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use common::{Desk, good_row, is_whole_pdf, pishkhan, results, run, sheet};
+use common::{Office, good_row, is_whole_pdf, pishkhan, results, run, sheet};
 
 /// A small pseudo-random source, seeded from the clock: each run kills at other
 /// moments; the seed is in every failure message.
@@ -70,7 +70,7 @@ fn pdfs_in(dir: &Path) -> Vec<PathBuf> {
 
 /// Every row a run reported as recorded is in the ledger under that number, for
 /// that applicant, and its receipt PDF is in `out`, whole; no PDF in `out` is half.
-fn assert_reported_is_recorded(desk: &Desk, log: &Path, out: &Path, seed: u64) {
+fn assert_reported_is_recorded(desk: &Office, log: &Path, out: &Path, seed: u64) {
     let rows = reported(log);
     if !desk.ledger().exists() {
         assert!(rows.is_empty(), "seed {seed}: reported without a ledger");
@@ -107,7 +107,7 @@ fn assert_reported_is_recorded(desk: &Desk, log: &Path, out: &Path, seed: u64) {
 
 #[test]
 fn a_batch_killed_anywhere_loses_nothing_it_reported() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let n = 20_000;
     let csv = desk.file("big.csv", sheet(&(1..=n).map(good_row).collect::<Vec<_>>()));
     let out = desk.dir.path().join("receipts");
@@ -164,7 +164,7 @@ fn a_batch_killed_anywhere_loses_nothing_it_reported() {
 }
 
 /// `card` over a ledger of `n` registrations.
-fn card(desk: &Desk) -> assert_cmd::Command {
+fn card(desk: &Office) -> assert_cmd::Command {
     let mut c = pishkhan();
     c.args(["card", "--date", "1402/11/24", "--time", "09:00"])
         .arg("--ledger")
@@ -174,7 +174,7 @@ fn card(desk: &Desk) -> assert_cmd::Command {
 
 #[test]
 fn card_sms_killed_and_rerun_lists_everyone() {
-    let desk = Desk::new();
+    let desk = Office::new();
     // Six groups of 2,000: recording runs at most four ahead of the PDFs, so the kill
     // lands before the end.
     let n = 12_000;
@@ -274,7 +274,7 @@ impl Drop for ReadOnlyDir {
 
 #[test]
 fn outputs_that_cannot_be_written_exit_3_with_every_row_answered() {
-    let desk = Desk::new();
+    let desk = Office::new();
     // Beside the build, on the checkout's file system (a tmpfs has no chattr).
     let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let ro = ReadOnlyDir::new(scratch.path().join("ro"));
@@ -323,7 +323,7 @@ fn outputs_that_cannot_be_written_exit_3_with_every_row_answered() {
 #[test]
 fn files_have_the_usual_mode_and_temporary_ones_go() {
     use std::os::unix::fs::PermissionsExt;
-    let desk = Desk::new();
+    let desk = Office::new();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     // What any program's new file gets under this umask (0644 under 022).
     let usual = desk.file("usual", "");
@@ -366,7 +366,7 @@ fn files_have_the_usual_mode_and_temporary_ones_go() {
 
 #[test]
 fn strict_from_standard_input_writes_nothing_to_the_temporary_directory() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let tmp = tempfile::tempdir().unwrap();
     let r = run(desk
         .register()
@@ -395,7 +395,7 @@ fn on_a_terminal(dir: &Path, line: &str) -> (i32, String) {
 
 #[test]
 fn no_pdf_is_written_to_a_terminal() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let csv = desk.file("a.csv", sheet(&[good_row(1)]));
     assert_eq!(run(desk.register().arg(&csv)).code, 0);
     let root = common::root();
@@ -408,8 +408,18 @@ fn no_pdf_is_written_to_a_terminal() {
         let (code, text) = on_a_terminal(&root, &line);
         assert_eq!(code, 2, "{line}: {text}");
         assert!(text.contains("redirect"), "{line}: {text}");
+        assert!(text.contains("a PDF is not for the terminal"), "{line}: {text}");
         assert!(!text.contains("%PDF"), "{line}");
     }
+    // A workbook is named as what it is, and kept off the screen too.
+    let line = format!("report --month 1402/10 --format xlsx --ledger {ledger}");
+    let (code, text) = on_a_terminal(&root, &line);
+    assert_eq!(code, 2, "{line}: {text}");
+    assert!(
+        text.contains("a workbook is not for the terminal") && text.contains("file.xlsx"),
+        "{line}: {text}"
+    );
+    assert!(!text.contains("PK\u{3}\u{4}"), "{line}");
     // On a terminal, results are a table.
     let (code, text) = on_a_terminal(
         &root,
@@ -427,7 +437,7 @@ fn no_pdf_is_written_to_a_terminal() {
 
 #[test]
 fn format_table_wherever_format_is_offered() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let csv = desk.file("a.csv", sheet(&[good_row(1), good_row(2)]));
     let r = run(desk.register().arg(&csv).args(["--format", "table"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -496,7 +506,7 @@ fn format_table_wherever_format_is_offered() {
 
 #[test]
 fn every_summary_line_has_its_persian_half() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let csv = desk.file("a.csv", sheet(&[good_row(1)]));
     let r = run(desk.register().arg(&csv));
     assert!(r.stderr.contains("/ پذیرفته ۱، رد شده ۰"), "{}", r.stderr);
@@ -523,7 +533,7 @@ fn every_summary_line_has_its_persian_half() {
 /// of the ledger, so its lines always add up to its receipts.
 #[test]
 fn a_report_during_a_batch_sees_one_state_of_the_ledger() {
-    let desk = Desk::new();
+    let desk = Office::new();
     assert_eq!(
         run(desk
             .register()

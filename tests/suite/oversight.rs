@@ -2,7 +2,7 @@
 //! against its statements and adds statements up into the province's report, with
 //! no ledger and no applicant's data.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! independent decoder (zbarimg, from Debian's zbar-tools) off the rendered page,
 //! against what the ledger recorded; and `pishkhan verify` given the PDF itself.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -380,7 +380,7 @@ fn an_office_code_that_would_break_the_proof_line_is_refused() {
     let office = Office::new();
     let sheet = office.file(
         "reg.csv",
-        &format!(
+        format!(
             "national_id,first_name,last_name,father_name,birth_date,gender,military_status,mobile,trade,cluster\n{},مریم,کریمی,علی,1375/06/01,زن,,09120000001,قالی‌بافی,60000\n",
             nid(1)
         ),

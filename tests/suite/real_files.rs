@@ -3,11 +3,11 @@
 //! absurd sizes, control characters, formula-like names, binary files. Every row is
 //! accounted for, on the line it is really on, and memory stays flat.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{Desk, HEADER, good_row, results, root, run};
+use common::{HEADER, Office, good_row, results, root, run};
 
 /// The shipped example sheet with two blank lines and a father's name over two lines
 /// (a quoted cell), with `\n` line ends.
@@ -58,7 +58,7 @@ fn expected_lines(text: &str) -> Vec<u64> {
 
 #[test]
 fn lf_crlf_and_cr_sheets_give_the_same_results_on_the_same_lines() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let lf = example_with_quirks();
     let want = expected_lines(&lf);
     assert_eq!(want.len(), 20);
@@ -94,7 +94,7 @@ fn lf_crlf_and_cr_sheets_give_the_same_results_on_the_same_lines() {
 
 #[test]
 fn one_bad_byte_rejects_its_row_only() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let mut bytes = format!("{HEADER}\n{}\n", good_row(1)).into_bytes();
     // Line 3: a name with a byte that is not UTF-8.
     bytes.extend_from_slice(format!("{},زه", common::nid(2)).as_bytes());
@@ -119,7 +119,7 @@ fn one_bad_byte_rejects_its_row_only() {
 
 #[test]
 fn an_open_quote_rejects_one_row_and_the_rest_go_through() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let mut rows: Vec<String> = (1..=7).map(good_row).collect();
     rows[1] = rows[1].replacen(",زهرا,", ",\"زهرا,", 1);
     let r = run(desk
@@ -172,7 +172,7 @@ fn peak_mb(cmd: &mut Command) -> (f64, std::process::Output) {
     (kb / 1024.0, out)
 }
 
-fn register_process(desk: &Desk) -> Command {
+fn register_process(desk: &Office) -> Command {
     let mut c = desk.process();
     c.arg("--dry-run").arg("--format").arg("csv");
     c
@@ -180,7 +180,7 @@ fn register_process(desk: &Desk) -> Command {
 
 #[test]
 fn a_50_mb_name_is_refused_with_flat_memory() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let mut text = format!("{HEADER}\n{}\n", good_row(1)).into_bytes();
     text.extend_from_slice(format!("{},", common::nid(2)).as_bytes());
     text.extend(std::iter::repeat_n(b'a', 50 * 1024 * 1024));
@@ -199,7 +199,7 @@ fn a_50_mb_name_is_refused_with_flat_memory() {
 
 #[test]
 fn a_100_mb_sheet_is_read_in_flat_memory() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let path = desk.dir.path().join("big.csv");
     {
         use std::io::Write;
@@ -238,7 +238,7 @@ fn a_100_mb_sheet_is_read_in_flat_memory() {
 
 #[test]
 fn control_characters_and_formulas_in_names_are_refused() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let rows = vec![
         good_row(1).replacen(",زهرا,", ",زه\u{7}را,", 1),
         good_row(2).replacen(",زهرا,", ",=cmd|' /C calc'!A0,", 1),
@@ -283,7 +283,7 @@ fn control_characters_and_formulas_in_names_are_refused() {
 
 #[test]
 fn a_header_of_100000_columns_gets_a_short_message() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let header: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
     let r = run(desk
         .register()
@@ -303,7 +303,7 @@ fn a_header_of_100000_columns_gets_a_short_message() {
 
 #[test]
 fn a_binary_file_is_named_as_such_without_its_bytes() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let bytes: Vec<u8> = (0..20_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
         .collect();

@@ -1,12 +1,12 @@
 //! `pishkhan register` through the real binary: the clerk's batch, its quirks, its
 //! exit codes, and the ledger's promises under crashes and concurrent runs.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Desk, HEADER, good_row, nid, pishkhan, results, root, run, sheet};
+use common::{HEADER, Office, good_row, nid, pishkhan, results, root, run, sheet};
 
 fn statuses(stdout: &str) -> Vec<(String, String)> {
     results(stdout)
@@ -17,7 +17,7 @@ fn statuses(stdout: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_shipped_example() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let out = desk.dir.path().join("receipts");
     let r = run(desk
         .register()
@@ -80,7 +80,7 @@ fn the_shipped_example() {
 
 #[test]
 fn a_rerun_charges_nothing_again() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let csv = desk.file("a.csv", sheet(&(1..=5).map(good_row).collect::<Vec<_>>()));
     assert_eq!(run(desk.register().arg(&csv)).code, 0);
     let r = run(desk.register().arg(&csv));
@@ -95,7 +95,7 @@ fn a_rerun_charges_nothing_again() {
 /// ends, everything is in the database file and no WAL is left behind.
 #[test]
 fn a_finished_batch_leaves_everything_in_the_database() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let csv = big_sheet(&desk, "big.csv", 1, 1500);
     assert_eq!(run(desk.register().arg(&csv)).code, 0);
     let wal = desk.dir.path().join("ledger.sqlite-wal");
@@ -105,7 +105,7 @@ fn a_finished_batch_leaves_everything_in_the_database() {
 
 #[test]
 fn every_quirk_of_a_real_sheet() {
-    let desk = Desk::new();
+    let desk = Office::new();
     // Persian headers, semicolons, Windows-1256 (Arabic ي ك, ASCII digits), stripped zeros.
     let text = format!(
         "کد ملي;نام;نام خانوادگي;نام پدر;تاريخ تولد;جنسيت;وضعيت نظام وظيفه;تلفن همراه;حرفه;خوشه\n{};مريم;كريمي;علي;1375/06/01;زن;;09123456789;قالي‌بافي;60000\n",
@@ -150,7 +150,7 @@ fn every_quirk_of_a_real_sheet() {
 
 #[test]
 fn exit_codes() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let good = desk.file("good.csv", sheet(&[good_row(1)]));
     assert_eq!(run(desk.register().arg(&good)).code, 0);
     let mixed = desk.file(
@@ -211,7 +211,7 @@ fn exit_codes() {
 
 #[test]
 fn strict_records_nothing_when_a_row_fails() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let bad = desk.file(
         "b.csv",
         sheet(&[good_row(1), good_row(2).replace(",زن,", ",x,")]),
@@ -236,7 +236,7 @@ fn strict_records_nothing_when_a_row_fails() {
 
 #[test]
 fn dry_run_touches_nothing() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let out = desk.dir.path().join("pdfs");
     let f = desk.file(
         "a.csv",
@@ -262,7 +262,7 @@ fn dry_run_touches_nothing() {
 
 #[test]
 fn rejects_round_trip() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let rows = vec![
         good_row(1),
         good_row(2).replace("09123456789", "0912123"),
@@ -310,7 +310,7 @@ fn rejects_round_trip() {
 
 #[test]
 fn malformed_files_fail_clearly() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let garbage: Vec<u8> = (0..5000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -355,7 +355,7 @@ fn malformed_files_fail_clearly() {
     assert!(rows[2][9].contains("never closed"), "{:?}", rows[2]);
 }
 
-fn big_sheet(desk: &Desk, name: &str, from: u64, n: u64) -> PathBuf {
+fn big_sheet(desk: &Office, name: &str, from: u64, n: u64) -> PathBuf {
     desk.file(
         name,
         sheet(&(from..from + n).map(good_row).collect::<Vec<_>>()),
@@ -364,7 +364,7 @@ fn big_sheet(desk: &Desk, name: &str, from: u64, n: u64) -> PathBuf {
 
 #[test]
 fn a_killed_batch_completes_on_rerun() {
-    let desk = Desk::new();
+    let desk = Office::new();
     // Rows are committed 2,000 at a time, and recording runs at most four groups
     // ahead of the PDFs: six groups, so the kill lands before the end.
     let n: i64 = 12_000;
@@ -414,7 +414,7 @@ fn a_killed_batch_completes_on_rerun() {
 
 #[test]
 fn two_runs_at_once_on_one_ledger() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let a = big_sheet(&desk, "a.csv", 1, 600);
     let b = big_sheet(&desk, "b.csv", 100_000, 600);
     // Create the ledger first so both runs open the same one.
@@ -459,7 +459,7 @@ fn two_runs_at_once_on_one_ledger() {
 
 #[test]
 fn the_office_can_extend_the_military_statuses() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let man = format!(
         "{},علی,رضایی,حسین,1370/01/01,مرد,معافیت ایثارگری,09121234567,سفالگری,60000",
         nid(77)
@@ -478,7 +478,7 @@ fn the_office_can_extend_the_military_statuses() {
 
 #[test]
 fn digits_in_a_name_stay_as_typed_numbers_are_made_plain() {
-    let desk = Desk::new();
+    let desk = Office::new();
     // Persian digits in the name and the national ID, Latin ones in a Latin name.
     let persian_id: String = nid(7)
         .chars()

@@ -1,7 +1,7 @@
 //! `pishkhan report` over ledgers with known registrations, slips and certificates,
 //! across two months and two tariff schedules.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

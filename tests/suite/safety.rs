@@ -3,7 +3,7 @@
 //! codes that would leave `--out` or make a second office, ledgers on read-only
 //! storage, reprints that must stay the same bytes, and the smaller edges.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -66,7 +66,7 @@ fn content(ledger: &Path) -> Vec<String> {
 /// An office with the example's ledger: 5 applicants registered on 1402/10/26.
 fn office_with_ledger() -> (Office, PathBuf) {
     let o = Office::new();
-    let csv = o.file("day.csv", &sheet(5));
+    let csv = o.file("day.csv", sheet(5));
     let r = run(o.cmd("register", "1402/10/26").arg(&csv));
     assert_eq!(r.code, 0, "{}", r.stderr);
     (o, csv)
@@ -76,7 +76,7 @@ fn office_with_ledger() -> (Office, PathBuf) {
 fn an_output_that_is_the_ledger_or_a_sheet_is_refused_before_anything() {
     let (o, _) = office_with_ledger();
     let ledger = o.ledger();
-    let more = o.file("more.csv", &sheet(8));
+    let more = o.file("more.csv", sheet(8));
     std::os::unix::fs::symlink(&ledger, o.path("link.sqlite")).unwrap();
     fs::hard_link(&ledger, o.path("hard.sqlite")).unwrap();
     let dotted = o.dir.path().join(".").join("ledger.sqlite");
@@ -213,7 +213,7 @@ fn another_person_on_a_registered_national_id_is_rejected_and_a_duplicate_shows_
     // The same national ID, another person (name, birth date), another cluster.
     let other = o.file(
         "other.csv",
-        &format!(
+        format!(
             "{header}\n{},سارا,کریمی,علی,1370/01/01,زن,,09350000000,نان سنگک‌پز,90000\n",
             nid(1)
         ),
@@ -247,7 +247,7 @@ fn another_person_on_a_registered_national_id_is_rejected_and_a_duplicate_shows_
     // (108,479 toman), not the row's price (138,479).
     let same = o.file(
         "same.csv",
-        &format!(
+        format!(
             "{header}\n{},مریم,کریمی,علی,1375/06/01,زن,,09350000000,نان سنگک‌پز,90000\n",
             nid(1)
         ),
@@ -278,7 +278,7 @@ fn another_person_on_a_registered_national_id_is_rejected_and_a_duplicate_shows_
 fn bad_office_codes_are_refused_before_any_file_and_one_office_has_one_spelling() {
     let scratch = tempfile::tempdir().unwrap();
     let o = Office::new();
-    let csv = o.file("day.csv", &sheet(2));
+    let csv = o.file("day.csv", sheet(2));
     let long = "9".repeat(300);
     let escape = format!("{}_x", env!("CARGO_TARGET_TMPDIR"));
     for code in [
@@ -393,7 +393,7 @@ fn a_ledger_whose_stored_code_breaks_the_rule_is_read_but_names_no_file_out_of_i
     let r = run(pishkhan()
         .args(["register", "--date", "1402/10/27", "--ledger"])
         .arg(&bad)
-        .arg(o.file("one.csv", &sheet(6))));
+        .arg(o.file("one.csv", sheet(6))));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("cannot be used"), "{}", r.stderr);
 }
@@ -542,7 +542,7 @@ fn results_that_disagree_charge_no_certificate() {
     let (o, _) = office_with_ledger();
     let results_csv = o.file(
         "results.csv",
-        &format!(
+        format!(
             "national_id,result\n{},قبول نهایی\n{},قبول نهایی\n{},مردود\n",
             nid(1),
             nid(2),
@@ -675,7 +675,7 @@ fn verify_reads_no_huge_file_echoes_no_escape_and_exits_as_its_help_says() {
 #[test]
 fn check_csv_guards_a_file_name_against_spreadsheet_formulas() {
     let o = Office::new();
-    let csv = o.file("=1+1.csv", &sheet(1).replace("09120000001", "0912"));
+    let csv = o.file("=1+1.csv", sheet(1).replace("09120000001", "0912"));
     let r = run(pishkhan()
         .current_dir(o.dir.path())
         .arg("--tariffs")
@@ -714,7 +714,7 @@ fn a_file_with_only_a_meta_table_is_refused_untouched() {
     let before = fs::read(&path).unwrap();
     let r = run(o
         .cmd("register", "1402/10/26")
-        .arg(o.file("a.csv", &sheet(1))));
+        .arg(o.file("a.csv", sheet(1))));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("not a pishkhan ledger"), "{}", r.stderr);
     assert!(fs::read(&path).unwrap() == before, "not switched to WAL");
@@ -776,7 +776,7 @@ fn a_ledger_of_a_persian_digit_office_code_is_read_and_its_receipts_verify() {
             "--ledger",
         ])
         .arg(&ledger)
-        .arg(o.file("one.csv", &sheet(1))));
+        .arg(o.file("one.csv", sheet(1))));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("record new receipts in a new ledger"),

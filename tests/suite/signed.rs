@@ -2,7 +2,7 @@
 //! signed proof line, and a guild that checks one from a scanned QR code with the
 //! registry alone.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -3,14 +3,14 @@
 //! .ods, .xls and two-sheet workbooks made here by independent writers (Python's
 //! odfpy, xlwt and openpyxl, installed by scripts/test).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{Desk, results, root, run};
+use common::{Office, results, root, run};
 
 /// The results of `register --dry-run` on `sheet`, with `extra` arguments.
-fn dry_run(desk: &Desk, sheet: &std::path::Path, extra: &[&str]) -> common::Run {
+fn dry_run(desk: &Office, sheet: &std::path::Path, extra: &[&str]) -> common::Run {
     run(desk.register().arg("--dry-run").args(extra).arg(sheet))
 }
 
@@ -24,7 +24,7 @@ fn outcomes(stdout: &str) -> Vec<(String, String, String)> {
 
 #[test]
 fn the_shipped_xlsx_gives_what_the_csv_gives() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let csv = dry_run(&desk, &root().join("examples/applicants.csv"), &[]);
     let xlsx = dry_run(&desk, &root().join("examples/applicants.xlsx"), &[]);
     assert_eq!(xlsx.code, 1, "{}", xlsx.stderr);
@@ -191,7 +191,7 @@ fn applicant_rows() -> serde_json::Value {
 
 #[test]
 fn ods_and_xls_sheets_are_read_like_xlsx() {
-    let desk = Desk::new();
+    let desk = Office::new();
     for kind in ["ods", "xls", "xlsx"] {
         let path = desk.dir.path().join(format!("applicants.{kind}"));
         workbook(
@@ -217,7 +217,7 @@ fn ods_and_xls_sheets_are_read_like_xlsx() {
 
 #[test]
 fn the_sheet_is_chosen_by_name() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let path = desk.dir.path().join("two.xlsx");
     workbook(
         &path,
@@ -243,7 +243,7 @@ fn the_sheet_is_chosen_by_name() {
 
 #[test]
 fn damaged_and_absurd_spreadsheets_are_refused_in_little_memory() {
-    let desk = Desk::new();
+    let desk = Office::new();
     // A 6 KB .xls the fuzzer made, whose broken sector chain once took 22 GB.
     let r = dry_run(&desk, &root().join("tests/fixtures/damaged.xls"), &[]);
     assert_eq!(r.code, 2);
@@ -378,7 +378,7 @@ fn trimmed(sheets: Sheets) -> Sheets {
 
 #[test]
 fn rejects_and_reports_as_xlsx_read_back_alike_in_two_readers() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let rejects = desk.dir.path().join("rejects.xlsx");
     let r = run(desk
         .register()
@@ -452,7 +452,7 @@ fn rejects_and_reports_as_xlsx_read_back_alike_in_two_readers() {
 
 #[test]
 fn results_as_a_workbook_match_the_csv_results() {
-    let desk = Desk::new();
+    let desk = Office::new();
     let book = desk.dir.path().join("results.xlsx");
     let r = run(desk
         .register()

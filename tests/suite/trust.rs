@@ -3,16 +3,16 @@
 //! not this office's ledger is never written to, and `certify` keeps the letter's
 //! order of steps.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Desk, Run, good_row, pishkhan, run, sheet};
+use common::{Office, Run, good_row, pishkhan, run, sheet};
 use rusqlite::Connection;
 
 /// A ledger of 20 registrations of office 37-1234 on 1402/10/26.
-fn ledger() -> Desk {
-    let desk = Desk::new();
+fn ledger() -> Office {
+    let desk = Office::new();
     let csv = desk.file("a.csv", sheet(&(1..=20).map(good_row).collect::<Vec<_>>()));
     let r = run(desk.register().arg(&csv));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -20,7 +20,7 @@ fn ledger() -> Desk {
 }
 
 /// A copy of the desk's ledger with `sql` run on it, as a hand edit would.
-fn tampered(desk: &Desk, name: &str, sql: &str) -> PathBuf {
+fn tampered(desk: &Office, name: &str, sql: &str) -> PathBuf {
     common::tampered(&desk.ledger(), desk.dir.path().join(name), sql)
 }
 
@@ -195,7 +195,7 @@ fn a_deleted_last_receipt_is_caught_and_its_number_never_issued_again() {
 }
 
 /// `register` refuses the file (exit 2, naming it) and leaves it as it was.
-fn refused_for_writing(desk: &Desk, path: &Path, office: &str, what: &str) {
+fn refused_for_writing(desk: &Office, path: &Path, office: &str, what: &str) {
     let before = std::fs::read(path).unwrap();
     let r = run(pishkhan()
         .args(["register", "--date", "1402/10/26", "--office-code", office])
@@ -280,7 +280,7 @@ fn the_same_ledger_twice_or_two_ledgers_of_one_office_are_refused() {
         );
     }
     // A second ledger made for the same office.
-    let other = Desk::new();
+    let other = Office::new();
     let r = run(other
         .register()
         .arg(other.file("x.csv", sheet(&[good_row(40)]))));

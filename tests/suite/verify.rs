@@ -1,15 +1,15 @@
 //! `pishkhan verify`: a receipt's proof line or number checked against the ledger,
 //! genuine and after every kind of tampering.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Desk, pishkhan, root, run};
+use common::{Office, pishkhan, root, run};
 
 /// The example sheet registered: 13 receipts of office 37-1234.
-fn desk() -> Desk {
-    let desk = Desk::new();
+fn desk() -> Office {
+    let desk = Office::new();
     let r = run(desk.register().arg(root().join("examples/applicants.csv")));
     assert_eq!(r.code, 1, "{}", r.stderr);
     desk
@@ -29,7 +29,7 @@ fn failed(r: &common::Run) -> Vec<String> {
 }
 
 /// A copy of the ledger with `sql` run on it.
-fn tampered(desk: &Desk, name: &str, sql: &str) -> PathBuf {
+fn tampered(desk: &Office, name: &str, sql: &str) -> PathBuf {
     common::tampered(&desk.ledger(), desk.dir.path().join(name), sql)
 }
 
