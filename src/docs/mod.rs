@@ -318,7 +318,7 @@ pub(crate) fn para(flow: &mut Flow, f: &Frame, style: Style, text: &str) {
 }
 
 /// Free text (a venue, an address): Persian digits in Persian words, Latin digits
-/// left in Latin ones (README's digit rule).
+/// left in Latin ones (the digit rule of docs/documents.md).
 pub(crate) fn fa_text(s: &str) -> String {
     crate::core::text::digits_for_text(s)
 }

@@ -10,7 +10,7 @@ use crate::core::tariff::Stage;
 use crate::core::text::{fa_grouped, to_persian_digits};
 use crate::desk::report::{Report, Split};
 use crate::typeset::{
-    Align, Area, Cell, Color, Dir, Document, Flow, MM, Overflow, PageSize, Style, Table,
+    Align, Area, Cell, Color, Dir, Document, Flow, Overflow, PageSize, Style, Table,
 };
 
 /// Why the report could not be drawn.
@@ -30,7 +30,9 @@ fn toman(m: Money) -> String {
 }
 
 /// Between the margins.
-const WIDTH: f32 = 210.0 * MM - 2.0 * MARGIN;
+// The A4 width multiplied out before dividing, as the report was first laid out:
+// `210.0 * MM` rounds differently in f32 and would move a box by 0.01 pt.
+const WIDTH: f32 = 210.0 * 72.0 / 25.4 - 2.0 * MARGIN;
 
 /// A paragraph across the page, kept whole.
 fn text(f: &mut Flow, style: Style, align: Align, text: &str) {

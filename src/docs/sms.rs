@@ -91,7 +91,7 @@ pub fn sms_text(r: &Receipt) -> Sms {
             part(" — ", office, "")
         )
     };
-    // Persian digits in the facts, Latin ones left in a Latin venue (README's digit
+    // Persian digits in the facts, Latin ones left in a Latin venue (docs/documents.md's digit
     // rule); the name as typed.
     let venue = digits_for_text(e.venue.as_deref().unwrap_or_default().trim());
     let office = digits_for_text(r.office.name.as_deref().unwrap_or_default().trim());

@@ -7,7 +7,7 @@
 //! receipt's fields first, then each line's. A shared part (office, exam, approvals,
 //! a line's names) enters as the SHA-256 of its stored JSON body (32 raw bytes, as a
 //! netstring): hashed once per part, not once per receipt. The first receipt of an
-//! office and year follows [`genesis`]. README states the same, for anyone who wants to check a ledger
+//! office and year follows [`genesis`]. docs/ledger.md states the same, for anyone who wants to check a ledger
 //! with other tools.
 
 use sha2::{Digest, Sha256};

@@ -266,7 +266,7 @@ fn the_table_agrees_with_its_two_public_sources() {
             }
         }
     }
-    // The disagreements the README lists, and no others.
+    // The disagreements docs/guide.md lists, and no others.
     assert_eq!(only_one, ["0931", "0934", "0941"]);
     assert_eq!(named_apart, ["0932", "0995", "0998", "0999"]);
 }

@@ -408,7 +408,10 @@ fn no_pdf_is_written_to_a_terminal() {
         let (code, text) = on_a_terminal(&root, &line);
         assert_eq!(code, 2, "{line}: {text}");
         assert!(text.contains("redirect"), "{line}: {text}");
-        assert!(text.contains("a PDF is not for the terminal"), "{line}: {text}");
+        assert!(
+            text.contains("a PDF is not for the terminal"),
+            "{line}: {text}"
+        );
         assert!(!text.contains("%PDF"), "{line}");
     }
     // A workbook is named as what it is, and kept off the screen too.
