@@ -8,16 +8,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{pishkhan, run};
+use common::{Office, pishkhan, run};
 
-/// The example day registered with receipts in `receipts/`.
+/// The example day registered in a scratch office, with receipts in `receipts/`.
 struct Day {
-    dir: tempfile::TempDir,
+    office: Office,
 }
 
 impl Day {
     fn new() -> Day {
-        let dir = tempfile::tempdir().unwrap();
+        let office = Office::new();
         let r = run(pishkhan()
             .args([
                 "register",
@@ -26,24 +26,22 @@ impl Day {
                 "examples/office.toml",
             ])
             .args(["--date", "1402/10/26", "--time", "10:42", "--out"])
-            .arg(dir.path().join("receipts"))
+            .arg(office.path("receipts"))
             .arg("--ledger")
-            .arg(dir.path().join("ledger.sqlite")));
+            .arg(office.ledger()));
         assert_eq!(r.code, 1, "{}", r.stderr);
-        Day { dir }
+        Day { office }
     }
     fn receipt(&self, n: u32) -> PathBuf {
-        self.dir
-            .path()
-            .join(format!("receipts/37-1234_1402-{n:06}.pdf"))
+        self.path(&format!("receipts/37-1234_1402-{n:06}.pdf"))
     }
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.office.path(name)
     }
     fn verify(&self, what: &Path) -> common::Run {
         run(pishkhan()
             .args(["verify", "--format", "json", "--ledger"])
-            .arg(self.path("ledger.sqlite"))
+            .arg(self.office.ledger())
             .arg(what))
     }
 }

@@ -9,17 +9,17 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{pishkhan, run};
+use common::{Office, pishkhan, run};
 
 /// An office with a key, a config naming it, and the guild's registry holding it.
 struct Signing {
-    dir: tempfile::TempDir,
+    office: Office,
 }
 
 impl Signing {
     fn new() -> Signing {
         let s = Signing {
-            dir: tempfile::tempdir().unwrap(),
+            office: Office::new(),
         };
         let r = run(pishkhan()
             .args(["key", "new", "--out"])
@@ -41,7 +41,7 @@ impl Signing {
         s
     }
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.office.path(name)
     }
     fn register(&self, paper: &str) -> common::Run {
         run(pishkhan()
@@ -54,7 +54,7 @@ impl Signing {
             .args(["--time", "10:42", "--paper", paper, "--config"])
             .arg(self.path("office.toml"))
             .arg("--ledger")
-            .arg(self.path("ledger.sqlite"))
+            .arg(self.office.ledger())
             .arg("--out")
             .arg(self.path(paper)))
     }
