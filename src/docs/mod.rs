@@ -94,12 +94,13 @@ pub struct Combined {
 pub const PROOF_KEY: &str = "PishkhanProof";
 
 /// The document information entry that says which layout of pishkhan's documents a
-/// PDF has. A PDF with this entry must be, byte for byte, what the ledger reprints;
-/// one without it was printed by an earlier pishkhan, whose layout no build can make
-/// again, and is checked by its proof lines only. Raised whenever documents print
-/// differently.
+/// PDF has. A PDF naming this layout must be, byte for byte, what the ledger
+/// reprints; one naming an older layout, or none, was printed by an earlier pishkhan,
+/// whose layout this build cannot make again, and is checked by its proof lines only.
+/// Raised whenever documents print differently (3: bidi per paragraph, QR codes
+/// sized to their room, logical text in the tags).
 pub const LAYOUT_KEY: &str = "PishkhanLayout";
-pub const LAYOUT: &str = "2";
+pub const LAYOUT: &str = "3";
 
 /// The titles of print runs (`--combined`) of each charging command.
 pub const RUN_TITLES: [&str; 3] = [

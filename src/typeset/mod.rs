@@ -12,6 +12,7 @@
 //! let pdf: Vec<u8> = doc.finish();
 //! ```
 
+mod breaks;
 mod content;
 mod deflate;
 mod embed;

@@ -1,7 +1,9 @@
 //! Shaping: text in logical order to positioned glyphs in visual order.
 //!
-//! Each line goes through the Unicode bidi algorithm (`unicode-bidi`) to find its
-//! directional runs in visual order; each run is shaped by `rustybuzz` (HarfBuzz) in
+//! Each paragraph goes through the Unicode bidi algorithm (`unicode-bidi`) once, and
+//! each of its lines is reordered from the paragraph's levels (UAX #9, rules L1–L2 per
+//! line) into directional runs in visual order, so a comma or a bracket where a
+//! mixed text wraps takes the direction its paragraph gives it; each run is shaped by `rustybuzz` (HarfBuzz) in
 //! its own direction, which picks the joined contextual forms, mirrors brackets in
 //! right-to-left runs and applies kerning. Shaped runs are cached: receipts repeat
 //! the same labels thousands of times.
@@ -16,6 +18,7 @@ use rustc_hash::FxHashMap;
 use rustybuzz::{Direction, Feature, Language, Script, ShapePlan, UnicodeBuffer};
 use unicode_bidi::{Level, ParagraphBidiInfo};
 
+use super::breaks;
 use super::font::FontId;
 use crate::core::text::is_bidi_control;
 
@@ -270,15 +273,30 @@ fn shape_uncached(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
             runs: vec![run],
         };
     }
-    let level = match dir {
+    let bidi = ParagraphBidiInfo::new(text, Some(level_of(dir)));
+    shape_in_paragraph(font, text, &bidi, 0..text.len(), tabular)
+}
+
+fn level_of(dir: Dir) -> Level {
+    match dir {
         Dir::Rtl => Level::rtl(),
         Dir::Ltr => Level::ltr(),
-    };
-    let bidi = ParagraphBidiInfo::new(text, Some(level));
+    }
+}
+
+/// The line `range` of a paragraph whose bidi levels are resolved (`bidi`): its
+/// runs in visual order by the paragraph's levels, each shaped in its direction.
+fn shape_in_paragraph(
+    font: FontId,
+    para: &str,
+    bidi: &ParagraphBidiInfo,
+    range: Range<usize>,
+    tabular: bool,
+) -> Line {
     // Bidi controls (marks, embeddings, isolates) have done their work once the runs
     // are known; they are never drawn.
-    let shape = |range: std::ops::Range<usize>, rtl: bool| {
-        let part = &text[range];
+    let shape = |range: Range<usize>, rtl: bool| {
+        let part = &para[range];
         if part.chars().any(is_bidi_control) {
             let clean: String = part.chars().filter(|c| !is_bidi_control(*c)).collect();
             shape_run(font, &clean, rtl, tabular)
@@ -287,9 +305,9 @@ fn shape_uncached(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
         }
     };
     let runs: Vec<Rc<Run>> = if !bidi.has_rtl() {
-        vec![shape(0..text.len(), false)]
+        vec![shape(range.clone(), false)]
     } else {
-        let (levels, runs) = bidi.visual_runs(0..text.len());
+        let (levels, runs) = bidi.visual_runs(range.clone());
         runs.into_iter()
             .filter(|r| !r.is_empty())
             .map(|r| {
@@ -301,10 +319,60 @@ fn shape_uncached(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
     let units = runs.iter().map(|r| r.width).sum();
     Line {
         font,
-        text: text.to_string(),
+        text: para[range].to_string(),
         runs,
         units,
     }
+}
+
+/// A paragraph's lines shaped: each from the paragraph's bidi levels when its
+/// directions are mixed (resolving each line alone would give a neutral at a line's
+/// end the paragraph's direction instead of its neighbours'), otherwise each line on
+/// its own, from the cache. `lines` are the paragraph's words broken into lines.
+fn shape_paragraph(
+    font: FontId,
+    para: &str,
+    lines: &[String],
+    dir: Dir,
+    tabular: bool,
+) -> Vec<Rc<Line>> {
+    let alone = || {
+        lines
+            .iter()
+            .map(|l| shape_line_as(font, l, dir, tabular))
+            .collect()
+    };
+    // The words as the lines hold them: one space between words.
+    let norm = para
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if lines.len() < 2 || (dir == Dir::Rtl && single_rtl_run(&norm)) {
+        return alone();
+    }
+    let bidi = ParagraphBidiInfo::new(&norm, Some(level_of(dir)));
+    if dir == Dir::Ltr && !bidi.has_rtl() {
+        return alone();
+    }
+    // Each line's place in the paragraph: lines follow one another, a space or
+    // nothing (a word broken inside) between them.
+    let mut ranges = Vec::with_capacity(lines.len());
+    let mut at = 0;
+    for l in lines {
+        if norm[at..].starts_with(' ') && !l.starts_with(' ') {
+            at += 1;
+        }
+        if !norm[at..].starts_with(l.as_str()) {
+            return alone();
+        }
+        ranges.push(at..at + l.len());
+        at += l.len();
+    }
+    ranges
+        .into_iter()
+        .map(|r| Rc::new(shape_in_paragraph(font, &norm, &bidi, r, tabular)))
+        .collect()
 }
 
 /// Width of `text` on one line, in points.
@@ -329,120 +397,28 @@ pub fn wrap_as(
     if one.width(size) <= max_width || !text.contains(' ') {
         return vec![one];
     }
-    wrap(font, size, text, max_width, dir)
-        .iter()
-        .map(|l| shape_line_as(font, &l.text, dir, true))
-        .collect()
-}
-
-/// The words of a paragraph, a number kept with the words on either side of it
-/// («خوشه ۶۰ هزار», «شماره ۱ قم», «مورخ ۱۴۰۲/۰۹/۲۹»): a line never breaks between a
-/// number and the word it belongs to.
-fn bound(para: &str) -> Vec<String> {
-    let mut units: Vec<String> = Vec::new();
-    let numeric_end = |w: &str| w.chars().next_back().is_some_and(|c| c.is_numeric());
-    let numeric_start = |w: &str| w.chars().next().is_some_and(|c| c.is_numeric());
-    for word in para.split(' ').filter(|w| !w.is_empty()) {
-        match units.last_mut() {
-            Some(last) if numeric_end(last) || numeric_start(word) => {
-                last.push(' ');
-                last.push_str(word);
-            }
-            _ => units.push(word.to_string()),
-        }
-    }
-    units
+    wrap_shaped(font, size, text, max_width, dir, true)
 }
 
 /// Breaks `text` into lines no wider than `max_width` points: at spaces (never at a
 /// ZWNJ, which joins a word, nor beside a number, see [`bound`]), and inside a word
 /// only when the word alone is too wide. Explicit newlines start a new line.
 pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Rc<Line>> {
-    // Words are measured once each and summed with the space between them; shaping
-    // does not join across a space, so the sum is the line's width.
-    let space = measure(font, size, " ", dir);
+    wrap_shaped(font, size, text, max_width, dir, false)
+}
+
+fn wrap_shaped(
+    font: FontId,
+    size: f32,
+    text: &str,
+    max_width: f32,
+    dir: Dir,
+    tabular: bool,
+) -> Vec<Rc<Line>> {
     let mut lines = Vec::new();
     for para in text.split('\n') {
-        let mut current = String::new();
-        let mut width = 0.0;
-        let mut units = bound(para);
-        units.reverse();
-        while let Some(unit) = units.pop() {
-            let word = unit.as_str();
-            let w = measure(font, size, word, dir);
-            // A number bound to its words that does not fit a line alone: it breaks
-            // at its spaces after all.
-            if w > max_width && word.contains(' ') {
-                units.extend(word.split(' ').rev().map(str::to_string));
-                continue;
-            }
-            if current.is_empty() && w <= max_width {
-                current.push_str(word);
-                width = w;
-                continue;
-            }
-            if !current.is_empty() && width + space + w <= max_width {
-                current.push(' ');
-                current.push_str(word);
-                width += space + w;
-                continue;
-            }
-            if !current.is_empty() {
-                lines.push(shape_line(font, &current, dir));
-                current.clear();
-            }
-            if w <= max_width {
-                current.push_str(word);
-                width = w;
-                continue;
-            }
-            // A word wider than the line: at its hyphens if it has any
-            // («Abdolhosseinzadeh-|Tabatabaei»), the hyphen kept at the end of the line.
-            if word.contains('-') && !word.starts_with('-') {
-                let mut parts: Vec<String> = Vec::new();
-                for piece in word.split_inclusive('-') {
-                    parts.push(piece.to_string());
-                }
-                if parts.len() > 1 {
-                    // Each piece is placed as a word of its own, without a space.
-                    let mut first = true;
-                    for piece in parts {
-                        let pw = measure(font, size, &piece, dir);
-                        if !first && width + pw <= max_width {
-                            current.push_str(&piece);
-                            width += pw;
-                        } else {
-                            if !current.is_empty() {
-                                lines.push(shape_line(font, &current, dir));
-                            }
-                            current = piece;
-                            width = pw;
-                        }
-                        first = false;
-                    }
-                    if width <= max_width {
-                        continue;
-                    }
-                    // A piece still too wide: broken between characters below.
-                    let rest = std::mem::take(&mut current);
-                    units.push(rest);
-                    continue;
-                }
-            }
-            // Otherwise between characters.
-            for ch in word.chars() {
-                let mut candidate = current.clone();
-                candidate.push(ch);
-                if !current.is_empty() && measure(font, size, &candidate, dir) > max_width {
-                    lines.push(shape_line(font, &current, dir));
-                    current = ch.to_string();
-                } else {
-                    current = candidate;
-                }
-            }
-            width = measure(font, size, &current, dir);
-        }
-        lines.push(shape_line(font, &current, dir));
+        let broken = breaks::break_paragraph(para, max_width, |t| measure(font, size, t, dir));
+        lines.extend(shape_paragraph(font, para, &broken, dir, tabular));
     }
     lines
 }
@@ -518,11 +494,14 @@ mod tests {
     #[test]
     fn a_number_stays_with_its_words() {
         assert_eq!(
-            bound("قالی‌باف (خوشه ۶۰ هزار تومانی)"),
+            breaks::bound("قالی‌باف (خوشه ۶۰ هزار تومانی)"),
             ["قالی‌باف", "(خوشه ۶۰ هزار", "تومانی)"]
         );
-        assert_eq!(bound("شماره ۱ قم"), ["شماره ۱ قم"]);
-        assert_eq!(bound("مورخ ۱۴۰۲/۰۹/۲۹ اداره"), ["مورخ ۱۴۰۲/۰۹/۲۹ اداره"]);
+        assert_eq!(breaks::bound("شماره ۱ قم"), ["شماره ۱ قم"]);
+        assert_eq!(
+            breaks::bound("مورخ ۱۴۰۲/۰۹/۲۹ اداره"),
+            ["مورخ ۱۴۰۲/۰۹/۲۹ اداره"]
+        );
         // At every width, no line ends or starts beside «۶۰» unless the whole
         // «(خوشه ۶۰ هزار» cannot fit a line.
         let text = "حرفه و خوشه: قالی‌باف دستباف (خوشه ۶۰ هزار تومانی)";
@@ -551,5 +530,73 @@ mod tests {
         );
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["Abdolhosseinzadeh-", "Tabatabaei"]);
+    }
+
+    /// Each line of `text` wrapped at `w` against the unicode-bidi crate's paragraph
+    /// API: the paragraph's levels, each line reordered on its own range.
+    fn lines_match_the_paragraph(text: &str, dir: Dir, w: f32) -> Vec<Rc<Line>> {
+        let lines = wrap(FontId::Regular, 8.0, text, w, dir);
+        let bidi = ParagraphBidiInfo::new(text, Some(level_of(dir)));
+        let mut at = 0;
+        for l in &lines {
+            if text[at..].starts_with(' ') {
+                at += 1;
+            }
+            let range = at..at + l.text.len();
+            assert_eq!(&text[range.clone()], l.text, "{text:?} at {w}");
+            let (levels, runs) = bidi.visual_runs(range.clone());
+            let want: Vec<(&str, bool)> = runs
+                .iter()
+                .filter(|r| !r.is_empty())
+                .map(|r| (&text[r.clone()], levels[r.start].is_rtl()))
+                .collect();
+            let got: Vec<(&str, bool)> = l.runs.iter().map(|r| (r.text.as_str(), r.rtl)).collect();
+            assert_eq!(got, want, "{text:?} at {w}: line {:?}", l.text);
+            at = range.end;
+        }
+        lines
+    }
+
+    #[test]
+    fn a_wrapped_mixed_text_keeps_its_paragraphs_directions() {
+        for text in [
+            "Qom TVTO Center No. 3, Amin Blvd",
+            "قالی‌بافی (Persian carpet, level 2)",
+            "مرکز آموزش فنی و حرفه‌ای Qom Center, Amin Blvd، قم",
+            "نان سنگک‌پز (خوشه ۹۰ هزار تومانی)",
+        ] {
+            let full = measure(FontId::Regular, 8.0, text, Dir::Rtl);
+            for step in 2..=12 {
+                lines_match_the_paragraph(text, Dir::Rtl, full * step as f32 / 12.0);
+            }
+        }
+        // The venue in a sentence, broken after «3,»: the comma stays after the 3 in
+        // the Latin run, as when the text is on one line; resolved alone, the line
+        // would give it the paragraph's direction and set it apart at the far left.
+        let text = "محل آزمون: Qom TVTO Center No. 3, Amin Blvd";
+        let head = "محل آزمون: Qom TVTO Center No. 3,";
+        let w = measure(FontId::Regular, 8.0, head, Dir::Rtl) + 0.5;
+        let lines = lines_match_the_paragraph(text, Dir::Rtl, w);
+        assert_eq!(lines[0].text, head);
+        let visual: Vec<&str> = lines[0].runs.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(visual, ["Qom TVTO Center No. 3,", "محل آزمون: "]);
+        let alone = shape_line(FontId::Regular, head, Dir::Rtl);
+        let alone: Vec<&str> = alone.runs.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(
+            alone,
+            [",", "Qom TVTO Center No. 3", "محل آزمون: "],
+            "the old way"
+        );
+        // The trade broken after «carpet,»: the comma with «carpet», the bracket
+        // opening at the right, mirrored by its right-to-left run.
+        let text = "قالی‌بافی (Persian carpet, level 2)";
+        let w = measure(FontId::Regular, 8.0, "قالی‌بافی (Persian carpet,", Dir::Rtl) + 0.5;
+        let lines = lines_match_the_paragraph(text, Dir::Rtl, w);
+        let visual: Vec<(&str, bool)> = lines[0]
+            .runs
+            .iter()
+            .map(|r| (r.text.as_str(), r.rtl))
+            .collect();
+        assert_eq!(visual, [("Persian carpet,", false), ("قالی‌بافی (", true)]);
     }
 }

@@ -1168,3 +1168,70 @@ fn a_print_run_has_no_structure_tree_but_the_same_pages() {
     assert_eq!(plain_text, tagged_text);
     run("qpdf", &["--check", plain.to_str().unwrap()]);
 }
+
+/// The words `pdftotext -bbox` reads off a PDF: text, left, right and top, in points.
+fn words_of(pdf: &[u8]) -> Vec<(String, f32, f32, f32)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let html = run("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+    let attr = |line: &str, name: &str| -> f32 {
+        let at = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        line[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    html.lines()
+        .filter(|l| l.trim_start().starts_with("<word"))
+        .map(|l| {
+            let text = l.split('>').nth(1).unwrap().split('<').next().unwrap();
+            let text = text
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">");
+            (text, attr(l, "xMin"), attr(l, "xMax"), attr(l, "yMin"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_wrapped_mixed_venue_and_trade_keep_their_comma_and_bracket_in_place() {
+    let mut r = receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا");
+    r.exam.venue = Some("Qom TVTO Center No. 3, Amin Blvd".into());
+    r.applicant.trade = "قالی‌بافی (Persian carpet, level 2)".into();
+    for size in [PageSize::Roll80, PageSize::Roll58] {
+        let words = words_of(&render(&[Doc::Slip(Slip { receipt: r.clone() })], size));
+        // Each printed line's words left to right, as the eye sees them.
+        let mut lines: Vec<(f32, Vec<(f32, String)>)> = Vec::new();
+        for (t, left, _, top) in &words {
+            match lines.iter_mut().find(|(y, _)| (y - top).abs() < 1.0) {
+                Some((_, l)) => l.push((*left, t.clone())),
+                None => lines.push((*top, vec![(*left, t.clone())])),
+            }
+        }
+        let seen: Vec<String> = lines
+            .into_iter()
+            .map(|(_, mut l)| {
+                l.sort_by(|a, b| a.0.total_cmp(&b.0));
+                l.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(" ")
+            })
+            .collect();
+        let line_of = |w: &str| {
+            seen.iter()
+                .find(|l| l.contains(w))
+                .unwrap_or_else(|| panic!("{w} on {size:?}: {seen:#?}"))
+        };
+        // The comma stays at the right of its Latin word, wherever the text wraps.
+        assert!(line_of("No.").contains("No. 3,"), "{size:?}: {seen:#?}");
+        assert!(line_of("carpet").contains("carpet,"), "{size:?}: {seen:#?}");
+        // In a right-to-left paragraph the Latin run sits between its brackets: the
+        // closing one at its left, the opening one at its right beside «قالی‌بافی»
+        // (pdftotext reads each bracket as the character it stands for).
+        let one = line_of("Persian").contains(")Persian carpet, level 2(");
+        let two = line_of("Persian").contains("Persian carpet,(")
+            && line_of("level").contains(")level 2");
+        assert!(one || two, "{size:?}: {seen:#?}");
+        assert!(
+            !seen.iter().any(|l| l.starts_with(',') || l.ends_with(',')),
+            "{size:?}: {seen:#?}"
+        );
+    }
+}

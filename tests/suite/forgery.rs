@@ -131,7 +131,7 @@ fn another_programs_pdf_carrying_a_genuine_proof_fails() {
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     let info = doc.add_object(dictionary! {
         "PishkhanProof" => Object::string_literal(proof.as_str()),
-        "PishkhanLayout" => Object::string_literal("2"),
+        "PishkhanLayout" => Object::string_literal(pishkhan::docs::LAYOUT),
     });
     doc.trailer.set("Root", catalog);
     doc.trailer.set("Info", info);
@@ -213,6 +213,30 @@ fn a_receipt_printed_before_layouts_were_named_is_checked_by_its_proof_and_says_
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout.contains("checked by its proof line only"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_receipt_of_an_earlier_layout_is_checked_by_its_proof_and_says_which_layout() {
+    // Receipt 1 of the example day as printed by the pishkhan of layout 2, kept
+    // byte for byte: genuine, but this build prints it differently.
+    let day = Day::new();
+    let old = common::root().join("tests/fixtures/layout2-37-1234_1402-000001.pdf");
+    let r = day.verify(&old);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("printed in layout 2 by an earlier pishkhan (this one prints layout 3): checked by its proof line only"),
+        "{}",
+        r.stdout
+    );
+    // The receipt this build prints is checked as a document.
+    let r = day.verify(&day.receipt(1));
+    assert!(
+        r.stdout
+            .contains("byte for byte, what the ledger prints (layout 3)"),
         "{}",
         r.stdout
     );

@@ -17,8 +17,10 @@ use crate::core::text::to_ascii_digits;
 use crate::desk::proof::{Proof, Signed, TAG};
 
 mod checks;
+mod document;
 
-use checks::{check, claims, document_check, signature_checks, text};
+use checks::{check, claims, signature_checks, text};
+use document::document_check;
 
 const EXAMPLES: &str = "\
 Examples:
