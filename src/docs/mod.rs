@@ -4,6 +4,7 @@
 //! one font subset. Everything printed comes from the values handed in: no clock.
 
 mod proof;
+mod qr;
 mod reading;
 mod receipt;
 mod report;
@@ -20,7 +21,7 @@ use crate::typeset::{
     Table, measure,
 };
 
-pub use proof::{Code, code as qr_code};
+pub use qr::{Code, code as qr_code};
 pub use reading::{Claimed, is_reprint, read_claims};
 pub use report::{ReportError, render_report};
 pub use sms::{SMS_LIMIT, Sms, sms_text};

@@ -3,56 +3,27 @@
 //! and beside it the tariff schedule the receipt was priced under. `pishkhan
 //! verify` checks the line against the office's ledger.
 
-use qrcode::canvas::{Canvas, MaskPattern};
-use qrcode::{EcLevel, bits, ec};
-
+use super::qr::{Code, code};
 use super::{Frame, Receipt, fa_text};
 use crate::typeset::{Align, Area, Dir, MM, Page, PageSize, Style, measure};
 
 /// The smallest side of the code: 20 mm, which a phone reads from a hand's length.
+/// Codes on sheets are larger (see [`cell`]).
 const MIN_SIDE: f32 = 20.0 * MM;
 
 /// The clear margin a reader needs around the code, in modules.
 const QUIET: f32 = 4.0;
 
-/// A QR code's matrix: `n` by `n` modules, row by row, `true` black.
-pub struct Code {
-    pub n: usize,
-    pub dark: Vec<bool>,
-}
-
-/// The QR code of `text`, error correction M (15 % of it may be lost to a stain or
-/// a fold); `None` only for a text too long for any QR code.
-///
-/// The mask is fixed (pattern 000, the checkerboard) instead of the best of eight by
-/// the standard's penalty scores: scoring them took 0.63 ms, longer than the rest of
-/// a receipt, and a decoder reads any mask. Tests decode codes of many proof lines.
-pub fn code(text: &str) -> Option<Code> {
-    let bits = bits::encode_auto(text.as_bytes(), EcLevel::M).ok()?;
-    let version = bits.version();
-    let (data, ec) = ec::construct_codewords(&bits.into_bytes(), version, EcLevel::M).ok()?;
-    let mut canvas = Canvas::new(version, EcLevel::M);
-    canvas.draw_all_functional_patterns();
-    canvas.draw_data(&data, &ec);
-    canvas.apply_mask(MaskPattern::Checkerboard);
-    let dark = canvas
-        .into_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
-    Some(Code {
-        n: version.width() as usize,
-        dark,
-    })
-}
-
-/// A module's side on `size`: the code at least [`MIN_SIDE`] across; on a roll, a
-/// whole number of the head's dots.
+/// A module's side on `size`: the code at least [`MIN_SIDE`] across; on a sheet, a
+/// module at least three dots of a 100-dpi scan (more on A4, which has the room), so
+/// a modest scanner or a phone at arm's length reads it; on a roll, a whole number
+/// of the head's dots, six at the least (0.75 mm).
 fn cell(size: PageSize, n: usize) -> f32 {
     let least = MIN_SIDE / n as f32;
-    let cell = match size.dot() {
-        Some(dot) => (least / dot).ceil() * dot,
-        None => least,
+    let cell = match (size, size.dot()) {
+        (_, Some(dot)) => (least.max(0.74 * MM) / dot).ceil() * dot,
+        (PageSize::A4, None) => least.max(0.85 * MM),
+        (_, None) => least.max(0.76 * MM),
     };
     // Up to the ten-thousandth of a point the content stream writes.
     (cell * 1e4).ceil() / 1e4
@@ -111,9 +82,10 @@ impl Block {
             let cell = cell(page.size(), m.n);
             let (side, quiet) = (cell * m.n as f32, QUIET * cell);
             let x = f.margin + widest + quiet;
-            page.modules(x, top, cell, m.n, &m.dark);
+            // Clear of the sentence above by its whole quiet zone.
+            page.modules(x, top + quiet, cell, m.n, &m.dark);
             taken = widest + quiet + side + quiet.max(gap);
-            bottom = top + side;
+            bottom = top + quiet + side + quiet;
         }
         let mut y = top;
         for (w, s) in self.words.iter().zip(styles) {

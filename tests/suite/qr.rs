@@ -158,11 +158,14 @@ fn every_document_on_every_paper_carries_the_ledgers_proof_in_its_qr_code() {
         for (file, kind, proof) in &recorded {
             let pdf = docs.join(file);
             let what = format!("{kind} {file} on {paper}");
-            assert_eq!(
-                decoded(&pdf, 150, false),
-                std::slice::from_ref(proof),
-                "{what}"
-            );
+            // A modest office scanner's 100 dpi, a better one's 150.
+            for dpi in [100, 150] {
+                assert_eq!(
+                    decoded(&pdf, dpi, false),
+                    std::slice::from_ref(proof),
+                    "{what} at {dpi} dpi"
+                );
+            }
             if paper.starts_with("roll") {
                 // As a 203-dpi thermal head prints it: black dots, no grey.
                 assert_eq!(
@@ -171,8 +174,14 @@ fn every_document_on_every_paper_carries_the_ledgers_proof_in_its_qr_code() {
                     "{what}"
                 );
             }
+            // At least 20 mm; on a sheet, modules of three 100-dpi dots or more.
             let side = qr_side_mm(&pdf);
-            assert!((20.0..30.0).contains(&side), "{what}: {side} mm");
+            let range = match paper {
+                "a4" => 28.0..40.0,
+                "a5" => 25.0..36.0,
+                _ => 24.0..36.0,
+            };
+            assert!(range.contains(&side), "{what}: {side} mm");
             // The same line in the PDF's document information, and the schedule
             // it was priced by in its text.
             let info = Command::new("pdfinfo")
@@ -318,7 +327,7 @@ fn verify_says_which_field_of_a_receipt_pdf_the_ledger_disagrees_with() {
 
 #[test]
 fn codes_of_many_proof_lines_all_read_back() {
-    // The mask is fixed, not chosen per code: every one of these must still read.
+    // Every mask the penalty rule may choose must read.
     // Offices, numbers, dates, totals and hashes of many lengths and digits.
     let dir = tempfile::tempdir().unwrap();
     let mut lines = Vec::new();
