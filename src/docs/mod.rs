@@ -410,7 +410,7 @@ pub(crate) fn pair_line(
     page.text(a, style, Align::Left, Dir::Rtl, left)
 }
 
-/// Signature boxes side by side (one under the other on a roll), labels inside at
+/// Signature boxes side by side (one under the other on a 58 mm roll), labels inside at
 /// the top, kept together on one page with the receipt's proof: on a sheet its QR
 /// code and words at the left of the boxes, on a roll centred above them.
 pub(crate) fn signature_boxes(flow: &mut Flow, f: &Frame, r: &Receipt, labels: &[&str]) {
@@ -430,7 +430,15 @@ fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32) -> f32 {
     let gap = f.base;
     let h = f.base * 7.0;
     let style = Style::regular(f.base * 0.9).color(Color::GRAY);
-    if f.narrow {
+    let n = labels.len() as f32;
+    let bw = (w - gap * (n - 1.0)) / n;
+    // Side by side wherever a box keeps room for a stamp (32 mm) and its label fits
+    // on one line: on sheets and an 80 mm roll; one under the other on 58 mm.
+    let apart = bw < 32.0 * MM
+        || labels
+            .iter()
+            .any(|l| measure(style.font, style.size, l, Dir::Rtl) > bw - 8.0);
+    if f.narrow && apart {
         let mut y = top;
         for label in labels {
             page.rect(f.margin, y, w, h, None, Some((0.6, Color::RULE)));
@@ -445,8 +453,6 @@ fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32) -> f32 {
         }
         return y;
     }
-    let n = labels.len() as f32;
-    let bw = (w - gap * (n - 1.0)) / n;
     for (i, label) in labels.iter().enumerate() {
         // The first label is on the right.
         let x = f.right() - (i as f32 + 1.0) * bw - i as f32 * gap;

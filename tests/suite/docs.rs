@@ -1235,3 +1235,29 @@ fn a_wrapped_mixed_venue_and_trade_keep_their_comma_and_bracket_in_place() {
         );
     }
 }
+
+#[test]
+fn signature_boxes_stand_side_by_side_where_a_stamp_fits() {
+    for (size, side_by_side) in [
+        (PageSize::A5, true),
+        (PageSize::Roll80, true),
+        (PageSize::Roll58, false),
+    ] {
+        let words = words_of(&render(&[Doc::Receipt(registration())], size));
+        // The last word of each label as pdftotext reads it (visual order).
+        let top_of = |w: &str| {
+            words
+                .iter()
+                .rev()
+                .find(|(t, ..)| t == w)
+                .unwrap_or_else(|| panic!("{w} on {size:?}"))
+                .3
+        };
+        let (office, applicant) = (top_of("ناوخشیپ"), top_of("یضاقتم"));
+        assert_eq!(
+            (office - applicant).abs() < 1.0,
+            side_by_side,
+            "{size:?}: {office} {applicant}"
+        );
+    }
+}
