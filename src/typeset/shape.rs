@@ -71,6 +71,7 @@ type Cache<T> = RefCell<[FxHashMap<Box<str>, Rc<T>>; 8]>;
 
 thread_local! {
     static CACHE: Cache<Run> = RefCell::new(Default::default());
+    static PARAGRAPHS: Cache<Vec<Rc<Line>>> = RefCell::new(Default::default());
 }
 const CACHE_LIMIT: usize = 4_000;
 
@@ -351,9 +352,35 @@ fn shape_paragraph(
     if lines.len() < 2 || (dir == Dir::Rtl && single_rtl_run(&norm)) {
         return alone();
     }
-    let bidi = ParagraphBidiInfo::new(&norm, Some(level_of(dir)));
+    // The same paragraph broken the same way (a footnote, an approval) repeats on
+    // every receipt: its lines are kept, keyed by the paragraph and its breaks.
+    let slot = slot_of(font, dir == Dir::Rtl, tabular);
+    let key = format!("{norm}\u{1}{}", lines.join("\n"));
+    if let Some(done) = cached(&PARAGRAPHS, slot, &key) {
+        return done.as_ref().clone();
+    }
+    let done = paragraph_lines(font, &norm, lines, dir, tabular).unwrap_or_else(alone);
+    remember(&PARAGRAPHS, slot, &key, &Rc::new(done.clone()));
+    done
+}
+
+/// [`shape_paragraph`]'s lines from the paragraph's levels (`norm`: its words one
+/// space apart); `None` when the lines are not the paragraph's words in order.
+fn paragraph_lines(
+    font: FontId,
+    norm: &str,
+    lines: &[String],
+    dir: Dir,
+    tabular: bool,
+) -> Option<Vec<Rc<Line>>> {
+    let bidi = ParagraphBidiInfo::new(norm, Some(level_of(dir)));
     if dir == Dir::Ltr && !bidi.has_rtl() {
-        return alone();
+        return Some(
+            lines
+                .iter()
+                .map(|l| shape_line_as(font, l, dir, tabular))
+                .collect(),
+        );
     }
     // Each line's place in the paragraph: lines follow one another, a space or
     // nothing (a word broken inside) between them.
@@ -364,15 +391,17 @@ fn shape_paragraph(
             at += 1;
         }
         if !norm[at..].starts_with(l.as_str()) {
-            return alone();
+            return None;
         }
         ranges.push(at..at + l.len());
         at += l.len();
     }
-    ranges
-        .into_iter()
-        .map(|r| Rc::new(shape_in_paragraph(font, &norm, &bidi, r, tabular)))
-        .collect()
+    Some(
+        ranges
+            .into_iter()
+            .map(|r| Rc::new(shape_in_paragraph(font, norm, &bidi, r, tabular)))
+            .collect(),
+    )
 }
 
 /// Width of `text` on one line, in points.

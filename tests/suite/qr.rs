@@ -327,7 +327,7 @@ fn verify_says_which_field_of_a_receipt_pdf_the_ledger_disagrees_with() {
 
 #[test]
 fn codes_of_many_proof_lines_all_read_back() {
-    // Every mask the penalty rule may choose must read.
+    // The mask is fixed, not chosen per code: every one of these must still read.
     // Offices, numbers, dates, totals and hashes of many lengths and digits.
     let dir = tempfile::tempdir().unwrap();
     let mut lines = Vec::new();
