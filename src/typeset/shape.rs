@@ -365,7 +365,8 @@ fn shape_paragraph(
 }
 
 /// [`shape_paragraph`]'s lines from the paragraph's levels (`norm`: its words one
-/// space apart); `None` when the lines are not the paragraph's words in order.
+/// space apart); `None` when each line may be shaped alone, or the lines are not
+/// the paragraph's words in order.
 fn paragraph_lines(
     font: FontId,
     norm: &str,
@@ -375,12 +376,8 @@ fn paragraph_lines(
 ) -> Option<Vec<Rc<Line>>> {
     let bidi = ParagraphBidiInfo::new(norm, Some(level_of(dir)));
     if dir == Dir::Ltr && !bidi.has_rtl() {
-        return Some(
-            lines
-                .iter()
-                .map(|l| shape_line_as(font, l, dir, tabular))
-                .collect(),
-        );
+        // One left-to-right run: each line alone is the same.
+        return None;
     }
     // Each line's place in the paragraph: lines follow one another, a space or
     // nothing (a word broken inside) between them.
