@@ -434,11 +434,13 @@ fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32) -> f32 {
     let bw = (w - gap * (n - 1.0)) / n;
     // Side by side wherever a box keeps room for a stamp (32 mm) and its label fits
     // on one line: on sheets and an 80 mm roll; one under the other on 58 mm.
-    let apart = bw < 32.0 * MM
-        || labels
-            .iter()
-            .any(|l| measure(style.font, style.size, l, Dir::Rtl) > bw - 8.0);
-    if f.narrow && apart {
+    let apart = || {
+        bw < 32.0 * MM
+            || labels
+                .iter()
+                .any(|l| measure(style.font, style.size, l, Dir::Rtl) > bw - 8.0)
+    };
+    if f.narrow && apart() {
         let mut y = top;
         for label in labels {
             page.rect(f.margin, y, w, h, None, Some((0.6, Color::RULE)));

@@ -1,12 +1,12 @@
 //! Shaping: text in logical order to positioned glyphs in visual order.
 //!
 //! Each paragraph goes through the Unicode bidi algorithm (`unicode-bidi`) once, and
-//! each of its lines is reordered from the paragraph's levels (UAX #9, rules L1–L2 per
-//! line) into directional runs in visual order, so a comma or a bracket where a
-//! mixed text wraps takes the direction its paragraph gives it; each run is shaped by `rustybuzz` (HarfBuzz) in
-//! its own direction, which picks the joined contextual forms, mirrors brackets in
-//! right-to-left runs and applies kerning. Shaped runs are cached: receipts repeat
-//! the same labels thousands of times.
+//! each of its lines is reordered from the paragraph's levels (UAX #9, rules L1–L2
+//! per line) into directional runs in visual order, so a comma or a bracket where a
+//! mixed text wraps takes the direction its paragraph gives it. Each run is shaped by
+//! `rustybuzz` (HarfBuzz) in its own direction, which picks the joined contextual
+//! forms, mirrors brackets in right-to-left runs and applies kerning. Shaped runs and
+//! paragraphs are cached: receipts repeat the same labels thousands of times.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -343,13 +343,17 @@ fn shape_paragraph(
             .map(|l| shape_line_as(font, l, dir, tabular))
             .collect()
     };
+    // Most texts fit one line: nothing to resolve across lines, nothing to build.
+    if lines.len() < 2 {
+        return alone();
+    }
     // The words as the lines hold them: one space between words.
     let norm = para
         .split(' ')
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    if lines.len() < 2 || (dir == Dir::Rtl && single_rtl_run(&norm)) {
+    if dir == Dir::Rtl && single_rtl_run(&norm) {
         return alone();
     }
     // The same paragraph broken the same way (a footnote, an approval) repeats on
@@ -427,7 +431,7 @@ pub fn wrap_as(
 }
 
 /// Breaks `text` into lines no wider than `max_width` points: at spaces (never at a
-/// ZWNJ, which joins a word, nor beside a number, see [`bound`]), and inside a word
+/// ZWNJ, which joins a word, nor beside a number: see `breaks`), and inside a word
 /// only when the word alone is too wide. Explicit newlines start a new line.
 pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Rc<Line>> {
     wrap_shaped(font, size, text, max_width, dir, false)
