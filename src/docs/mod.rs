@@ -306,6 +306,7 @@ pub(crate) fn labelled(t: &mut Table, f: &Frame, value_w: f32, label: Cell, valu
         .split_whitespace()
         .map(|w| measure(value.style.font, value.style.size, w, value.dir))
         .fold(0.0, f32::max);
+    let label = label.header();
     if f.narrow && widest > avail {
         t.row(vec![label.span(2)]);
         t.row(vec![value.span(2)]);

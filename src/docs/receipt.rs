@@ -120,7 +120,7 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
         for pair in pairs.chunks(2) {
             let mut cells = Vec::new();
             for (l, v, ltr) in pair {
-                cells.push(Cell::new(*l, label, Align::Right));
+                cells.push(Cell::new(*l, label, Align::Right).header());
                 let cell = Cell::new(v.clone(), value, Align::Right);
                 cells.push(if *ltr {
                     cell.ltr().aligned(Align::Right)
@@ -131,7 +131,7 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
             t.row(cells);
         }
         t.row(vec![
-            Cell::new("آزمون", label, Align::Right),
+            Cell::new("آزمون", label, Align::Right).header(),
             Cell::new(exam, exam_style, Align::Right).span(3),
         ]);
     }
@@ -162,14 +162,14 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
     let mut t = Table::new(widths);
     t.padding = f.base * if tight { 0.3 } else { 0.45 };
     let mut header = vec![
-        Cell::new("ردیف", head, Align::Center),
-        Cell::new("شرح خدمت", head, Align::Center),
+        Cell::new("ردیف", head, Align::Center).header(),
+        Cell::new("شرح خدمت", head, Align::Center).header(),
     ];
     if !narrow {
-        header.push(Cell::new("تعداد", head, Align::Center));
-        header.push(Cell::new(format!("مبلغ واحد ({u})"), head, Align::Center));
+        header.push(Cell::new("تعداد", head, Align::Center).header());
+        header.push(Cell::new(format!("مبلغ واحد ({u})"), head, Align::Center).header());
     }
-    header.push(Cell::new(format!("مبلغ ({u})"), head, Align::Center));
+    header.push(Cell::new(format!("مبلغ ({u})"), head, Align::Center).header());
     t.shaded_row(header, Color::LIGHT);
 
     // Office lines carry the letter's service number (1–4, 5, 6–7), whatever the

@@ -47,7 +47,7 @@ fn table(f: &mut Flow, widths: &[f32], header: &[&str], rows: Vec<Vec<Cell>>, sh
     t.shaded_row(
         header
             .iter()
-            .map(|h| Cell::new(*h, style, Align::Center))
+            .map(|h| Cell::new(*h, style, Align::Center).header())
             .collect(),
         Color::LIGHT,
     );

@@ -41,7 +41,7 @@ impl Page {
     pub fn text(&mut self, area: Area, style: Style, align: Align, dir: Dir, text: &str) -> f32 {
         let style = self.ink(style);
         let line = shape_line_as(style.font, text, dir, style.tabular);
-        self.begin_paragraph();
+        self.begin_paragraph(text);
         self.place(&line, area.x, area.w, area.top, style, align);
         self.end_tag();
         style.line_height()
@@ -58,7 +58,7 @@ impl Page {
     ) -> f32 {
         let style = self.fitted(self.ink(style), text, area.w, dir);
         let lines = wrap_as(style.font, style.size, text, area.w, dir, style.tabular);
-        self.begin_paragraph();
+        self.begin_paragraph(text);
         for (i, line) in lines.iter().enumerate() {
             let top = area.top + i as f32 * style.line_height();
             self.place(line, area.x, area.w, top, style, align);
@@ -144,7 +144,7 @@ impl Page {
                 }
                 // Vertically centred in the row.
                 let mut line_top = y + (row_h - h) / 2.0;
-                self.begin_cell();
+                self.begin_cell(&cell.text, cell.header);
                 for line in lines {
                     self.place(
                         line,
@@ -171,6 +171,8 @@ pub struct Cell {
     pub dir: Dir,
     /// How many columns the cell covers.
     pub span: usize,
+    /// A header cell (a column's or a row's label), tagged `TH`.
+    pub header: bool,
 }
 
 impl Cell {
@@ -181,6 +183,15 @@ impl Cell {
             align,
             dir: Dir::Rtl,
             span: 1,
+            header: false,
+        }
+    }
+
+    /// This cell labels its column or row.
+    pub fn header(self) -> Cell {
+        Cell {
+            header: true,
+            ..self
         }
     }
 

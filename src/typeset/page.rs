@@ -285,8 +285,8 @@ impl Page {
     }
 
     /// What is drawn until [`Page::end_tag`] is a paragraph.
-    pub(super) fn begin_paragraph(&mut self) {
-        let mcid = self.tags.paragraph();
+    pub(super) fn begin_paragraph(&mut self, text: &str) {
+        let mcid = self.tags.paragraph(text);
         self.ops.push(Op::Mark(b"P", mcid));
     }
 
@@ -300,9 +300,10 @@ impl Page {
     }
 
     /// What is drawn until [`Page::end_tag`] is the next cell of the current row.
-    pub(super) fn begin_cell(&mut self) {
-        let mcid = self.tags.cell();
-        self.ops.push(Op::Mark(b"TD", mcid));
+    pub(super) fn begin_cell(&mut self, text: &str, header: bool) {
+        let mcid = self.tags.cell(text, header);
+        self.ops
+            .push(Op::Mark(if header { b"TH" } else { b"TD" }, mcid));
     }
 
     pub(super) fn end_tag(&mut self) {

@@ -9,10 +9,31 @@ use super::objstm::{Packer, number};
 /// An element of a page's structure.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Elem {
-    /// A paragraph: its marked content's id (MCID).
-    P(i32),
-    /// Rows of cells, each cell's MCID.
-    Table(Vec<Vec<i32>>),
+    /// A paragraph: its marked content.
+    P(Marked),
+    /// Rows of cells.
+    Table(Vec<Vec<Marked>>),
+}
+
+/// A paragraph's or a cell's marked content: its id (MCID), whether it is a header
+/// cell (`TH`), and its logical text when a reader could not get it from the glyphs.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Marked {
+    pub mcid: i32,
+    pub header: bool,
+    pub actual: Option<Box<str>>,
+}
+
+/// The text a reader should take for `text` as drawn: right-to-left letters are
+/// drawn in visual order (as PDF text extractors expect to reorder them), so a
+/// reader that follows the drawing order through the tags gets them backwards.
+/// Such a text carries its logical order as the element's `/ActualText`.
+fn actual_text(text: &str) -> Option<Box<str>> {
+    let rtl = |c: char| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FEFC}');
+    let clean = |c: &char| !crate::core::text::is_bidi_control(*c);
+    text.chars()
+        .any(rtl)
+        .then(|| text.chars().filter(clean).collect::<String>().into())
 }
 
 /// A page's elements as they are drawn.
@@ -31,10 +52,14 @@ pub(super) struct TagMark {
 }
 
 impl Tags {
-    /// A paragraph starts; returns its MCID.
-    pub fn paragraph(&mut self) -> i32 {
+    /// A paragraph of `text` starts; returns its MCID.
+    pub fn paragraph(&mut self, text: &str) -> i32 {
         let mcid = self.take();
-        self.elems.push(Elem::P(mcid));
+        self.elems.push(Elem::P(Marked {
+            mcid,
+            header: false,
+            actual: actual_text(text),
+        }));
         mcid
     }
 
@@ -52,13 +77,18 @@ impl Tags {
         }
     }
 
-    /// The next cell of the current row starts; returns its MCID.
-    pub fn cell(&mut self) -> i32 {
+    /// The next cell of the current row starts (a header cell when `header`);
+    /// returns its MCID.
+    pub fn cell(&mut self, text: &str, header: bool) -> i32 {
         let mcid = self.take();
         if let Some(Elem::Table(rows)) = self.elems.last_mut()
             && let Some(row) = rows.last_mut()
         {
-            row.push(mcid);
+            row.push(Marked {
+                mcid,
+                header,
+                actual: actual_text(text),
+            });
         }
         mcid
     }
@@ -104,12 +134,41 @@ fn refs(out: &mut Vec<u8>, ids: impl Iterator<Item = Ref>) {
     out.push(b']');
 }
 
-/// A structure element: its role, parent, page and kids (an MCID or elements).
-fn elem(out: &mut Vec<u8>, role: &[u8], parent: Ref, page: Option<Ref>, kids: Kids) {
+/// A text string: UTF-16BE after its byte-order mark, as a literal.
+fn text_string(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(b"(\xFE\xFF".as_slice());
+    let mut units = [0u16; 2];
+    for c in text.chars() {
+        for u in c.encode_utf16(&mut units) {
+            for b in u.to_be_bytes() {
+                if matches!(b, b'(' | b')' | b'\\' | b'\r') {
+                    out.push(b'\\');
+                }
+                out.push(b);
+            }
+        }
+    }
+    out.push(b')');
+}
+
+/// A structure element: its role, parent, page, kids (an MCID or elements) and the
+/// text it stands for, if given.
+fn elem(
+    out: &mut Vec<u8>,
+    role: &[u8],
+    parent: Ref,
+    page: Option<Ref>,
+    kids: Kids,
+    actual: Option<&str>,
+) {
     out.extend_from_slice(b"<</S/");
     out.extend_from_slice(role);
     out.extend_from_slice(b"/P ");
     r(out, parent);
+    if let Some(text) = actual {
+        out.extend_from_slice(b"/ActualText");
+        text_string(out, text);
+    }
     if let Some(page) = page {
         out.extend_from_slice(b"/Pg ");
         r(out, page);
@@ -153,37 +212,42 @@ pub(super) fn write_tree(
             let id = next();
             top.push(id);
             match e {
-                Elem::P(mcid) => {
-                    elem(&mut o, b"P", document, Some(page), Kids::Mcid(*mcid));
+                Elem::P(m) => {
+                    let actual = m.actual.as_deref();
+                    elem(
+                        &mut o,
+                        b"P",
+                        document,
+                        Some(page),
+                        Kids::Mcid(m.mcid),
+                        actual,
+                    );
                     packer.add(pdf, next, id, &o);
                     o.clear();
-                    owners.push((*mcid, id));
+                    owners.push((m.mcid, id));
                 }
                 Elem::Table(rows) => {
                     let mut row_ids = Vec::with_capacity(rows.len());
                     for cells in rows {
                         let row = next();
                         ids.clear();
-                        for mcid in cells {
+                        for m in cells {
                             let cell = next();
-                            elem(&mut o, b"TD", row, Some(page), Kids::Mcid(*mcid));
+                            let role: &[u8] = if m.header { b"TH" } else { b"TD" };
+                            let (kids, actual) = (Kids::Mcid(m.mcid), m.actual.as_deref());
+                            elem(&mut o, role, row, Some(page), kids, actual);
                             packer.add(pdf, next, cell, &o);
                             o.clear();
-                            owners.push((*mcid, cell));
+                            owners.push((m.mcid, cell));
                             ids.push(cell);
                         }
-                        elem(&mut o, b"TR", id, Some(page), Kids::Elems(&ids));
+                        elem(&mut o, b"TR", id, Some(page), Kids::Elems(&ids), None);
                         packer.add(pdf, next, row, &o);
                         o.clear();
                         row_ids.push(row);
                     }
-                    elem(
-                        &mut o,
-                        b"Table",
-                        document,
-                        Some(page),
-                        Kids::Elems(&row_ids),
-                    );
+                    let kids = Kids::Elems(&row_ids);
+                    elem(&mut o, b"Table", document, Some(page), kids, None);
                     packer.add(pdf, next, id, &o);
                     o.clear();
                 }
@@ -196,7 +260,7 @@ pub(super) fn write_tree(
         o.clear();
         parents.push(array);
     }
-    elem(&mut o, b"Document", root, None, Kids::Elems(&top));
+    elem(&mut o, b"Document", root, None, Kids::Elems(&top), None);
     packer.add(pdf, next, document, &o);
     o.clear();
     o.extend_from_slice(b"<</Type/StructTreeRoot/K ");

@@ -1130,7 +1130,7 @@ fn every_document_is_tagged_with_paragraphs_and_tables() {
             assert_eq!(count("Table"), tables, "{name} on {size:?}:\n{tree}");
             assert!(count("P") >= 8, "{name} on {size:?}:\n{tree}");
             assert!(
-                count("TD") >= 2 * count("TR"),
+                count("TD") + count("TH") >= 2 * count("TR") && count("TH") >= 2,
                 "{name} on {size:?}:\n{tree}"
             );
             // Every letter on the page belongs to a paragraph or a cell: the tree's
@@ -1142,6 +1142,88 @@ fn every_document_is_tagged_with_paragraphs_and_tables() {
                 .collect();
             let page = run("pdftotext", &["-enc", "UTF-8", p, "-"]);
             assert_eq!(letters(&tagged), letters(&page), "{name} on {size:?}");
+        }
+    }
+}
+
+/// Each paragraph's and cell's role and `/ActualText` in the structure tree, in
+/// document order, as pdfminer.six (a reader apart from poppler) finds them.
+fn actual_texts(pdf: &Path) -> Vec<(String, Option<String>)> {
+    const WALK: &str = r#"
+import sys
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdftypes import resolve1
+from pdfminer.utils import decode_text
+doc = PDFDocument(PDFParser(open(sys.argv[1], "rb")))
+def walk(e):
+    e = resolve1(e)
+    if not isinstance(e, dict):
+        return
+    role = e["S"].name
+    if role in ("P", "TD", "TH"):
+        a = e.get("ActualText")
+        print(role + "\t" + (decode_text(resolve1(a)) if a is not None else "-"))
+    kids = resolve1(e.get("K"))
+    for k in kids if isinstance(kids, list) else [kids]:
+        walk(k)
+walk(resolve1(doc.catalog["StructTreeRoot"])["K"])
+"#;
+    run("python3", &["-c", WALK, pdf.to_str().unwrap()])
+        .lines()
+        .map(|l| {
+            let (role, text) = l.split_once('\t').unwrap();
+            (role.to_string(), (text != "-").then(|| text.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn tags_carry_the_logical_text_and_header_cells_are_th() {
+    // Right-to-left glyphs are drawn in visual order, as text extractors (pdftotext,
+    // a viewer's copy) expect; a reader that follows the tags gets each element's
+    // text in logical order from its /ActualText.
+    let mut card = registration();
+    card.kind = Stage::Card;
+    let persian = |t: &str| t.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+    for size in SIZES {
+        for (name, doc) in [
+            ("receipt", Doc::Receipt(registration())),
+            ("slip", Doc::of(card.clone())),
+        ] {
+            let (_d, path, _) = text_of(&render(&[doc], size));
+            let tags = actual_texts(&path);
+            let at = |role: &str, text: &str| {
+                tags.iter()
+                    .any(|(r, a)| r == role && a.as_deref() == Some(text))
+            };
+            let what = format!("{name} on {size:?}: {tags:?}");
+            assert!(at("TD", "زهرا احمدی‌نژاد"), "{what}");
+            assert!(at("TH", "نام و نام خانوادگی"), "{what}");
+            if name == "receipt" {
+                assert!(at("TD", "قالی‌باف دستباف (خوشه ۶۰ هزار تومانی)"), "{what}");
+                for head in ["ردیف", "شرح خدمت", "مبلغ (تومان)"] {
+                    assert!(at("TH", head), "{head}: {what}");
+                }
+                assert!(at("P", "تاریخ: سه‌شنبه ۱۴۰۲/۱۰/۲۶ — ساعت ۱۰:۴۲"), "{what}");
+            }
+            // The same elements as poppler reads them, in glyph order: each one with
+            // Persian letters has an /ActualText of the same letters.
+            let tree = run("pdfinfo", &["-struct-text", path.to_str().unwrap()]);
+            let drawn: Vec<&str> = tree
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with('"') || *l == "(No content?)")
+                .collect();
+            assert_eq!(drawn.len(), tags.len(), "{what}\n{tree}");
+            for (glyphs, (role, actual)) in drawn.iter().zip(&tags) {
+                if persian(glyphs) {
+                    let actual = actual
+                        .as_deref()
+                        .unwrap_or_else(|| panic!("{role} {glyphs}: {what}"));
+                    assert_eq!(letters(actual), letters(glyphs), "{role} {glyphs}: {what}");
+                }
+            }
         }
     }
 }
