@@ -1,7 +1,7 @@
 //! The monthly fee report as an A4 PDF: a header with the office and the period, the
 //! service-line table with the office's revenue and TVTO's money apart, receipt
 //! counts, a bar chart of daily office revenue, the per-day and per-office tables, and
-//! «صفحه ۱ از ۲» on every page.
+//! a running heading on every page: the office, the period and «صفحه ۱ از ۲».
 
 use crate::core::jalali::JalaliDate;
 use crate::core::money::{Money, MoneyRangeError, Unit};
@@ -23,7 +23,8 @@ pub enum ReportError {
 }
 
 const MARGIN: f32 = 42.0;
-const FOOTER: f32 = 36.0;
+/// The running heading's band at the top of every page.
+const HEAD: f32 = 26.0;
 
 fn toman(m: Money) -> String {
     m.grouped_fa(Unit::Toman)
@@ -68,7 +69,7 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
     let days = r.every_day()?;
     let total = r.total.split()?;
     let height = PageSize::A4.height().expect("A4 is cut");
-    let mut f = Flow::new(PageSize::A4, MARGIN, Some(height - MARGIN - FOOTER));
+    let mut f = Flow::new(PageSize::A4, MARGIN + HEAD, Some(height - MARGIN));
     let w = WIDTH;
     let body = Style::regular(9.0);
     let strong = Style::bold(9.0);
@@ -146,7 +147,7 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
         ("جمع کل", total.grand),
     ] {
         rows.push(vec![
-            Cell::new(label, strong, Align::Right).span(5),
+            Cell::new(label, strong, Align::Right).span(5).header(),
             Cell::new(toman(v), strong.tabular(), Align::Right),
         ]);
     }
@@ -171,7 +172,7 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
     f.skip(10.0);
     chart(&mut f, &days);
 
-    let day_rows: Vec<Vec<Cell>> = days
+    let mut day_rows: Vec<Vec<Cell>> = days
         .iter()
         .filter(|(_, s)| !s.grand.is_zero())
         .map(|(d, s)| {
@@ -188,13 +189,19 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
         })
         .collect();
     if !day_rows.is_empty() {
+        day_rows.push(vec![
+            Cell::new("جمع", strong, Align::Right).header(),
+            Cell::new(toman(total.office), strong.tabular(), Align::Right),
+            Cell::new(toman(total.tvto), strong.tabular(), Align::Right),
+            Cell::new(toman(total.grand), strong.tabular(), Align::Right),
+        ]);
         text(&mut f, strong, Align::Right, "درآمد روزانه");
         table(
             &mut f,
             &[w * 0.34, w * 0.22, w * 0.22, w * 0.22],
             &["روز", "درآمد دفتر", "وجوه سازمان", "جمع"],
             day_rows,
-            0,
+            1,
         );
     }
     if r.offices.len() > 1 {
@@ -250,23 +257,25 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
         );
     }
 
-    // Page numbers, now that the count is known.
+    // The running heading, now that the page count is known.
     let n = f.page_count();
+    let what = match office_name {
+        Some(name) => format!("گزارش درآمد {name} — {period}"),
+        None => format!("گزارش درآمد دفاتر — {period}"),
+    };
+    let head = Style::regular(8.5).color(Color::GRAY);
     let mut doc = Document::new(&format!("گزارش درآمد {period}"));
     for (i, mut page) in f.into_pages().into_iter().enumerate() {
-        let y = PageSize::A4.height().expect("A4") - MARGIN;
         let label = format!(
             "صفحه {} از {}",
             to_persian_digits(&(i + 1).to_string()),
             to_persian_digits(&n.to_string())
         );
-        page.text(
-            Area::new(MARGIN, y - 12.0, w),
-            Style::regular(8.5).color(Color::GRAY),
-            Align::Center,
-            Dir::Rtl,
-            &label,
-        );
+        let area = Area::new(MARGIN, MARGIN, w);
+        page.text(area, head, Align::Right, Dir::Rtl, &what);
+        page.text(area, head, Align::Left, Dir::Rtl, &label);
+        let rule = MARGIN + head.line_height() + 2.0;
+        page.line(MARGIN, rule, MARGIN + w, rule, 0.4, Color::RULE);
         doc.push(page)?;
     }
     Ok(doc.finish())
@@ -301,19 +310,7 @@ fn chart(f: &mut Flow, days: &[(JalaliDate, Split)]) {
         "نمودار درآمد روزانه دفتر (تومان)"
     };
     let max = bars.iter().map(|b| b.1).max().unwrap_or(Money::ZERO);
-    // The y-axis runs to a round figure: 1, 2 or 5 times a power of ten (toman).
-    let top_toman = {
-        let m = (max.rial() / 10).max(1);
-        let mut p = 1i64;
-        while p * 10 <= m {
-            p *= 10;
-        }
-        [1, 2, 5, 10]
-            .iter()
-            .map(|k| k * p)
-            .find(|v| *v >= m)
-            .unwrap_or(10 * p)
-    };
+    let (top_toman, ticks) = axis(max.rial() / 10);
     let axis_w = 46.0;
     let w = WIDTH - axis_w;
     let slot = w / bars.len() as f32;
@@ -330,12 +327,12 @@ fn chart(f: &mut Flow, days: &[(JalaliDate, Split)]) {
         // Month names sit above the bars.
         let top = y + title_h + 10.0;
         let base = top + h;
-        let small = Style::regular(6.5).color(Color::GRAY);
+        let small = Style::regular(7.5);
         // The y-axis, on the right where time starts, with its scale.
         page.line(right, top, right, base, 0.6, Color::BLACK);
-        for k in 0..=4 {
-            let y = base - h * k as f32 / 4.0;
-            let value = Money::from_toman(top_toman * k / 4).unwrap_or(Money::ZERO);
+        for k in 0..=ticks {
+            let y = base - h * k as f32 / ticks as f32;
+            let value = Money::from_toman(top_toman * k / ticks).unwrap_or(Money::ZERO);
             if k > 0 {
                 page.line(MARGIN, y, right, y, 0.3, Color::LIGHT);
             }
@@ -398,4 +395,44 @@ fn chart(f: &mut Flow, days: &[(JalaliDate, Split)]) {
         }
         base + label_h + 12.0 - y
     });
+}
+
+/// The y-axis for a largest bar of `max` toman: its top and its number of steps, the
+/// top a round figure just above the bar (1.1 million gets 1,250,000 in five steps of
+/// 250,000, not 2,000,000): the smallest step of 1, 2, 2.5 or 5 times a power of ten
+/// that reaches `max` in at most five steps.
+fn axis(max: i64) -> (i64, i64) {
+    let max = max.max(1);
+    let mut power = 1i64;
+    loop {
+        for step in [power, 2 * power, 5 * power / 2, 5 * power] {
+            let steps = (max + step - 1) / step;
+            if step > 0 && steps <= 5 {
+                return (steps.max(1) * step, steps.max(1));
+            }
+        }
+        power *= 10;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::axis;
+
+    #[test]
+    fn the_axis_ends_at_a_round_figure_just_above_the_largest_bar() {
+        assert_eq!(axis(1_100_000), (1_250_000, 5));
+        assert_eq!(axis(1_000_000), (1_000_000, 5));
+        assert_eq!(axis(48_479), (50_000, 5));
+        assert_eq!(axis(2_424), (2_500, 5));
+        assert_eq!(axis(1), (1, 1));
+        assert_eq!(axis(0), (1, 1));
+        assert_eq!(axis(7), (8, 4));
+        for max in [1, 9, 11, 99, 101, 12_345, 999_999, 1_000_001, 29_088_999] {
+            let (top, steps) = axis(max);
+            assert!(top >= max && (1..=5).contains(&steps), "{max}");
+            // Less than one step above the bar.
+            assert!(top - max < top / steps, "{max}: {top}");
+        }
+    }
 }

@@ -83,23 +83,36 @@ impl Flow {
 
     /// A table with its reading-start edge at `x`, broken between rows where the page
     /// ends; its first `header` rows go with the first row and start every page the
-    /// table runs onto.
+    /// table runs onto. No row is left alone: the first two and the last two rows
+    /// are kept together (a table of three rows or fewer is kept whole).
     pub fn table(&mut self, x: f32, table: &Table, header: usize) {
         let n = table.rows.len();
         let header = header.min(n);
-        if header == n {
+        if n - header <= 3 {
             self.block(|page, y| page.table(x, y, table));
             return;
         }
-        for i in header..n {
+        // Rows at a time: two (three when three are left) where a page's part of
+        // the table starts, else one, or the last two together.
+        let take = |start: bool, left: usize| match (start, left) {
+            (true, 3) => 3,
+            (true, _) | (false, 2) => 2,
+            _ => 1,
+        };
+        let mut i = header;
+        while i < n {
+            let mut drawn = 0;
             self.block_on(|page, y, fresh| {
-                let h = if i == header || fresh {
+                let start = i == header || fresh;
+                drawn = take(start, n - i).min(n - i);
+                let h = if start {
                     page.table_rows(x, y, table, 0..header)
                 } else {
                     0.0
                 };
-                h + page.table_rows(x, y + h, table, i..i + 1)
+                h + page.table_rows(x, y + h, table, i..i + drawn)
             });
+            i += drawn;
         }
     }
 
@@ -114,5 +127,44 @@ impl Flow {
 
     pub fn into_pages(self) -> Vec<Page> {
         self.pages
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::layout::{Align, Cell, Table};
+    use super::super::paper::{PageSize, Style};
+    use super::super::tags::Elem;
+    use super::Flow;
+
+    #[test]
+    fn no_table_row_is_left_alone_on_a_page() {
+        for n in [4, 5, 9] {
+            let mut t = Table::new(vec![100.0, 100.0]);
+            let cell = |s: &str| Cell::new(s, Style::regular(9.0), Align::Right);
+            t.row(vec![cell("روز").header(), cell("جمع").header()]);
+            for i in 0..n {
+                t.row(vec![cell(&i.to_string()), cell("۱۰۰")]);
+            }
+            // Every page end from room for the header and two rows (some 60 pt) down
+            // to the whole table.
+            for bottom in (110..400).step_by(2) {
+                let mut f = Flow::new(PageSize::A4, 40.0, Some(bottom as f32));
+                f.skip(5.0);
+                f.table(300.0, &t, 1);
+                let mut body = 0;
+                for page in f.into_pages() {
+                    for e in &page.tags.elems {
+                        if let Elem::Table(rows) = e {
+                            // Each page's part repeats the header row.
+                            let here = rows.len() - 1;
+                            assert!(here >= 2, "{n} rows, bottom {bottom}: {here} alone");
+                            body += here;
+                        }
+                    }
+                }
+                assert_eq!(body, n, "bottom {bottom}");
+            }
+        }
     }
 }

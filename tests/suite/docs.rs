@@ -470,6 +470,57 @@ fn a_long_report_pages_with_numbers() {
         text.contains("۱۴۰۲/۱۱/۳۰"),
         "the last day is in the daily table"
     );
+    // Every page opens with the running heading: the office, the period, its number.
+    for p in 1..=pages {
+        let (n, layout) = (p.to_string(), "-layout");
+        let page = run("pdftotext", &[layout, "-f", &n, "-l", &n, path, "-"]);
+        let first = page.lines().find(|l| !l.trim().is_empty()).unwrap();
+        let first: String = first
+            .chars()
+            .filter(|c| !('\u{200E}'..='\u{2069}').contains(c))
+            .collect();
+        // pdftotext loses a space beside a number: compared without spaces.
+        let first: String = first.split_whitespace().collect();
+        for part in [
+            "گزارش درآمد دفتر نمونه",
+            "۱۴۰۲/۱۰/۰۱",
+            "۱۴۰۲/۱۱/۳۰",
+            &format!("صفحه {} از {}", fa(p), fa(pages)),
+        ] {
+            let part: String = part.split_whitespace().collect();
+            assert!(
+                first.contains(&part),
+                "page {p} starts with {part}: {first}"
+            );
+        }
+    }
+    // The daily table ends in a total row: 1 + 2 + … + 60 times 48,479 toman for the
+    // office, 60 times 60,000 for the organisation: the totals of the service lines.
+    let total_rows = text
+        .lines()
+        .filter(|l| l.contains("۸۸٬۷۱۶٬۵۷۰") && l.contains("۳٬۶۰۰٬۰۰۰") && l.contains("۹۲٬۳۱۶٬۵۷۰"))
+        .count();
+    assert_eq!(total_rows, 1, "{text}");
+    assert!(
+        text.contains("۹۲٬۳۱۶٬۵۷۰\n") || text.matches("۹۲٬۳۱۶٬۵۷۰").count() >= 2,
+        "{text}"
+    );
+    // No text under 7.5 pt, and what is under 8.5 pt (the chart's labels) is black.
+    let (mut size, mut color, mut small) = (0.0, vec![0.0; 3], 0);
+    for Op { op, args, .. } in operators(Path::new(path)) {
+        match op.as_str() {
+            "Tf" => size = args[0],
+            "rg" => color = args,
+            "TJ" => {
+                assert!(size >= 7.5, "text at {size} pt");
+                assert!(size >= 8.5 || color == [0.0; 3], "{size} pt in {color:?}");
+                small += usize::from(size < 8.5);
+            }
+            _ => {}
+        }
+    }
+    // The chart's day and axis labels, the month names and the chain head.
+    assert!(small >= 15, "{small} small texts");
 }
 
 #[test]
