@@ -1,20 +1,49 @@
 //! Line breaking: where a paragraph's lines end, as text. Shaping and bidi come
 //! after (see `shape`), so that a line's order is taken from its whole paragraph.
 
-/// The words of a paragraph, a number kept with the words on either side of it
-/// («خوشه ۶۰ هزار», «شماره ۱ قم», «مورخ ۱۴۰۲/۰۹/۲۹»): a line never breaks between a
-/// number and the word it belongs to.
+/// A separator: a dash, or a word that ends in a colon or a comma («نشانی:», «قم،»).
+fn is_separator(w: &str) -> bool {
+    matches!(w, "—" | "–" | "-" | "/" | "|" | "•")
+}
+
+/// Whether a line may end after `w`, by choice, when one must end: after a
+/// separator or a word that closes a clause (not after a label's colon, which
+/// belongs with what follows it).
+fn ends_clause(w: &str) -> bool {
+    is_separator(w) || w.ends_with(['،', '؛', ',', ';', '.'])
+}
+
+/// The words of a paragraph, bound where a line must not break: a number kept with
+/// the words on either side of it («خوشه ۶۰ هزار», «شماره ۱ قم», «مورخ
+/// ۱۴۰۲/۰۹/۲۹»), a short phrase in brackets kept whole («(خوشه ۹۰ هزار تومانی)»), and
+/// a separator («—») kept at the end of the line before it, never at a line's start.
 pub(super) fn bound(para: &str) -> Vec<String> {
     let mut units: Vec<String> = Vec::new();
     let numeric_end = |w: &str| w.chars().next_back().is_some_and(|c| c.is_numeric());
     let numeric_start = |w: &str| w.chars().next().is_some_and(|c| c.is_numeric());
-    for word in para.split(' ').filter(|w| !w.is_empty()) {
+    let words: Vec<&str> = para.split(' ').filter(|w| !w.is_empty()).collect();
+    // Where each bracketed phrase of up to five words ends.
+    let mut closes = vec![None; words.len()];
+    for (i, w) in words.iter().enumerate() {
+        if w.starts_with('(') && !w.contains(')') {
+            let end = words[i + 1..].iter().take(4).position(|w| w.contains(')'));
+            closes[i] = end.map(|e| i + 1 + e);
+        }
+    }
+    let mut open_until = None;
+    for (i, word) in words.iter().enumerate() {
+        let inside = open_until.is_some_and(|end| i <= end);
         match units.last_mut() {
-            Some(last) if numeric_end(last) || numeric_start(word) => {
+            Some(last)
+                if inside || numeric_end(last) || numeric_start(word) || is_separator(word) =>
+            {
                 last.push(' ');
                 last.push_str(word);
             }
             _ => units.push(word.to_string()),
+        }
+        if !inside && let Some(end) = closes[i] {
+            open_until = Some(end);
         }
     }
     units
@@ -35,6 +64,8 @@ pub(super) fn break_paragraph(
     let mut lines: Vec<String> = Vec::new();
     {
         let mut current = String::new();
+        // Where, in `current`, a space joins two units: the only places to break it.
+        let mut joins: Vec<usize> = Vec::new();
         let mut width = 0.0;
         let mut units = bound(para);
         units.reverse();
@@ -44,7 +75,22 @@ pub(super) fn break_paragraph(
             // A number bound to its words that does not fit a line alone: it breaks
             // at its spaces after all.
             if w > max_width && word.contains(' ') {
-                units.extend(word.split(' ').rev().map(str::to_string));
+                // Its words, a separator still kept with the word before it (unless
+                // the two are the whole unit and too wide together).
+                let mut parts: Vec<String> = Vec::new();
+                for part in word.split(' ') {
+                    match parts.last_mut() {
+                        Some(last) if is_separator(part) => {
+                            last.push(' ');
+                            last.push_str(part);
+                        }
+                        _ => parts.push(part.to_string()),
+                    }
+                }
+                if parts.len() == 1 {
+                    parts = word.split(' ').map(str::to_string).collect();
+                }
+                units.extend(parts.into_iter().rev());
                 continue;
             }
             if current.is_empty() && w <= max_width {
@@ -53,14 +99,33 @@ pub(super) fn break_paragraph(
                 continue;
             }
             if !current.is_empty() && width + space + w <= max_width {
+                joins.push(current.len());
                 current.push(' ');
                 current.push_str(word);
                 width += space + w;
                 continue;
             }
             if !current.is_empty() {
+                // Rather after a separator or a clause («قم،», «— »), when the line
+                // keeps most of its width: then the next line starts a phrase.
+                let cut = joins
+                    .iter()
+                    .copied()
+                    .filter(|&at| ends_clause(current[..at].rsplit(' ').next().unwrap_or("")))
+                    .next_back()
+                    .filter(|&at| measure(&current[..at]) >= 0.7 * max_width);
+                if let Some(at) = cut {
+                    lines.push(current[..at].to_string());
+                    current = current[at + 1..].to_string();
+                    joins.retain(|&j| j > at);
+                    joins.iter_mut().for_each(|j| *j -= at + 1);
+                    width = measure(&current);
+                    units.push(unit);
+                    continue;
+                }
                 lines.push(current.clone());
                 current.clear();
+                joins.clear();
             }
             if w <= max_width {
                 current.push_str(word);
@@ -85,6 +150,7 @@ pub(super) fn break_paragraph(
                         } else {
                             if !current.is_empty() {
                                 lines.push(std::mem::take(&mut current));
+                                joins.clear();
                             }
                             current = piece;
                             width = pw;
@@ -96,6 +162,7 @@ pub(super) fn break_paragraph(
                     }
                     // A piece still too wide: broken between characters below.
                     let rest = std::mem::take(&mut current);
+                    joins.clear();
                     units.push(rest);
                     continue;
                 }
@@ -106,6 +173,7 @@ pub(super) fn break_paragraph(
                 candidate.push(ch);
                 if !current.is_empty() && measure(&candidate) > max_width {
                     lines.push(current.clone());
+                    joins.clear();
                     current = ch.to_string();
                 } else {
                     current = candidate;
@@ -115,5 +183,95 @@ pub(super) fn break_paragraph(
         }
         lines.push(current.clone());
     }
+    no_lone_last_word(&mut lines, max_width, &measure);
     lines
+}
+
+/// Whether `rest` begins with what must stay with the word before it (a number, a
+/// separator).
+fn starts_bound(rest: &str) -> bool {
+    let first = rest.split(' ').next().unwrap_or("");
+    is_separator(first) || first.chars().next().is_some_and(|c| c.is_numeric())
+}
+
+/// A last line of one word takes the word before it too, when that fits and leaves
+/// the line before with two words or more (a title never ends «… / مهارتی»).
+fn no_lone_last_word(lines: &mut [String], max_width: f32, measure: &impl Fn(&str) -> f32) {
+    let [.., before, last] = lines else { return };
+    if last.contains(' ') || before.matches(' ').count() < 2 {
+        return;
+    }
+    let Some(at) = before.rfind(' ') else { return };
+    let (keep, moved) = (&before[..at], &before[at + 1..]);
+    let bound_here = |w: &str| w.chars().next_back().is_some_and(|c| c.is_numeric());
+    let splits_brackets = moved.contains(')') && !moved.contains('(');
+    if bound_here(keep)
+        || starts_bound(moved)
+        || starts_bound(last)
+        || ends_clause(moved)
+        || splits_brackets
+    {
+        return;
+    }
+    let joined = format!("{moved} {last}");
+    if measure(&joined) <= max_width {
+        *last = joined;
+        before.truncate(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bound, break_paragraph};
+
+    /// A character a point: widths anyone can count.
+    fn count(t: &str) -> f32 {
+        t.chars().count() as f32
+    }
+
+    #[test]
+    fn a_separator_ends_a_line_and_never_starts_one() {
+        let header =
+            "کد دفتر: ۳۷-۱۲۳۴ — تلفن: ۰۲۵-۳۲۹۱-۰۰۰۰ — نشانی: قم، بلوار امین، کوچه ۱۲، پلاک ۸";
+        for w in 20..90 {
+            let lines = break_paragraph(header, w as f32, count);
+            assert_eq!(lines.join(" "), header, "{w}");
+            for l in &lines {
+                assert!(!l.starts_with('—') && !l.starts_with('،'), "{w}: {lines:?}");
+                assert!(count(l) <= w as f32, "{w}: {lines:?}");
+            }
+        }
+        // Where a line must end in the address, after its comma, not inside a name.
+        let lines = break_paragraph("نشانی: قم، بلوار امین، کوچه ۱۲، پلاک ۸", 24.0, count);
+        assert_eq!(lines, ["نشانی: قم، بلوار امین،", "کوچه ۱۲، پلاک ۸"]);
+    }
+
+    #[test]
+    fn a_short_bracketed_phrase_is_kept_whole() {
+        assert_eq!(
+            bound("نان سنگک‌پز (خوشه ۹۰ هزار تومانی)"),
+            ["نان", "سنگک‌پز", "(خوشه ۹۰ هزار تومانی)"]
+        );
+        let text = "نان سنگک‌پز (خوشه ۹۰ هزار تومانی)";
+        for w in 22..40 {
+            let lines = break_paragraph(text, w as f32, count);
+            assert!(
+                lines.iter().any(|l| l.contains("(خوشه ۹۰ هزار تومانی)")),
+                "{w}: {lines:?}"
+            );
+        }
+        // Too wide for any line: it breaks at its spaces after all.
+        let lines = break_paragraph(text, 12.0, count);
+        assert!(lines.iter().all(|l| count(l) <= 12.0), "{lines:?}");
+    }
+
+    #[test]
+    fn a_titles_last_word_is_not_left_alone() {
+        let title = "رسید ثبت‌نام آزمون مهارتی";
+        // «رسید ثبت‌نام آزمون» fits 18, and «مهارتی» would be alone below it.
+        let lines = break_paragraph(title, 18.0, count);
+        assert_eq!(lines, ["رسید ثبت‌نام", "آزمون مهارتی"]);
+        // Two words on the line before: nothing to take.
+        assert_eq!(break_paragraph("الف ب ج", 5.0, count), ["الف ب", "ج"]);
+    }
 }
