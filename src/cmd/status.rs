@@ -116,7 +116,7 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             ]);
             for r in &receipts {
                 let step = match r.kind {
-                    Stage::Registration => "ثبت نام",
+                    Stage::Registration => "ثبت‌نام",
                     Stage::Card => "برگ اعلام زمان آزمون",
                     Stage::Certificate => "گواهینامه",
                 };

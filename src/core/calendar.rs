@@ -45,9 +45,9 @@ impl std::fmt::Display for Window {
 pub struct ExamStage {
     pub number: u32,
     pub name_fa: String,
-    /// Paper forms (ثبت نام دستی); the letter gives only a deadline.
+    /// Paper forms (ثبت‌نام دستی); the letter gives only a deadline.
     pub paper_registration: Window,
-    /// Registration on the TVTO portal (ثبت نام متقاضیان).
+    /// Registration on the TVTO portal (ثبت‌نام متقاضیان).
     pub portal_registration: Window,
     /// Entry cards / exam-date slips (دریافت کارت ورود به جلسه).
     pub entry_card: Window,

@@ -180,7 +180,7 @@ pub fn validate(
             "paper_deadline_passed",
             "form_date",
             format!(
-                "فرم کاغذی در {} پس از مهلت ثبت نام دستی (تا {}) است",
+                "فرم کاغذی در {} پس از مهلت ثبت‌نام دستی (تا {}) است",
                 d.to_fa_digits(),
                 to_persian_digits(&last)
             ),
@@ -193,7 +193,7 @@ pub fn validate(
             "registration_closed",
             "exam_stage",
             format!(
-                "ثبت نام {} در {} باز نیست (از {} تا {})",
+                "ثبت‌نام {} در {} باز نیست (از {} تا {})",
                 ctx.stage.name_fa,
                 ctx.service_date.to_fa_digits(),
                 w.first.map(|d| d.to_fa_digits()).unwrap_or_default(),

@@ -436,6 +436,6 @@ fn out_of_order(
         format!(
             "the {this} of applicant {id} ({program} stage {stage}) on {date} has no {first} before it"
         ),
-        "ترتیب مراحل نامه رعایت نشده است: ثبت نام، سپس برگ اعلام زمان آزمون، سپس گواهینامه".into(),
+        "ترتیب مراحل نامه رعایت نشده است: ثبت‌نام، سپس برگ اعلام زمان آزمون، سپس گواهینامه".into(),
     )
 }

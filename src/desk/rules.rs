@@ -51,7 +51,7 @@ pub fn registration_stage<'a>(
                 code: "registration_closed",
                 field: "exam_stage",
                 message_fa: format!(
-                    "در {} ثبت نام هیچ مرحله‌ای از «{}» باز نیست",
+                    "در {} ثبت‌نام هیچ مرحله‌ای از «{}» باز نیست",
                     date.to_fa_digits(),
                     program.name_fa
                 ),
@@ -236,7 +236,7 @@ pub fn certificate_day(
             code: "registered_after",
             field: "date",
             message_fa: format!(
-                "ثبت نام این متقاضی ({}) پیش از {} نیست",
+                "ثبت‌نام این متقاضی ({}) پیش از {} نیست",
                 reg.receipt.date.to_fa_digits(),
                 date.to_fa_digits()
             ),
@@ -253,11 +253,11 @@ pub fn certificate_day(
 pub fn not_registered(stage: Option<&ExamStage>) -> Rejection {
     let (fa, en) = match stage {
         Some(s) => (
-            format!("این متقاضی برای {} ثبت نام نکرده است", s.name_fa),
+            format!("این متقاضی برای {} ثبت‌نام نکرده است", s.name_fa),
             format!("not registered for stage {} in this ledger", s.number),
         ),
         None => (
-            "این متقاضی در این دفتر ثبت نام نکرده است".into(),
+            "این متقاضی در این دفتر ثبت‌نام نکرده است".into(),
             "not registered in this ledger".into(),
         ),
     };

@@ -1,5 +1,5 @@
 //! The office's documents, built on the typesetting engine: the registration receipt
-//! (رسید ثبت نام), the exam-date slip (برگ اعلام زمان آزمون) and the certificate receipt.
+//! (رسید ثبت‌نام), the exam-date slip (برگ اعلام زمان آزمون) and the certificate receipt.
 //! Each applicant gets one page; many applicants make one multi-page PDF that shares
 //! one font subset. Everything printed comes from the values handed in: no clock.
 
@@ -105,7 +105,7 @@ pub const LAYOUT: &str = "3";
 
 /// The titles of print runs (`--combined`) of each charging command.
 pub const RUN_TITLES: [&str; 3] = [
-    "رسیدهای ثبت نام",
+    "رسیدهای ثبت‌نام",
     "برگ‌های اعلام زمان آزمون",
     "رسیدهای پرداخت هزینه گواهینامه",
 ];

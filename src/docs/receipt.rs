@@ -9,7 +9,7 @@ use crate::typeset::{Align, Cell, Color, Flow, Style, Table};
 /// The title printed on a receipt of each step.
 pub fn title_fa(kind: Stage) -> &'static str {
     match kind {
-        Stage::Registration => "رسید ثبت نام آزمون مهارتی",
+        Stage::Registration => "رسید ثبت‌نام آزمون مهارتی",
         Stage::Card => "رسید برگ اعلام زمان آزمون",
         Stage::Certificate => "رسید پرداخت هزینه گواهینامه",
     }
@@ -86,7 +86,9 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
         r.exam.written_exam.weekday().name_fa(),
         r.exam.written_exam.to_fa_digits()
     );
-    let cluster = if a.cluster.is_empty() {
+    // A trade whose name already gives its cluster («… (خوشه ۹۰ هزار تومانی)») is
+    // not followed by it again.
+    let cluster = if a.cluster.is_empty() || a.trade.contains(a.cluster.as_str()) {
         a.trade.clone()
     } else {
         format!("{} ({})", a.trade, a.cluster)
@@ -134,6 +136,9 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
             Cell::new("آزمون", label, Align::Right).header(),
             Cell::new(exam, exam_style, Align::Right).span(3),
         ]);
+        t.padding = f.base * 0.45;
+        // A long name or trade takes the room a short national code leaves.
+        t.fit(w);
     }
     t.padding = f.base * 0.45;
     t

@@ -163,7 +163,7 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
         body,
         Align::Right,
         &format!(
-            "ثبت نام: {} نفر — برگ اعلام زمان آزمون: {} — گواهینامه: {}",
+            "ثبت‌نام: {} نفر — برگ اعلام زمان آزمون: {} — گواهینامه: {}",
             fa_grouped(r.count(Stage::Registration) as i64),
             fa_grouped(r.count(Stage::Card) as i64),
             fa_grouped(r.count(Stage::Certificate) as i64)

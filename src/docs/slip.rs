@@ -44,6 +44,9 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         };
         labelled(&mut t, f, w * 0.7, Cell::new(l, label, Align::Right), cell);
     }
+    if !f.narrow {
+        t.fit(w);
+    }
     flow.table(f.right(), &t, 0);
     flow.skip(f.base);
 

@@ -313,7 +313,7 @@ pub fn table(r: &Report) -> Result<String> {
     }
     out.push_str(&t.render());
     out.push_str(&format!(
-        "\nثبت نام: {} — برگ اعلام زمان آزمون: {} — گواهینامه: {}\n\n",
+        "\nثبت‌نام: {} — برگ اعلام زمان آزمون: {} — گواهینامه: {}\n\n",
         fa_grouped(r.count(Stage::Registration) as i64),
         fa_grouped(r.count(Stage::Card) as i64),
         fa_grouped(r.count(Stage::Certificate) as i64)

@@ -1,6 +1,7 @@
 //! Layout on a page: aligned and wrapped text in a box, and tables whose first
 //! column is on the right (or left, for left-to-right tables).
 
+use super::breaks::bound;
 use super::page::Page;
 use super::paper::{Color, Style};
 use super::shape::{Dir, Line, measure, shape_line_as, wrap_as};
@@ -68,7 +69,7 @@ impl Page {
     }
 
     /// `style`, smaller when a word of `text` is wider than `avail` (a long Latin name
-    /// in a narrow cell or line): shrunk to fit, down to 70 % (and never below what the page
+    /// in a narrow cell or line): shrunk to fit, by 1 pt at most (and never below what the page
     /// can print), before the word is broken between letters.
     fn fitted(&self, style: Style, text: &str, avail: f32, dir: Dir) -> Style {
         // Most cells fit on one line; that line is shaped once and drawn from the
@@ -83,7 +84,7 @@ impl Page {
         if widest <= avail || widest <= 0.0 {
             return style;
         }
-        let size = (style.size * avail / widest).max(style.size * 0.7);
+        let size = (style.size * avail / widest).max(style.size - 1.0);
         self.ink(Style { size, ..style })
     }
 
@@ -249,5 +250,47 @@ impl Table {
 
     pub fn width(&self) -> f32 {
         self.widths.iter().sum()
+    }
+
+    /// Sizes the columns from what they hold, to `total` in all (the automatic
+    /// table layout of CSS): each column's least width is its widest unbreakable
+    /// unit (a word, or a phrase kept whole such as «(خوشه ۹۰ هزار تومانی)»), its
+    /// most its longest text on one line. When every column can have its most,
+    /// the room left is shared in proportion; otherwise each column gets its least
+    /// and the rest goes where text would otherwise wrap. Cells spanning columns
+    /// take what their columns get.
+    pub fn fit(&mut self, total: f32) {
+        let n = self.widths.len();
+        let (mut least, mut most) = (vec![0.0f32; n], vec![0.0f32; n]);
+        for row in &self.rows {
+            let mut col = 0;
+            for cell in &row.cells {
+                let span = cell.span.max(1);
+                if span == 1 && col < n {
+                    let s = cell.style;
+                    let w = |t: &str| measure(s.font, s.size, t, cell.dir) + 2.0 * self.padding;
+                    for line in cell.text.split('\n') {
+                        most[col] = most[col].max(w(line));
+                        for unit in bound(line) {
+                            least[col] = least[col].max(w(&unit));
+                        }
+                    }
+                }
+                col += span;
+            }
+        }
+        let (sum_least, sum_most) = (least.iter().sum::<f32>(), most.iter().sum::<f32>());
+        self.widths = if sum_most <= total {
+            most.iter()
+                .map(|m| m * total / sum_most.max(0.01))
+                .collect()
+        } else if sum_least <= total {
+            let give = sum_most - sum_least;
+            (0..n)
+                .map(|c| least[c] + (total - sum_least) * (most[c] - least[c]) / give.max(0.01))
+                .collect()
+        } else {
+            least.iter().map(|l| l * total / sum_least).collect()
+        };
     }
 }

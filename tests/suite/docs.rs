@@ -138,7 +138,7 @@ fn registration_receipt_text() {
             size,
             &text,
             &[
-                "رسید ثبت نام آزمون مهارتی",
+                "رسید ثبت‌نام آزمون مهارتی",
                 // pdftotext moves the space after a number that a Persian word
                 // follows (its simplified bidi): the words are checked, not the gap.
                 "دفتر پیشخوان خدمات دولت",
@@ -608,7 +608,7 @@ fn pdfs_say_their_language_direction_and_date() {
         for part in [
             "<xmp:CreateDate>2024-01-16T10:42:00+03:30</xmp:CreateDate>",
             "<rdf:li>fa-IR</rdf:li>",
-            "رسید ثبت نام آزمون مهارتی 1402-000123",
+            "رسید ثبت‌نام آزمون مهارتی 1402-000123",
         ] {
             assert!(xmp.contains(part), "{part}: {xmp}");
         }
@@ -1032,6 +1032,50 @@ fn a_long_latin_name_shrinks_before_it_breaks() {
     }
 }
 
+#[test]
+fn columns_are_sized_by_what_they_hold() {
+    // A long Latin name beside a short national code on a sheet: its column takes
+    // the room, and the name keeps the size of the other values (the body size, at
+    // most 1 pt less). A trade with its cluster phrase keeps the phrase on one line.
+    let word = "Konstantinopoulosgiannakopoulouzade";
+    let mut r = registration();
+    r.applicant.first_name = "Maria".into();
+    r.applicant.last_name = word.into();
+    r.applicant.trade = "نان سنگک‌پز".into();
+    for size in [PageSize::A5, PageSize::A4] {
+        let (_d, path, _) = text_of(&render(&[Doc::Receipt(r.clone())], size));
+        let (_, _, words) = drawn(&path);
+        // pdftotext -bbox gives a right-to-left word's letters in visual order.
+        let visual = |w: &str| w.chars().rev().collect::<String>();
+        let height = |w: &str| {
+            let found = words.iter().find(|(t, _)| *t == w || *t == visual(w));
+            let [_, top, _, bottom] = found.unwrap_or_else(|| panic!("{w} on {size:?}")).1;
+            bottom - top
+        };
+        // Boxes scale with the type: one point of a 8.5 pt body is 1/8.5 of it.
+        let body = if size == PageSize::A5 { 8.5 } else { 10.5 };
+        let (name, father) = (height(word), height("محمدرضا"));
+        assert!(
+            name >= father * (body - 1.0) / body - 0.01,
+            "{size:?}: {name} against {father}"
+        );
+        // The phrase on one line: its four words share a top.
+        let tops: Vec<f32> = ["هشوخ(", "۶۰", "رازه", ")یناموت"]
+            .iter()
+            .map(|w| {
+                let found = words.iter().find(|(t, _)| t == w);
+                found
+                    .unwrap_or_else(|| panic!("{w} on {size:?}: {words:?}"))
+                    .1[1]
+            })
+            .collect();
+        assert!(
+            tops.iter().all(|t| (t - tops[0]).abs() < 0.5),
+            "{size:?}: {tops:?}"
+        );
+    }
+}
+
 /// A field as long as a sheet accepts (1 KB), made of `WORDS` from `start` on.
 fn kilobyte(start: usize) -> String {
     let mut s = String::new();
@@ -1054,6 +1098,7 @@ fn a_document_too_long_for_one_sheet_flows_onto_a_second() {
     r.applicant.last_name = kilobyte(3);
     r.applicant.father_name = kilobyte(5);
     r.applicant.trade = kilobyte(7);
+    r.applicant.cluster = kilobyte(11);
     r.exam.venue = Some(kilobyte(9));
     let mut card = r.clone();
     card.kind = Stage::Card;

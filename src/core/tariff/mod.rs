@@ -35,7 +35,7 @@ impl Stage {
 
     pub fn name_fa(self) -> &'static str {
         match self {
-            Stage::Registration => "ثبت نام",
+            Stage::Registration => "ثبت‌نام",
             Stage::Card => "اعلام زمان آزمون",
             Stage::Certificate => "صدور گواهینامه",
         }
