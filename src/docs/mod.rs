@@ -254,6 +254,7 @@ pub(crate) struct Frame {
     pub narrow: bool,
     /// Between the margins.
     pub width: f32,
+    pub paper: PageSize,
 }
 
 impl Frame {
@@ -282,6 +283,7 @@ impl Frame {
             base,
             narrow,
             width: size.width() - 2.0 * margin,
+            paper: size,
         }
     }
 
@@ -443,7 +445,9 @@ fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32) -> f32 {
     };
     if f.narrow && apart() {
         let mut y = top;
-        for label in labels {
+        for (i, label) in labels.iter().enumerate() {
+            // The first box takes a stamp; the others a signature, in less height.
+            let h = if i == 0 { h } else { h * 0.7 };
             page.rect(f.margin, y, w, h, None, Some((0.6, Color::RULE)));
             page.text(
                 Area::new(f.margin + 4.0, y + 2.0, w - 8.0),

@@ -61,10 +61,11 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
                 )
             })
             .collect();
+        // A footnote, but one the guild reads: small, not faint.
         para(
             flow,
             f,
-            Style::regular(f.base * 0.8).color(Color::GRAY),
+            Style::regular(f.base * 0.9),
             &format!("تعرفه مصوب: {}", refs.join("؛ ")),
         );
     }
@@ -104,7 +105,7 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
     let mut t;
     if f.narrow {
         t = Table::new(vec![w * 0.36, w * 0.64]);
-        t.padding = f.base * 0.45;
+        t.padding = f.base * 0.3;
         for (l, v, ltr) in pairs {
             let cell = Cell::new(v, value, Align::Right);
             let cell = if ltr { cell.ltr() } else { cell };
@@ -138,9 +139,8 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
         ]);
         t.padding = f.base * 0.45;
         // A long name or trade takes the room a short national code leaves.
-        t.fit(w);
+        t.fit(w, f.paper);
     }
-    t.padding = f.base * 0.45;
     t
 }
 
@@ -152,24 +152,21 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
     let strong = Style::bold(f.base);
     let money = |m: Money| m.grouped_fa(r.unit);
     let narrow = f.narrow;
-    // Columns: row, service, (quantity, unit price,) amount.
-    // On a 58 mm roll (under 150 pt across) the row column needs a larger share and
-    // the cells less padding, or «ردیف» breaks into letters.
-    let tight = w < 150.0;
-    let widths = if tight {
-        vec![w * 0.17, w * 0.53, w * 0.30]
-    } else if narrow {
-        vec![w * 0.12, w * 0.58, w * 0.30]
+    // Columns: row, service, quantity, unit price, amount; on a roll, the service
+    // (its row number before it) and the amount, sized by what they hold.
+    let widths = if narrow {
+        vec![w * 0.7, w * 0.3]
     } else {
         vec![w * 0.07, w * 0.50, w * 0.09, w * 0.17, w * 0.17]
     };
     let cols = widths.len();
     let mut t = Table::new(widths);
-    t.padding = f.base * if tight { 0.3 } else { 0.45 };
-    let mut header = vec![
-        Cell::new("ردیف", head, Align::Center).header(),
-        Cell::new("شرح خدمت", head, Align::Center).header(),
-    ];
+    t.padding = f.base * if narrow { 0.3 } else { 0.45 };
+    let mut header = Vec::new();
+    if !narrow {
+        header.push(Cell::new("ردیف", head, Align::Center).header());
+    }
+    header.push(Cell::new("شرح خدمت", head, Align::Center).header());
     if !narrow {
         header.push(Cell::new("تعداد", head, Align::Center).header());
         header.push(Cell::new(format!("مبلغ واحد ({u})"), head, Align::Center).header());
@@ -181,19 +178,23 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
     // step; TVTO's money has rows of its own, unnumbered, so that its fee is never
     // read as one of the letter's services.
     let line_row = |t: &mut Table, l: &crate::core::tariff::QuoteLine| {
-        let mut cells = vec![
-            Cell::new(l.row.map(fa).unwrap_or_default(), body, Align::Center),
-            Cell::new(
-                if narrow && l.quantity > 1 {
-                    format!("{} (× {})", l.name_fa, fa(l.quantity))
-                } else {
-                    l.name_fa.clone()
-                },
+        let mut cells = Vec::new();
+        if narrow {
+            let mut name = match l.row {
+                Some(n) => format!("{}. {}", fa(n), l.name_fa),
+                None => l.name_fa.clone(),
+            };
+            if l.quantity > 1 {
+                name = format!("{name} (× {})", fa(l.quantity));
+            }
+            cells.push(Cell::new(name, body, Align::Right));
+        } else {
+            cells.push(Cell::new(
+                l.row.map(fa).unwrap_or_default(),
                 body,
-                Align::Right,
-            ),
-        ];
-        if !narrow {
+                Align::Center,
+            ));
+            cells.push(Cell::new(l.name_fa.clone(), body, Align::Right));
             cells.push(Cell::new(fa(l.quantity), body.tabular(), Align::Center));
             cells.push(Cell::new(money(l.unit), body.tabular(), Align::Right));
         }
@@ -240,5 +241,8 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
         Style::bold(f.base * 1.1),
         Some(Color::LIGHT),
     );
+    if narrow {
+        t.fit(w, f.paper);
+    }
     t
 }

@@ -11,9 +11,10 @@ pub const TITLE: &str = "برگ اعلام زمان آزمون";
 /// Draws the slip in `f`'s sizes.
 pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
     let date_line = format!(
-        "تاریخ صدور: {} {}",
+        "تاریخ صدور: {} {} — ساعت {}",
         r.date.weekday().name_fa(),
-        r.date.to_fa_digits()
+        r.date.to_fa_digits(),
+        fa(&r.time)
     );
     head(flow, f, TITLE, r, &date_line);
 
@@ -45,7 +46,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         labelled(&mut t, f, w * 0.7, Cell::new(l, label, Align::Right), cell);
     }
     if !f.narrow {
-        t.fit(w);
+        t.fit(w, f.paper);
     }
     flow.table(f.right(), &t, 0);
     flow.skip(f.base);
@@ -64,7 +65,12 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         (None, None) => "ساعت و محل برگزاری: طبق کارت ورود به جلسه در پورتال سازمان".into(),
     });
     let big = Style::bold(f.base * 1.35);
-    let small = Style::regular(f.base * 1.05);
+    // The hour matters as much as the day: bold when it is known.
+    let small = if e.time.is_some() {
+        Style::bold(f.base * 1.15)
+    } else {
+        Style::regular(f.base * 1.05)
+    };
     let pad = f.base * 0.8;
     flow.block(|page, y| {
         let inner = Area::new(f.margin + pad, y + pad, w - 2.0 * pad);
@@ -127,6 +133,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         flow,
         f,
         r,
-        &["امضا و اثر انگشت متقاضی", "مهر و امضای دفتر پیشخوان"],
+        // In the receipt's order: the office on the right.
+        &["مهر و امضای دفتر پیشخوان", "امضا و اثر انگشت متقاضی"],
     );
 }

@@ -3,7 +3,7 @@
 
 use super::breaks::bound;
 use super::page::Page;
-use super::paper::{Color, Style};
+use super::paper::{Color, PageSize, Style};
 use super::shape::{Dir, Line, measure, shape_line_as, wrap_as};
 
 /// A horizontal band of the page: from `x` to `x + w`, starting at `top`.
@@ -258,8 +258,14 @@ impl Table {
     /// most its longest text on one line. When every column can have its most,
     /// the room left is shared in proportion; otherwise each column gets its least
     /// and the rest goes where text would otherwise wrap. Cells spanning columns
-    /// take what their columns get.
-    pub fn fit(&mut self, total: f32) {
+    /// take what their columns get. Measured as `paper` prints the type.
+    pub fn fit(&mut self, total: f32, paper: PageSize) {
+        // Type too small for a thermal head is printed larger (see `Page::ink`).
+        let least_size = if paper.is_roll() {
+            Page::THERMAL_MIN_SIZE
+        } else {
+            0.0
+        };
         let n = self.widths.len();
         let (mut least, mut most) = (vec![0.0f32; n], vec![0.0f32; n]);
         for row in &self.rows {
@@ -268,7 +274,10 @@ impl Table {
                 let span = cell.span.max(1);
                 if span == 1 && col < n {
                     let s = cell.style;
-                    let w = |t: &str| measure(s.font, s.size, t, cell.dir) + 2.0 * self.padding;
+                    let w = |t: &str| {
+                        let line = shape_line_as(s.font, t, cell.dir, s.tabular);
+                        line.width(s.size.max(least_size)) + 2.0 * self.padding
+                    };
                     for line in cell.text.split('\n') {
                         most[col] = most[col].max(w(line));
                         for unit in bound(line) {

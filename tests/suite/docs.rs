@@ -1226,7 +1226,7 @@ fn every_document_is_tagged_with_paragraphs_and_tables() {
             assert_eq!(count("Table"), tables, "{name} on {size:?}:\n{tree}");
             assert!(count("P") >= 8, "{name} on {size:?}:\n{tree}");
             assert!(
-                count("TD") + count("TH") >= 2 * count("TR") && count("TH") >= 2,
+                count("TD") + count("TH") > count("TR") && count("TH") >= 2,
                 "{name} on {size:?}:\n{tree}"
             );
             // Every letter on the page belongs to a paragraph or a cell: the tree's
@@ -1298,7 +1298,8 @@ fn tags_carry_the_logical_text_and_header_cells_are_th() {
             assert!(at("TH", "نام و نام خانوادگی"), "{what}");
             if name == "receipt" {
                 assert!(at("TD", "قالی‌باف دستباف (خوشه ۶۰ هزار تومانی)"), "{what}");
-                for head in ["ردیف", "شرح خدمت", "مبلغ (تومان)"] {
+                let row = (!size.is_roll()).then_some("ردیف");
+                for head in ["شرح خدمت", "مبلغ (تومان)"].into_iter().chain(row) {
                     assert!(at("TH", head), "{head}: {what}");
                 }
                 assert!(at("P", "تاریخ: سه‌شنبه ۱۴۰۲/۱۰/۲۶ — ساعت ۱۰:۴۲"), "{what}");
@@ -1407,8 +1408,9 @@ fn a_wrapped_mixed_venue_and_trade_keep_their_comma_and_bracket_in_place() {
         let two = line_of("Persian").contains("Persian carpet,(")
             && line_of("level").contains(")level 2");
         assert!(one || two, "{size:?}: {seen:#?}");
+        // A line may end after a clause's comma, but none starts with one.
         assert!(
-            !seen.iter().any(|l| l.starts_with(',') || l.ends_with(',')),
+            !seen.iter().any(|l| l.starts_with(',') || l.trim() == ","),
             "{size:?}: {seen:#?}"
         );
     }
