@@ -272,3 +272,75 @@ fn a_key_is_made_private_never_overwritten_and_refused_when_others_can_read_it()
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(!s.path("other.sqlite").exists());
 }
+
+#[test]
+fn the_longest_signed_line_reads_at_100_dpi_on_every_kind_and_paper() {
+    // The densest code a receipt can carry: a signed line (PK2) of an office code as
+    // long as allowed (32 characters), for the dearest cluster, on a registration
+    // receipt, an exam-date slip and a certificate receipt, for the longest name.
+    let s = Signing::new();
+    let code = "37-1234-QOM-TVTO-HANDICRAFTS-X99";
+    assert_eq!(code.len(), 32);
+    fs::write(
+        s.path("office.toml"),
+        format!("name = \"دفتر پیشخوان ۱۲۳۴\"\ncode = \"{code}\"\nkey = \"office.key\"\n"),
+    )
+    .unwrap();
+    let r = run(pishkhan().arg("--config").arg(s.path("office.toml")).args([
+        "key",
+        "show",
+        "--date",
+        "1402/10/01",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    fs::write(s.path("registry.toml"), &r.stdout).unwrap();
+    let nid = common::nid(7);
+    let sheet = s.path("sheet.csv");
+    fs::write(
+        &sheet,
+        format!(
+            "national_id,first_name,last_name,father_name,birth_date,gender,military_status,mobile,trade,cluster\r\n\
+             {nid},سیده فاطمه‌زهرا السادات,میرحسینی‌طباطبایی‌زاده,علی,1375/06/01,زن,,09120000007,نان سنگک‌پز,90000\r\n"
+        ),
+    )
+    .unwrap();
+    let results = s.path("results.csv");
+    fs::write(&results, format!("کد ملی,نتیجه\n{nid},قبول نهایی\n")).unwrap();
+    for paper in ["a5", "a4", "roll80", "roll58"] {
+        let out = s.path(&format!("long-{paper}"));
+        for (command, date, input) in [
+            ("register", "1402/10/26", Some(&sheet)),
+            ("card", "1402/11/24", None),
+            ("certify", "1402/12/10", Some(&results)),
+        ] {
+            let mut c = pishkhan();
+            c.args([command, "--date", date, "--time", "23:59", "--paper", paper]);
+            c.arg("--config").arg(s.path("office.toml"));
+            c.arg("--ledger").arg(s.path(&format!("{paper}.sqlite")));
+            if let Some(f) = input {
+                c.arg(f);
+            }
+            let r = run(c.arg("--out").arg(&out));
+            assert_eq!(r.code, 0, "{command} on {paper}: {}", r.stderr);
+        }
+        for seq in 1..=3 {
+            let pdf = out.join(format!("{code}_1402-{seq:06}.pdf"));
+            let mut reads = vec![(100, false)];
+            if paper.starts_with("roll") {
+                reads.push((203, true));
+            }
+            for (dpi, mono) in reads {
+                let codes = scanned(&pdf, dpi, mono);
+                let what = format!("receipt {seq} on {paper} at {dpi} dpi");
+                assert_eq!(codes.len(), 1, "{what}: {codes:?}");
+                assert!(
+                    codes[0].starts_with(&format!("PK2|{code}|1402-{seq:06}|")),
+                    "{what}: {}",
+                    codes[0]
+                );
+                let r = s.offline(&codes[0], &s.path("registry.toml"));
+                assert_eq!(r.code, 0, "{what}: {}{}", r.stdout, r.stderr);
+            }
+        }
+    }
+}
