@@ -111,8 +111,7 @@ pub(super) fn break_paragraph(
                 let cut = joins
                     .iter()
                     .copied()
-                    .filter(|&at| ends_clause(current[..at].rsplit(' ').next().unwrap_or("")))
-                    .next_back()
+                    .rfind(|&at| ends_clause(current[..at].rsplit(' ').next().unwrap_or("")))
                     .filter(|&at| measure(&current[..at]) >= 0.7 * max_width);
                 if let Some(at) = cut {
                     lines.push(current[..at].to_string());
