@@ -297,6 +297,21 @@ impl Frame {
     }
 }
 
+/// On a roll, the width of a label column that holds each of `labels` on one line
+/// (the values wrap instead), at most 45 % of the frame: as `style` prints there.
+pub(crate) fn label_width<'a>(
+    f: &Frame,
+    style: Style,
+    pad: f32,
+    labels: impl Iterator<Item = &'a str>,
+) -> f32 {
+    let size = style.size.max(Page::THERMAL_MIN_SIZE);
+    let widest = labels
+        .map(|l| measure(style.font, size, l, Dir::Rtl))
+        .fold(0.0, f32::max);
+    (widest + 2.0 * pad + 1.0).min(f.width * 0.45)
+}
+
 /// A label and its value as a row of a two-column table whose value column is
 /// `value_w` wide. On a roll, where type cannot shrink below what the head prints, a
 /// value with a word wider than its column gets a row of its own across the table,
@@ -420,6 +435,14 @@ pub(crate) fn signature_boxes(flow: &mut Flow, f: &Frame, r: &Receipt, labels: &
     let proof = proof::Block::of(r);
     flow.block(|page, top| {
         if f.narrow {
+            // Where the code leaves a stamp its 32 mm beside it (an 80 mm roll with
+            // a plain proof line), the boxes stand one under the other at its right.
+            let gap = f.base;
+            let rest = f.width - proof.roll_width(page.size()).max(f.width * 0.3) - gap;
+            if rest >= 32.0 * MM {
+                let (_, bottom) = proof.left(page, f, top);
+                return boxes(page, f, top, labels, rest).max(bottom + f.base * 0.6) - top;
+            }
             let y = proof.above(page, f, top);
             return boxes(page, f, y, labels, f.width) - top;
         }
@@ -444,13 +467,13 @@ fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32) -> f32 {
                 .any(|l| measure(style.font, style.size, l, Dir::Rtl) > bw - 8.0)
     };
     if f.narrow && apart() {
-        let mut y = top;
+        let (x, mut y) = (f.right() - w, top);
         for (i, label) in labels.iter().enumerate() {
             // The first box takes a stamp; the others a signature, in less height.
             let h = if i == 0 { h } else { h * 0.7 };
-            page.rect(f.margin, y, w, h, None, Some((0.6, Color::RULE)));
+            page.rect(x, y, w, h, None, Some((0.6, Color::RULE)));
             page.text(
-                Area::new(f.margin + 4.0, y + 2.0, w - 8.0),
+                Area::new(x + 4.0, y + 2.0, w - 8.0),
                 style,
                 Align::Right,
                 Dir::Rtl,

@@ -94,6 +94,38 @@ impl Block {
         (taken, bottom.max(y))
     }
 
+    /// The width the code takes on a roll with its quiet zone on either side (0
+    /// without a code).
+    pub fn roll_width(&self, size: PageSize) -> f32 {
+        self.code
+            .as_ref()
+            .map_or(0.0, |m| cell(size, m.n) * (m.n as f32 + 2.0 * QUIET))
+    }
+
+    /// On a roll wide enough, at the left of the signature boxes from `top`: the
+    /// code, its quiet zone clear, its words under it. Returns the width taken and
+    /// the bottom.
+    pub fn left(&self, page: &mut Page, f: &Frame, top: f32) -> (f32, f32) {
+        let size = page.size();
+        let taken = self.roll_width(size);
+        let mut y = top;
+        if let Some(m) = &self.code {
+            let cell = cell(size, m.n);
+            let quiet = QUIET * cell;
+            let x = snapped(size, f.margin + quiet);
+            let at = snapped(size, top + quiet);
+            page.modules(x, at, cell, m.n, &m.dark);
+            y = at + cell * m.n as f32 + quiet;
+        }
+        let [label, small, _] = Self::styles(f);
+        let area = Area::new(f.margin, y, taken.max(f.width * 0.3));
+        y += page.paragraph(area, label, Align::Center, Dir::Rtl, &self.words[0]);
+        let schedule = format!("{} {}", self.words[1], self.words[2]);
+        let area = Area::new(f.margin, y, area.w);
+        y += page.paragraph(area, small, Align::Center, Dir::Rtl, &schedule);
+        (area.w, y)
+    }
+
     /// On a roll, above the signature boxes from `top`: the code centred, its quiet
     /// zone clear, its words under it. Returns the bottom.
     pub fn above(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {

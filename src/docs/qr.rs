@@ -109,7 +109,8 @@ fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> MaskPattern
             return m.clone();
         }
         // Data modules are where the symbol's version puts them, whatever it holds.
-        let data = |x: usize, y: usize| matches!(canvas.get(x as i16, y as i16), Module::Unmasked(_));
+        let data =
+            |x: usize, y: usize| matches!(canvas.get(x as i16, y as i16), Module::Unmasked(_));
         let mut empty = Canvas::new(version, EcLevel::M);
         empty.draw_all_functional_patterns();
         let all: Vec<Masking> = MASKS
@@ -175,8 +176,16 @@ fn penalty(l: &Lines, n: usize) -> u32 {
         let (mut after, mut before) = (windows, windows);
         for j in 0..11 {
             let bit = line >> j;
-            after &= if j < 7 && finder >> j & 1 == 1 { bit } else { !bit };
-            before &= if j >= 4 && finder >> (j - 4) & 1 == 1 { bit } else { !bit };
+            after &= if j < 7 && finder >> j & 1 == 1 {
+                bit
+            } else {
+                !bit
+            };
+            before &= if j >= 4 && finder >> (j - 4) & 1 == 1 {
+                bit
+            } else {
+                !bit
+            };
         }
         score += 40 * (after.count_ones() + before.count_ones());
     }
@@ -295,7 +304,8 @@ mod tests {
                 assert_eq!(penalty(&lines, n), penalty_plain(&g, n), "{n} {density}");
             }
         }
-        let (canvas, n) = unmasked("PK1|37-1234|1402-000001|1402/10/26|484790|600000|3b870224510cb5db");
+        let (canvas, n) =
+            unmasked("PK1|37-1234|1402-000001|1402/10/26|484790|600000|3b870224510cb5db");
         for p in MASKS {
             let mut c = canvas.clone();
             c.apply_mask(p);

@@ -1,7 +1,7 @@
 //! The registration and certificate receipts: who paid what, the office's money and
 //! TVTO's apart, the total in figures and in words, and the tariff's approvals.
 
-use super::{Frame, Receipt, fa, head, labelled, ltr, para, signature_boxes};
+use super::{Frame, Receipt, fa, head, label_width, labelled, ltr, para, signature_boxes};
 use crate::core::money::Money;
 use crate::core::tariff::{Kind, Stage};
 use crate::typeset::{Align, Cell, Color, Flow, Style, Table};
@@ -49,24 +49,11 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         );
     }
     if !r.approvals.is_empty() {
-        let refs: Vec<String> = r
-            .approvals
-            .iter()
-            .map(|a| {
-                format!(
-                    "{} شماره {} مورخ {}",
-                    a.issuer_fa,
-                    ltr(&a.number),
-                    a.date.to_fa_digits()
-                )
-            })
-            .collect();
-        // A footnote, but one the guild reads: small, not faint.
         para(
             flow,
             f,
             Style::regular(f.base * 0.9),
-            &format!("تعرفه مصوب: {}", refs.join("؛ ")),
+            &approvals(r, f.narrow),
         );
     }
     flow.skip(f.base * 0.8);
@@ -104,17 +91,26 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
     ];
     let mut t;
     if f.narrow {
-        t = Table::new(vec![w * 0.36, w * 0.64]);
-        t.padding = f.base * 0.3;
+        let pad = f.base * 0.3;
+        let labels = pairs.iter().map(|(l, _, _)| *l);
+        let label_w = label_width(f, label, pad, labels);
+        t = Table::new(vec![label_w, w - label_w]);
+        t.padding = pad;
         for (l, v, ltr) in pairs {
             let cell = Cell::new(v, value, Align::Right);
             let cell = if ltr { cell.ltr() } else { cell };
-            labelled(&mut t, f, w * 0.64, Cell::new(l, label, Align::Right), cell);
+            labelled(
+                &mut t,
+                f,
+                w - label_w,
+                Cell::new(l, label, Align::Right),
+                cell,
+            );
         }
         labelled(
             &mut t,
             f,
-            w * 0.64,
+            w - label_w,
             Cell::new("آزمون", label, Align::Right),
             Cell::new(exam, exam_style, Align::Right),
         );
@@ -245,4 +241,47 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
         t.fit(w, f.paper);
     }
     t
+}
+
+/// The tariff's approvals as one footnote. On a roll, in fewer words: the place the
+/// issuers share («استان قم») said once, and no «شماره» before a number.
+fn approvals(r: &Receipt, short: bool) -> String {
+    let issuers: Vec<&str> = r.approvals.iter().map(|a| a.issuer_fa.as_str()).collect();
+    // The last words every issuer ends with, if they leave each issuer a name.
+    let common = if short {
+        let words: Vec<Vec<&str>> = issuers.iter().map(|i| i.split(' ').collect()).collect();
+        let mut k = 0;
+        while words.iter().all(|w| w.len() > k + 2)
+            && words
+                .iter()
+                .all(|w| w[w.len() - 1 - k] == words[0][words[0].len() - 1 - k])
+        {
+            k += 1;
+        }
+        words[0][words[0].len() - k..].join(" ")
+    } else {
+        String::new()
+    };
+    let refs: Vec<String> = r
+        .approvals
+        .iter()
+        .map(|a| {
+            let issuer = a
+                .issuer_fa
+                .strip_suffix(common.as_str())
+                .unwrap_or(&a.issuer_fa);
+            let (issuer, number) = (issuer.trim_end(), ltr(&a.number));
+            let date = a.date.to_fa_digits();
+            if short {
+                format!("{issuer} {number} مورخ {date}")
+            } else {
+                format!("{issuer} شماره {number} مورخ {date}")
+            }
+        })
+        .collect();
+    if common.is_empty() {
+        format!("تعرفه مصوب: {}", refs.join("؛ "))
+    } else {
+        format!("تعرفه مصوب {common}: {}", refs.join("؛ "))
+    }
 }

@@ -2,7 +2,9 @@
 //! written exam is, what to bring, and takes the applicant's signed confirmation,
 //! which the letter's service line 5 («با تأیید متقاضی») charges for.
 
-use super::{Frame, Receipt, fa, fa_text, head, labelled, pair_line, para, signature_boxes};
+use super::{
+    Frame, Receipt, fa, fa_text, head, label_width, labelled, pair_line, para, signature_boxes,
+};
 use crate::typeset::{Align, Area, Cell, Color, Dir, Flow, Style, Table};
 
 /// The slip's title.
@@ -23,8 +25,15 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
     // The applicant's values are data; the exam is the same on every slip.
     let (value, exam) = (Style::bold(f.base).data(), Style::bold(f.base));
     let a = &r.applicant;
-    let mut t = Table::new(vec![w * 0.3, w * 0.7]);
-    t.padding = f.base * 0.45;
+    let labels = ["نام و نام خانوادگی", "نام پدر", "کد ملی", "حرفه", "آزمون"];
+    let pad = f.base * if f.narrow { 0.3 } else { 0.45 };
+    let label_w = if f.narrow {
+        label_width(f, label, pad, labels.into_iter())
+    } else {
+        w * 0.3
+    };
+    let mut t = Table::new(vec![label_w, w - label_w]);
+    t.padding = pad;
     for (l, v, style, ltr) in [
         ("نام و نام خانوادگی", a.full_name(), value, false),
         ("نام پدر", a.father_name.clone(), value, false),
@@ -43,7 +52,13 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         } else {
             cell
         };
-        labelled(&mut t, f, w * 0.7, Cell::new(l, label, Align::Right), cell);
+        labelled(
+            &mut t,
+            f,
+            w - label_w,
+            Cell::new(l, label, Align::Right),
+            cell,
+        );
     }
     if !f.narrow {
         t.fit(w, f.paper);

@@ -1404,10 +1404,17 @@ fn a_wrapped_mixed_venue_and_trade_keep_their_comma_and_bracket_in_place() {
         // In a right-to-left paragraph the Latin run sits between its brackets: the
         // closing one at its left, the opening one at its right beside «قالی‌بافی»
         // (pdftotext reads each bracket as the character it stands for).
-        let one = line_of("Persian").contains(")Persian carpet, level 2(");
-        let two = line_of("Persian").contains("Persian carpet,(")
-            && line_of("level").contains(")level 2");
-        assert!(one || two, "{size:?}: {seen:#?}");
+        // Whole or broken anywhere: «(» at the right of «Persian», «)» at the left
+        // of «level 2».
+        let (first, last) = (line_of("Persian"), line_of("level"));
+        let opening = first
+            .find('(')
+            .is_some_and(|at| at > first.find("Persian").unwrap());
+        let closing = last
+            .find(')')
+            .is_some_and(|at| at < last.find("level").unwrap());
+        assert!(opening && closing, "{size:?}: {seen:#?}");
+        assert!(!first.contains(")Persian(") && first.matches('(').count() == 1);
         // A line may end after a clause's comma, but none starts with one.
         assert!(
             !seen.iter().any(|l| l.starts_with(',') || l.trim() == ","),
@@ -1418,9 +1425,12 @@ fn a_wrapped_mixed_venue_and_trade_keep_their_comma_and_bracket_in_place() {
 
 #[test]
 fn signature_boxes_stand_side_by_side_where_a_stamp_fits() {
+    // On an 80 mm roll the code takes the left and the boxes stand one under the
+    // other at its right, each with its 32 mm for a stamp; on 58 mm, under the code.
     for (size, side_by_side) in [
         (PageSize::A5, true),
-        (PageSize::Roll80, true),
+        (PageSize::A4, true),
+        (PageSize::Roll80, false),
         (PageSize::Roll58, false),
     ] {
         let words = words_of(&render(&[Doc::Receipt(registration())], size));
@@ -1439,5 +1449,17 @@ fn signature_boxes_stand_side_by_side_where_a_stamp_fits() {
             side_by_side,
             "{size:?}: {office} {applicant}"
         );
+        // The code's label under the code: level with the boxes on an 80 mm roll,
+        // above them on 58 mm.
+        let code = top_of("ٔهنیزمر");
+        if size == PageSize::Roll80 {
+            assert!(
+                code > office && code > applicant,
+                "{size:?}: {code} {office}"
+            );
+        }
+        if size == PageSize::Roll58 {
+            assert!(code < office, "{size:?}: {code} {office}");
+        }
     }
 }
