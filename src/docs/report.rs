@@ -399,20 +399,28 @@ fn chart(f: &mut Flow, days: &[(JalaliDate, Split)]) {
 
 /// The y-axis for a largest bar of `max` toman: its top and its number of steps, the
 /// top a round figure just above the bar (1.1 million gets 1,250,000 in five steps of
-/// 250,000, not 2,000,000): the smallest step of 1, 2, 2.5 or 5 times a power of ten
-/// that reaches `max` in at most five steps.
+/// 250,000, not 2,000,000): the lowest top that a step of 1, 2, 2.5 or 5 times a power
+/// of ten reaches in at most five steps.
 fn axis(max: i64) -> (i64, i64) {
     let max = max.max(1);
     let mut power = 1i64;
-    loop {
-        for step in [power, 2 * power, 5 * power / 2, 5 * power] {
-            let steps = (max + step - 1) / step;
-            if step > 0 && steps <= 5 {
-                return (steps.max(1) * step, steps.max(1));
-            }
-        }
+    while power * 10 <= max {
         power *= 10;
     }
+    // The lowest top any step reaches in five steps or fewer (the smaller step on
+    // a tie); steps from a tenth of the largest bar's power of ten up.
+    [power / 10, power]
+        .into_iter()
+        .flat_map(|k| [k, 2 * k, 5 * k / 2, 5 * k])
+        .chain([10 * power])
+        .filter(|step| *step > 0)
+        .filter_map(|step| {
+            let n = (max + step - 1) / step;
+            (n <= 5).then_some((n * step, n, step))
+        })
+        .min_by_key(|(top, _, step)| (*top, *step))
+        .map(|(top, n, _)| (top, n))
+        .unwrap_or((10 * power, 1))
 }
 
 #[cfg(test)]
@@ -428,6 +436,7 @@ mod tests {
         assert_eq!(axis(1), (1, 1));
         assert_eq!(axis(0), (1, 1));
         assert_eq!(axis(7), (8, 4));
+        assert_eq!(axis(630_227), (750_000, 3));
         for max in [1, 9, 11, 99, 101, 12_345, 999_999, 1_000_001, 29_088_999] {
             let (top, steps) = axis(max);
             assert!(top >= max && (1..=5).contains(&steps), "{max}");
