@@ -1,6 +1,12 @@
 //! Line breaking: where a paragraph's lines end, as text. Shaping and bidi come
 //! after (see `shape`), so that a line's order is taken from its whole paragraph.
 
+/// A digit of the scripts our texts hold: Latin, Persian, Arabic-Indic (a cheap
+/// test; `char::is_numeric` looks up every other script's numbers).
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || matches!(c, '\u{06F0}'..='\u{06F9}' | '\u{0660}'..='\u{0669}')
+}
+
 /// A separator: a dash, or a word that ends in a colon or a comma («نشانی:», «قم،»).
 fn is_separator(w: &str) -> bool {
     matches!(w, "—" | "–" | "-" | "/" | "|" | "•")
@@ -19,8 +25,8 @@ fn ends_clause(w: &str) -> bool {
 /// a separator («—») kept at the end of the line before it, never at a line's start.
 pub(super) fn bound(para: &str) -> Vec<String> {
     let mut units: Vec<String> = Vec::new();
-    let numeric_end = |w: &str| w.chars().next_back().is_some_and(|c| c.is_numeric());
-    let numeric_start = |w: &str| w.chars().next().is_some_and(|c| c.is_numeric());
+    let numeric_end = |w: &str| w.chars().next_back().is_some_and(is_digit);
+    let numeric_start = |w: &str| w.chars().next().is_some_and(is_digit);
     let words: Vec<&str> = para.split(' ').filter(|w| !w.is_empty()).collect();
     // Where each bracketed phrase of up to five words ends.
     let mut closes = vec![None; words.len()];
@@ -190,7 +196,7 @@ pub(super) fn break_paragraph(
 /// separator).
 fn starts_bound(rest: &str) -> bool {
     let first = rest.split(' ').next().unwrap_or("");
-    is_separator(first) || first.chars().next().is_some_and(|c| c.is_numeric())
+    is_separator(first) || first.chars().next().is_some_and(is_digit)
 }
 
 /// A last line of one word takes the word before it too, when that fits and leaves
@@ -202,7 +208,7 @@ fn no_lone_last_word(lines: &mut [String], max_width: f32, measure: &impl Fn(&st
     }
     let Some(at) = before.rfind(' ') else { return };
     let (keep, moved) = (&before[..at], &before[at + 1..]);
-    let bound_here = |w: &str| w.chars().next_back().is_some_and(|c| c.is_numeric());
+    let bound_here = |w: &str| w.chars().next_back().is_some_and(is_digit);
     let splits_brackets = moved.contains(')') && !moved.contains('(');
     if bound_here(keep)
         || starts_bound(moved)

@@ -30,10 +30,18 @@ pub(super) struct Marked {
 /// Such a text carries its logical order as the element's `/ActualText`.
 fn actual_text(text: &str) -> Option<Box<str>> {
     let rtl = |c: char| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FEFC}');
-    let clean = |c: &char| !crate::core::text::is_bidi_control(*c);
-    text.chars()
-        .any(rtl)
-        .then(|| text.chars().filter(clean).collect::<String>().into())
+    let control = crate::core::text::is_bidi_control;
+    if !text.chars().any(rtl) {
+        return None;
+    }
+    Some(if text.chars().any(control) {
+        text.chars()
+            .filter(|c| !control(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    })
 }
 
 /// A page's elements as they are drawn.
