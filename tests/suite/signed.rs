@@ -25,20 +25,22 @@ impl Signing {
             .args(["key", "new", "--out"])
             .arg(s.path("office.key")));
         assert_eq!(r.code, 0, "{}", r.stderr);
+        s.office_code("37-1234");
+        s
+    }
+    /// The office's config under `code`, and the guild's registry holding its key.
+    fn office_code(&self, code: &str) {
         fs::write(
-            s.path("office.toml"),
-            "name = \"دفتر پیشخوان ۱۲۳۴\"\ncode = \"37-1234\"\nkey = \"office.key\"\n",
+            self.path("office.toml"),
+            format!("name = \"دفتر پیشخوان ۱۲۳۴\"\ncode = \"{code}\"\nkey = \"office.key\"\n"),
         )
         .unwrap();
-        let r = run(pishkhan().arg("--config").arg(s.path("office.toml")).args([
-            "key",
-            "show",
-            "--date",
-            "1402/10/01",
-        ]));
+        let r = run(pishkhan()
+            .arg("--config")
+            .arg(self.path("office.toml"))
+            .args(["key", "show", "--date", "1402/10/01"]));
         assert_eq!(r.code, 0, "{}", r.stderr);
-        fs::write(s.path("registry.toml"), &r.stdout).unwrap();
-        s
+        fs::write(self.path("registry.toml"), &r.stdout).unwrap();
     }
     fn path(&self, name: &str) -> PathBuf {
         self.office.path(name)
@@ -281,19 +283,7 @@ fn the_longest_signed_line_reads_at_100_dpi_on_every_kind_and_paper() {
     let s = Signing::new();
     let code = "37-1234-QOM-TVTO-HANDICRAFTS-X99";
     assert_eq!(code.len(), 32);
-    fs::write(
-        s.path("office.toml"),
-        format!("name = \"دفتر پیشخوان ۱۲۳۴\"\ncode = \"{code}\"\nkey = \"office.key\"\n"),
-    )
-    .unwrap();
-    let r = run(pishkhan().arg("--config").arg(s.path("office.toml")).args([
-        "key",
-        "show",
-        "--date",
-        "1402/10/01",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    fs::write(s.path("registry.toml"), &r.stdout).unwrap();
+    s.office_code(code);
     let nid = common::nid(7);
     let sheet = s.path("sheet.csv");
     fs::write(
