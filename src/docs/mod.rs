@@ -305,7 +305,7 @@ pub(crate) fn label_width<'a>(
     pad: f32,
     labels: impl Iterator<Item = &'a str>,
 ) -> f32 {
-    let size = style.size.max(Page::THERMAL_MIN_SIZE);
+    let size = Page::printed_size(f.paper, style.size);
     let widest = labels
         .map(|l| measure(style.font, size, l, Dir::Rtl))
         .fold(0.0, f32::max);

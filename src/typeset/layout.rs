@@ -260,12 +260,6 @@ impl Table {
     /// and the rest goes where text would otherwise wrap. Cells spanning columns
     /// take what their columns get. Measured as `paper` prints the type.
     pub fn fit(&mut self, total: f32, paper: PageSize) {
-        // Type too small for a thermal head is printed larger (see `Page::ink`).
-        let least_size = if paper.is_roll() {
-            Page::THERMAL_MIN_SIZE
-        } else {
-            0.0
-        };
         let n = self.widths.len();
         let (mut least, mut most) = (vec![0.0f32; n], vec![0.0f32; n]);
         for row in &self.rows {
@@ -276,7 +270,7 @@ impl Table {
                     let s = cell.style;
                     let w = |t: &str| {
                         let line = shape_line_as(s.font, t, cell.dir, s.tabular);
-                        line.width(s.size.max(least_size)) + 2.0 * self.padding
+                        line.width(Page::printed_size(paper, s.size)) + 2.0 * self.padding
                     };
                     for line in cell.text.split('\n') {
                         most[col] = most[col].max(w(line));

@@ -143,12 +143,22 @@ impl Page {
     /// The smallest text a thermal head prints legibly.
     pub const THERMAL_MIN_SIZE: f32 = 7.5;
 
-    /// `style` as this page can print it: on a thermal roll, black and at least
-    /// [`Page::THERMAL_MIN_SIZE`] (grey and small text break into dots there).
+    /// The size type of `size` prints at on `paper`: on a thermal roll at least
+    /// [`Page::THERMAL_MIN_SIZE`] (small text breaks into dots there).
+    pub fn printed_size(paper: PageSize, size: f32) -> f32 {
+        if paper.is_roll() {
+            size.max(Self::THERMAL_MIN_SIZE)
+        } else {
+            size
+        }
+    }
+
+    /// `style` as this page can print it: on a thermal roll, black (grey breaks into
+    /// dots there) and at its [`Page::printed_size`].
     pub fn ink(&self, style: Style) -> Style {
         if self.size.is_roll() {
             Style {
-                size: style.size.max(Self::THERMAL_MIN_SIZE),
+                size: Self::printed_size(self.size, style.size),
                 color: Color::BLACK,
                 ..style
             }
