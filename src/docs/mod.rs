@@ -437,10 +437,9 @@ pub(crate) fn signature_boxes(flow: &mut Flow, f: &Frame, r: &Receipt, labels: &
         if f.narrow {
             // Where the code leaves a stamp its 32 mm beside it (an 80 mm roll with
             // a plain proof line), the boxes stand one under the other at its right.
-            let gap = f.base;
-            let rest = f.width - proof.roll_width(page.size()).max(f.width * 0.3) - gap;
+            let rest = f.width - proof.left_width(page.size(), f) - f.base;
             if rest >= 32.0 * MM {
-                let (_, bottom) = proof.left(page, f, top);
+                let bottom = proof.left(page, f, top);
                 return boxes(page, f, top, labels, rest).max(bottom + f.base * 0.6) - top;
             }
             let y = proof.above(page, f, top);

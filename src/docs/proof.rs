@@ -94,55 +94,66 @@ impl Block {
         (taken, bottom.max(y))
     }
 
-    /// The width the code takes on a roll with its quiet zone on either side (0
-    /// without a code).
-    pub fn roll_width(&self, size: PageSize) -> f32 {
-        self.code
+    /// On an 80 mm roll, the width the code and its words take at the left of the
+    /// signature boxes: the code with its quiet zone either side, or 30 % of the
+    /// frame for the words.
+    pub fn left_width(&self, size: PageSize, f: &Frame) -> f32 {
+        let code = self
+            .code
             .as_ref()
-            .map_or(0.0, |m| cell(size, m.n) * (m.n as f32 + 2.0 * QUIET))
+            .map_or(0.0, |m| cell(size, m.n) * (m.n as f32 + 2.0 * QUIET));
+        code.max(f.width * 0.3)
     }
 
     /// On a roll wide enough, at the left of the signature boxes from `top`: the
-    /// code, its quiet zone clear, its words under it. Returns the width taken and
-    /// the bottom.
-    pub fn left(&self, page: &mut Page, f: &Frame, top: f32) -> (f32, f32) {
-        let size = page.size();
-        let taken = self.roll_width(size);
-        let mut y = top;
-        if let Some(m) = &self.code {
-            let cell = cell(size, m.n);
-            let quiet = QUIET * cell;
-            let x = snapped(size, f.margin + quiet);
-            let at = snapped(size, top + quiet);
-            page.modules(x, at, cell, m.n, &m.dark);
-            y = at + cell * m.n as f32 + quiet;
-        }
-        let [label, small, _] = Self::styles(f);
-        let area = Area::new(f.margin, y, taken.max(f.width * 0.3));
-        y += page.paragraph(area, label, Align::Center, Dir::Rtl, &self.words[0]);
-        let schedule = format!("{} {}", self.words[1], self.words[2]);
-        let area = Area::new(f.margin, y, area.w);
-        y += page.paragraph(area, small, Align::Center, Dir::Rtl, &schedule);
-        (area.w, y)
+    /// code, its quiet zone clear, its words under it. Returns the bottom.
+    pub fn left(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
+        let w = self.left_width(page.size(), f);
+        self.on_roll(page, f, top, w, |_, quiet| f.margin + quiet)
     }
 
     /// On a roll, above the signature boxes from `top`: the code centred, its quiet
     /// zone clear, its words under it. Returns the bottom.
     pub fn above(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
+        let x = |side, _| f.margin + (f.width - side) / 2.0;
+        self.on_roll(page, f, top, f.width, x) + f.base * 0.6
+    }
+
+    /// The code from `top` at the left edge `x(side, quiet)` gives (snapped to the
+    /// head's dots), then its words centred in `w` from the frame's left. Returns
+    /// the bottom.
+    fn on_roll(
+        &self,
+        page: &mut Page,
+        f: &Frame,
+        top: f32,
+        w: f32,
+        x: impl Fn(f32, f32) -> f32,
+    ) -> f32 {
         let size = page.size();
         let mut y = top;
         if let Some(m) = &self.code {
             let cell = cell(size, m.n);
             let (side, quiet) = (cell * m.n as f32, QUIET * cell);
-            let x = snapped(size, f.margin + (f.width - side) / 2.0);
             let at = snapped(size, top + quiet);
-            page.modules(x, at, cell, m.n, &m.dark);
+            page.modules(snapped(size, x(side, quiet)), at, cell, m.n, &m.dark);
             y = at + side + quiet;
         }
         let [label, small, _] = Self::styles(f);
-        y += page.paragraph(f.area(y), label, Align::Center, Dir::Rtl, &self.words[0]);
+        y += page.paragraph(
+            Area::new(f.margin, y, w),
+            label,
+            Align::Center,
+            Dir::Rtl,
+            &self.words[0],
+        );
         let schedule = format!("{} {}", self.words[1], self.words[2]);
-        y += page.paragraph(f.area(y), small, Align::Center, Dir::Rtl, &schedule);
-        y + f.base * 0.6
+        y + page.paragraph(
+            Area::new(f.margin, y, w),
+            small,
+            Align::Center,
+            Dir::Rtl,
+            &schedule,
+        )
     }
 }
