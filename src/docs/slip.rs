@@ -25,16 +25,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
     // The applicant's values are data; the exam is the same on every slip.
     let (value, exam) = (Style::bold(f.base).data(), Style::bold(f.base));
     let a = &r.applicant;
-    let labels = ["نام و نام خانوادگی", "نام پدر", "کد ملی", "حرفه", "آزمون"];
-    let pad = f.base * if f.narrow { 0.3 } else { 0.45 };
-    let label_w = if f.narrow {
-        label_width(f, label, pad, labels.into_iter())
-    } else {
-        w * 0.3
-    };
-    let mut t = Table::new(vec![label_w, w - label_w]);
-    t.padding = pad;
-    for (l, v, style, ltr) in [
+    let rows = [
         ("نام و نام خانوادگی", a.full_name(), value, false),
         ("نام پدر", a.father_name.clone(), value, false),
         ("کد ملی", fa(&a.national_id), value, true),
@@ -45,7 +36,16 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
             exam,
             false,
         ),
-    ] {
+    ];
+    let pad = f.base * if f.narrow { 0.3 } else { 0.45 };
+    let label_w = if f.narrow {
+        label_width(f, label, pad, rows.iter().map(|row| row.0))
+    } else {
+        w * 0.3
+    };
+    let mut t = Table::new(vec![label_w, w - label_w]);
+    t.padding = pad;
+    for (l, v, style, ltr) in rows {
         let cell = Cell::new(v, style, Align::Right);
         let cell = if ltr {
             cell.ltr().aligned(Align::Right)
