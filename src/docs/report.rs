@@ -35,6 +35,12 @@ fn toman(m: Money) -> String {
 // `210.0 * MM` rounds differently in f32 and would move a box by 0.01 pt.
 const WIDTH: f32 = 210.0 * 72.0 / 25.4 - 2.0 * MARGIN;
 
+/// A row of `first` and the office's revenue, TVTO's money and their total.
+fn split_row(first: Cell, s: &Split, style: Style) -> Vec<Cell> {
+    let amount = |m: Money| Cell::new(toman(m), style.tabular(), Align::Right);
+    vec![first, amount(s.office), amount(s.tvto), amount(s.grand)]
+}
+
 /// A paragraph across the page, kept whole.
 fn text(f: &mut Flow, style: Style, align: Align, text: &str) {
     f.block(|page, y| page.paragraph(Area::new(MARGIN, y, WIDTH), style, align, Dir::Rtl, text));
@@ -176,25 +182,13 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
         .iter()
         .filter(|(_, s)| !s.grand.is_zero())
         .map(|(d, s)| {
-            vec![
-                Cell::new(
-                    format!("{} {}", d.weekday().name_fa(), d.to_fa_digits()),
-                    body,
-                    Align::Right,
-                ),
-                Cell::new(toman(s.office), body.tabular(), Align::Right),
-                Cell::new(toman(s.tvto), body.tabular(), Align::Right),
-                Cell::new(toman(s.grand), body.tabular(), Align::Right),
-            ]
+            let day = format!("{} {}", d.weekday().name_fa(), d.to_fa_digits());
+            split_row(Cell::new(day, body, Align::Right), s, body)
         })
         .collect();
     if !day_rows.is_empty() {
-        day_rows.push(vec![
-            Cell::new("جمع", strong, Align::Right).header(),
-            Cell::new(toman(total.office), strong.tabular(), Align::Right),
-            Cell::new(toman(total.tvto), strong.tabular(), Align::Right),
-            Cell::new(toman(total.grand), strong.tabular(), Align::Right),
-        ]);
+        let label = Cell::new("جمع", strong, Align::Right).header();
+        day_rows.push(split_row(label, &total, strong));
         text(&mut f, strong, Align::Right, "درآمد روزانه");
         table(
             &mut f,
@@ -210,13 +204,8 @@ pub fn render_report(r: &Report, office_name: Option<&str>) -> Result<Vec<u8>, R
             .offices
             .iter()
             .map(|(code, t)| {
-                let s = t.split()?;
-                Ok(vec![
-                    Cell::new(to_persian_digits(code), body, Align::Center),
-                    Cell::new(toman(s.office), body.tabular(), Align::Right),
-                    Cell::new(toman(s.tvto), body.tabular(), Align::Right),
-                    Cell::new(toman(s.grand), body.tabular(), Align::Right),
-                ])
+                let office = Cell::new(to_persian_digits(code), body, Align::Center);
+                Ok(split_row(office, &t.split()?, body))
             })
             .collect::<Result<_, MoneyRangeError>>()?;
         table(
