@@ -109,28 +109,22 @@ fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> MaskPattern
             return m.clone();
         }
         // Data modules are where the symbol's version puts them, whatever it holds.
+        // A symbol with no data, masked, is dark where the mask inverts a data module
+        // and where its format bits are dark.
         let data =
             |x: usize, y: usize| matches!(canvas.get(x as i16, y as i16), Module::Unmasked(_));
         let mut empty = Canvas::new(version, EcLevel::M);
         empty.draw_all_functional_patterns();
+        let fixed = |x: usize, y: usize| empty.get(x as i16, y as i16).is_dark();
         let all: Vec<Masking> = MASKS
             .iter()
             .map(|p| {
-                let (mut flipped, mut formatted) = (canvas.clone(), empty.clone());
-                let base = Lines::of(n, |x, y| canvas.get(x as i16, y as i16).is_dark());
-                flipped.apply_mask(*p);
-                formatted.apply_mask(*p);
-                let fixed = Lines::of(n, |x, y| empty.get(x as i16, y as i16).is_dark());
+                let mut masked = empty.clone();
+                masked.apply_mask(*p);
+                let dark = |x: usize, y: usize| masked.get(x as i16, y as i16).is_dark();
                 Masking {
-                    flip: Lines::of(n, |x, y| {
-                        data(x, y)
-                            && flipped.get(x as i16, y as i16).is_dark()
-                                != (base.rows[y] >> (x + 4) & 1 == 1)
-                    }),
-                    format: Lines::of(n, |x, y| {
-                        let m = formatted.get(x as i16, y as i16);
-                        !data(x, y) && m.is_dark() && fixed.rows[y] >> (x + 4) & 1 == 0
-                    }),
+                    flip: Lines::of(n, |x, y| data(x, y) && dark(x, y)),
+                    format: Lines::of(n, |x, y| !data(x, y) && dark(x, y) && !fixed(x, y)),
                 }
             })
             .collect();
