@@ -20,6 +20,7 @@ use crate::typeset::{
     Align, Area, Cell, Color, Dir, Document, Flow, MM, Overflow, Page, PageSize, SAFE, Style,
     Table, measure,
 };
+use proof::Block;
 
 pub use qr::{Code, code as qr_code};
 pub use reading::{Claimed, is_reprint, read_claims};
@@ -183,9 +184,15 @@ impl Combined {
 /// sheet, the signature boxes kept whole, each sheet numbered. A roll grows with
 /// its content.
 fn lay_out(doc: &Doc, size: PageSize) -> Vec<Page> {
+    // The proof's code is made once, whatever sizes the document is tried at.
+    let receipt = match doc {
+        Doc::Receipt(r) => r,
+        Doc::Slip(s) => &s.receipt,
+    };
+    let proof = proof::Block::of(receipt);
     let draw = |flow: &mut Flow, f: &Frame| match doc {
-        Doc::Receipt(r) => receipt::draw(flow, f, r),
-        Doc::Slip(s) => slip::draw(flow, f, &s.receipt),
+        Doc::Receipt(r) => receipt::draw(flow, f, r, &proof),
+        Doc::Slip(s) => slip::draw(flow, f, &s.receipt, &proof),
     };
     let Some(height) = size.height() else {
         let f = Frame::of(size);
@@ -431,8 +438,7 @@ pub(crate) fn pair_line(
 /// Signature boxes side by side (one under the other on a 58 mm roll), labels inside at
 /// the top, kept together on one page with the receipt's proof: on a sheet its QR
 /// code and words at the left of the boxes, on a roll centred above them.
-pub(crate) fn signature_boxes(flow: &mut Flow, f: &Frame, r: &Receipt, labels: &[&str]) {
-    let proof = proof::Block::of(r);
+fn signature_boxes(flow: &mut Flow, f: &Frame, proof: &Block, labels: &[&str]) {
     flow.block(|page, top| {
         if f.narrow {
             // Where the code leaves a stamp its 32 mm beside it (an 80 mm roll with

@@ -1,6 +1,7 @@
 //! The registration and certificate receipts: who paid what, the office's money and
 //! TVTO's apart, the total in figures and in words, and the tariff's approvals.
 
+use super::proof::Block;
 use super::{Frame, Receipt, fa, head, label_width, labelled, ltr, para, signature_boxes};
 use crate::core::money::Money;
 use crate::core::tariff::{Kind, Stage};
@@ -19,7 +20,7 @@ pub fn title_fa(kind: Stage) -> &'static str {
 pub const NO_CERTIFICATE_FEE: &str = "هزینه صدور گواهینامه در این مرحله دریافت نمی‌شود.";
 
 /// Draws the receipt in `f`'s sizes.
-pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
+pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
     let date_line = format!(
         "تاریخ: {} {} — ساعت {}",
         r.date.weekday().name_fa(),
@@ -57,7 +58,12 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
         );
     }
     flow.skip(f.base * 0.8);
-    signature_boxes(flow, f, r, &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"]);
+    signature_boxes(
+        flow,
+        f,
+        proof,
+        &["مهر و امضای دفتر پیشخوان", "امضای متقاضی"],
+    );
 }
 
 fn applicant_table(f: &Frame, r: &Receipt) -> Table {

@@ -2,6 +2,7 @@
 //! written exam is, what to bring, and takes the applicant's signed confirmation,
 //! which the letter's service line 5 («با تأیید متقاضی») charges for.
 
+use super::proof::Block;
 use super::{
     Frame, Receipt, fa, fa_text, head, label_width, labelled, pair_line, para, signature_boxes,
 };
@@ -11,7 +12,7 @@ use crate::typeset::{Align, Area, Cell, Color, Dir, Flow, Style, Table};
 pub const TITLE: &str = "برگ اعلام زمان آزمون";
 
 /// Draws the slip in `f`'s sizes.
-pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
+pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
     let date_line = format!(
         "تاریخ صدور: {} {} — ساعت {}",
         r.date.weekday().name_fa(),
@@ -147,7 +148,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt) {
     signature_boxes(
         flow,
         f,
-        r,
+        proof,
         // In the receipt's order: the office on the right.
         &["مهر و امضای دفتر پیشخوان", "امضا و اثر انگشت متقاضی"],
     );
