@@ -7,7 +7,15 @@ fn is_digit(c: char) -> bool {
     c.is_ascii_digit() || matches!(c, '\u{06F0}'..='\u{06F9}' | '\u{0660}'..='\u{0669}')
 }
 
-/// A separator: a dash, or a word that ends in a colon or a comma («نشانی:», «قم،»).
+fn ends_in_digit(w: &str) -> bool {
+    w.chars().next_back().is_some_and(is_digit)
+}
+
+fn starts_with_digit(w: &str) -> bool {
+    w.chars().next().is_some_and(is_digit)
+}
+
+/// A separator standing alone between words: a dash, a slash, a bar or a bullet.
 fn is_separator(w: &str) -> bool {
     matches!(w, "—" | "–" | "-" | "/" | "|" | "•")
 }
@@ -25,8 +33,6 @@ fn ends_clause(w: &str) -> bool {
 /// a separator («—») kept at the end of the line before it, never at a line's start.
 pub(super) fn bound(para: &str) -> Vec<String> {
     let mut units: Vec<String> = Vec::new();
-    let numeric_end = |w: &str| w.chars().next_back().is_some_and(is_digit);
-    let numeric_start = |w: &str| w.chars().next().is_some_and(is_digit);
     let words: Vec<&str> = para.split(' ').filter(|w| !w.is_empty()).collect();
     // Where each bracketed phrase of up to five words ends.
     let mut closes = vec![None; words.len()];
@@ -41,7 +47,10 @@ pub(super) fn bound(para: &str) -> Vec<String> {
         let inside = open_until.is_some_and(|end| i <= end);
         match units.last_mut() {
             Some(last)
-                if inside || numeric_end(last) || numeric_start(word) || is_separator(word) =>
+                if inside
+                    || ends_in_digit(last)
+                    || starts_with_digit(word)
+                    || is_separator(word) =>
             {
                 last.push(' ');
                 last.push_str(word);
@@ -196,7 +205,7 @@ pub(super) fn break_paragraph(
 /// separator).
 fn starts_bound(rest: &str) -> bool {
     let first = rest.split(' ').next().unwrap_or("");
-    is_separator(first) || first.chars().next().is_some_and(is_digit)
+    is_separator(first) || starts_with_digit(first)
 }
 
 /// A last line of one word takes the word before it too, when that fits and leaves
@@ -208,9 +217,8 @@ fn no_lone_last_word(lines: &mut [String], max_width: f32, measure: &impl Fn(&st
     }
     let Some(at) = before.rfind(' ') else { return };
     let (keep, moved) = (&before[..at], &before[at + 1..]);
-    let bound_here = |w: &str| w.chars().next_back().is_some_and(is_digit);
     let splits_brackets = moved.contains(')') && !moved.contains('(');
-    if bound_here(keep)
+    if ends_in_digit(keep)
         || starts_bound(moved)
         || starts_bound(last)
         || ends_clause(moved)
