@@ -257,7 +257,8 @@ impl Table {
     /// unit (a word, or a phrase kept whole such as «(خوشه ۹۰ هزار تومانی)»), its
     /// most its longest text on one line. When every column can have its most,
     /// the room left is shared in proportion; otherwise each column gets its least
-    /// and the rest goes where text would otherwise wrap. Cells spanning columns
+    /// and the rest fills the columns that need least more first, so that labels
+    /// and short values stay on one line and the longest text wraps. Cells spanning columns
     /// take what their columns get. Measured as `paper` prints the type.
     pub fn fit(&mut self, total: f32, paper: PageSize) {
         let n = self.widths.len();
@@ -273,7 +274,9 @@ impl Table {
                         line.width(Page::printed_size(paper, s.size)) + 2.0 * self.padding
                     };
                     for line in cell.text.split('\n') {
-                        most[col] = most[col].max(w(line));
+                        // Wrapping sums words and spaces, which may come a hair
+                        // wider than the line shaped whole.
+                        most[col] = most[col].max(w(line) + 1.0);
                         for unit in bound(line) {
                             least[col] = least[col].max(w(&unit));
                         }
@@ -288,10 +291,19 @@ impl Table {
                 .map(|m| m * total / sum_most.max(0.01))
                 .collect()
         } else if sum_least <= total {
-            let give = sum_most - sum_least;
-            (0..n)
-                .map(|c| least[c] + (total - sum_least) * (most[c] - least[c]) / give.max(0.01))
-                .collect()
+            // The room above the least goes first to the columns that need little
+            // more to be on one line (labels, a national code), the rest to the one
+            // that needs most (a long name), which wraps.
+            let mut widths = least.clone();
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| (most[a] - least[a]).total_cmp(&(most[b] - least[b])));
+            let mut room = total - sum_least;
+            for c in order {
+                let more = (most[c] - least[c]).min(room);
+                widths[c] += more;
+                room -= more;
+            }
+            widths
         } else {
             least.iter().map(|l| l * total / sum_least).collect()
         };

@@ -1076,6 +1076,35 @@ fn columns_are_sized_by_what_they_hold() {
     }
 }
 
+#[test]
+fn a_very_long_name_wraps_and_its_labels_do_not() {
+    // An 80-character name and a long Latin last name take the room they can; the
+    // labels beside them still stand on one line each.
+    let mut r = registration();
+    r.applicant.first_name = "سیده فاطمه‌زهرا السادات میرحسینی‌طباطبایی‌زاده اصفهانی نژاد قمی".into();
+    r.applicant.last_name = "Abdolhosseinzadeh-Tabatabaei".into();
+    for size in [PageSize::A5, PageSize::A4] {
+        let (_d, path, _) = text_of(&render(&[Doc::Receipt(r.clone())], size));
+        let (_, _, words) = drawn(&path);
+        // «نام و نام خانوادگی» and «تاریخ آزمون کتبی», as -bbox reads them (visual
+        // order): each label's words one after another, on one line.
+        for label in [
+            &["یگداوناخ", "مان", "و", "مان"][..],
+            &["یبتک", "نومزآ", "خیرات"],
+        ] {
+            let at = words
+                .windows(label.len())
+                .find(|w| w.iter().zip(label).all(|((t, _), l)| t == l))
+                .unwrap_or_else(|| panic!("{label:?} on one line, in order, on {size:?}"));
+            let tops: Vec<f32> = at.iter().map(|(_, b)| b[1]).collect();
+            assert!(
+                tops.iter().all(|t| (t - tops[0]).abs() < 0.5),
+                "{size:?}: {label:?} {tops:?}"
+            );
+        }
+    }
+}
+
 /// A field as long as a sheet accepts (1 KB), made of `WORDS` from `start` on.
 fn kilobyte(start: usize) -> String {
     let mut s = String::new();
