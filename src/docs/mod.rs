@@ -100,9 +100,9 @@ pub const PROOF_KEY: &str = "PishkhanProof";
 /// reprints; one naming an older layout, or none, was printed by an earlier pishkhan,
 /// whose layout this build cannot make again, and is checked by its proof lines only.
 /// Raised whenever documents print differently (3: bidi per paragraph, QR codes
-/// sized to their room, logical text in the tags).
+/// sized to their room, logical text in the tags; 4: roll layouts made for rolls).
 pub const LAYOUT_KEY: &str = "PishkhanLayout";
-pub const LAYOUT: &str = "3";
+pub const LAYOUT: &str = "4";
 
 /// The titles of print runs (`--combined`) of each charging command.
 pub const RUN_TITLES: [&str; 3] = [
@@ -196,9 +196,9 @@ fn lay_out(doc: &Doc, size: PageSize) -> Vec<Page> {
     };
     let Some(height) = size.height() else {
         let f = Frame::of(size);
-        let mut flow = Flow::new(size, f.margin, None);
+        let mut flow = Flow::new(size, ROLL_END, None);
         draw(&mut flow, &f);
-        let bottom = flow.y() + f.margin;
+        let bottom = flow.y() + ROLL_END;
         let mut pages = flow.into_pages();
         pages[0].set_roll_height(bottom);
         return pages;
@@ -249,6 +249,10 @@ fn number_of(doc: &Doc) -> String {
         Doc::Slip(s) => s.receipt.number.clone(),
     }
 }
+
+/// The blank paper at either end of a roll document: little, as the printer feeds
+/// its own between the head and the cutter.
+const ROLL_END: f32 = 2.0 * MM;
 
 /// The smallest a sheet's type is set to make a document fit: 70 % of its size.
 const MIN_SCALE: f32 = 0.7;
@@ -339,6 +343,11 @@ pub(crate) fn labelled(t: &mut Table, f: &Frame, value_w: f32, label: Cell, valu
     }
 }
 
+/// The space between a document's parts: less on a roll, where it is paper.
+pub(crate) fn part_gap(f: &Frame) -> f32 {
+    f.base * if f.narrow { 0.6 } else { 1.0 }
+}
+
 /// A paragraph across the frame, kept whole on one page.
 pub(crate) fn para(flow: &mut Flow, f: &Frame, style: Style, text: &str) {
     flow.block(|page, y| page.paragraph(f.area(y), style, Align::Right, Dir::Rtl, text));
@@ -363,10 +372,24 @@ pub(crate) fn header(page: &mut Page, f: &Frame, top: f32, title: &str, office: 
     let mut y = top;
     let area = |y| f.area(y);
     let a = area(y);
-    y += page.paragraph(a, Style::bold(f.base * 1.7), Align::Center, Dir::Rtl, title);
+    // On a roll, sizes that keep a title and a usual office name on one line each.
+    let (title_k, name_k) = if f.narrow { (1.55, 1.1) } else { (1.7, 1.2) };
+    y += page.paragraph(
+        a,
+        Style::bold(f.base * title_k),
+        Align::Center,
+        Dir::Rtl,
+        title,
+    );
     let name = office.name.as_deref().unwrap_or("دفتر پیشخوان خدمات دولت");
     let a = area(y);
-    y += page.paragraph(a, Style::bold(f.base * 1.2), Align::Center, Dir::Rtl, name);
+    y += page.paragraph(
+        a,
+        Style::bold(f.base * name_k),
+        Align::Center,
+        Dir::Rtl,
+        name,
+    );
     let mut details = Vec::new();
     if let Some(code) = &office.code {
         details.push(format!("کد دفتر: {}", ltr(code)));
@@ -405,7 +428,7 @@ pub(crate) fn head(flow: &mut Flow, f: &Frame, title: &str, r: &Receipt, date_li
             &format!("شماره رسید: {}", ltr(&r.number)),
             date_line,
         );
-        y + f.base * 0.5 - top
+        y + f.base * if f.narrow { 0.3 } else { 0.5 } - top
     });
 }
 
@@ -435,70 +458,83 @@ pub(crate) fn pair_line(
     page.text(a, style, Align::Left, Dir::Rtl, left)
 }
 
-/// Signature boxes side by side (one under the other on a 58 mm roll), labels inside at
-/// the top, kept together on one page with the receipt's proof: on a sheet its QR
-/// code and words at the left of the boxes, on a roll centred above them.
+/// Signature boxes, labels inside at the top, kept together on one page with the
+/// receipt's proof. On a sheet the boxes stand side by side, the QR code and its words
+/// at their left. On an 80 mm roll (with a plain proof line) the code stands at the
+/// left with its words under it, the boxes one under the other at its right, each
+/// keeping its [`STAMP`] for a stamp. On a 58 mm roll the code's words are at its right
+/// (under it when a long signed line leaves them no room) and the boxes side by side
+/// under both: paper is what a roll spends.
 fn signature_boxes(flow: &mut Flow, f: &Frame, proof: &Block, labels: &[&str]) {
+    // Clear of the text above; where the code comes first, its quiet zone is.
+    let gap = f.base * 0.8;
     flow.block(|page, top| {
         if f.narrow {
-            // Where the code leaves a stamp its 32 mm beside it (an 80 mm roll with
-            // a plain proof line), the boxes stand one under the other at its right.
-            let rest = f.width - proof.left_width(page.size(), f) - f.base;
-            if rest >= 32.0 * MM {
-                let bottom = proof.left(page, f, top);
-                return boxes(page, f, top, labels, rest).max(bottom + f.base * 0.6) - top;
+            let rest = f.width - proof.left_width(page.size(), f);
+            if rest >= STAMP {
+                let code = proof.code_left(page, f, top + gap);
+                let end = boxes(page, f, top + gap, labels, rest, true);
+                // The words under the boxes where a tall code leaves them room
+                // there, else under the code.
+                let column = (f.right() - rest, rest);
+                let below = match proof.words_if_above(page, f, column, end + f.base * 0.6, code) {
+                    Some(_) => code,
+                    None => {
+                        let w = proof.left_width(page.size(), f);
+                        proof.words_under(page, f, code, f.margin, w) + f.base * 0.6
+                    }
+                };
+                return end.max(below) - top;
             }
-            let y = proof.above(page, f, top);
-            return boxes(page, f, y, labels, f.width) - top;
+            // A long signed line's code leaves its words no column: they go under it.
+            let y = if proof.leaves_words_room(page.size(), f) {
+                proof.words_right(page, f, top) + f.base * 0.6
+            } else {
+                proof.above(page, f, top)
+            };
+            return boxes(page, f, y, labels, f.width, false) - top;
         }
+        let top = top + gap;
         let (taken, bottom) = proof.beside(page, f, top);
-        boxes(page, f, top, labels, f.width - taken).max(bottom + f.base) - top
+        boxes(page, f, top, labels, f.width - taken, false).max(bottom + f.base) - top + gap
     });
 }
 
-/// The boxes in the `w` at the right of the frame. Returns the y below them.
-fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32) -> f32 {
+/// The least width of a box beside the code on a roll: room for most of a stamp.
+const STAMP: f32 = 28.0 * MM;
+
+/// The boxes in the `w` at the right of the frame, from `top`: side by side, or
+/// `stacked` one under the other (where the first, the stamp's, is the taller).
+/// Returns the y below them.
+fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32, stacked: bool) -> f32 {
     let gap = f.base;
-    let h = f.base * 7.0;
+    // On a roll a little lower: a signature and most of a stamp still fit.
+    let h = f.base * if f.narrow { 6.5 } else { 7.0 };
     let style = Style::regular(f.base * 0.9).color(Color::GRAY);
     let n = labels.len() as f32;
-    let bw = (w - gap * (n - 1.0)) / n;
-    // Side by side wherever a box keeps room for a stamp (32 mm) and its label fits
-    // on one line: on sheets and an 80 mm roll; one under the other on 58 mm.
-    let apart = || {
-        bw < 32.0 * MM
-            || labels
-                .iter()
-                .any(|l| measure(style.font, style.size, l, Dir::Rtl) > bw - 8.0)
-    };
-    if f.narrow && apart() {
-        let (x, mut y) = (f.right() - w, top);
-        for (i, label) in labels.iter().enumerate() {
-            // The first box takes a stamp; the others a signature, in less height.
-            let h = if i == 0 { h } else { h * 0.7 };
-            page.rect(x, y, w, h, None, Some((0.6, Color::RULE)));
-            page.text(
-                Area::new(x + 4.0, y + 2.0, w - 8.0),
-                style,
-                Align::Right,
-                Dir::Rtl,
-                label,
-            );
-            y += h + gap;
-        }
-        return y;
-    }
+    let mut y = top;
     for (i, label) in labels.iter().enumerate() {
-        // The first label is on the right.
-        let x = f.right() - (i as f32 + 1.0) * bw - i as f32 * gap;
-        page.rect(x, top, bw, h, None, Some((0.6, Color::RULE)));
-        page.text(
-            Area::new(x + 4.0, top + 2.0, bw - 8.0),
-            style,
-            Align::Right,
-            Dir::Rtl,
-            label,
-        );
+        let (x, bw, bh) = if stacked {
+            let bh = if i == 0 { h } else { h * 0.7 };
+            (f.right() - w, w, bh)
+        } else {
+            // The first label is on the right.
+            let bw = (w - gap * (n - 1.0)) / n;
+            (f.right() - (i as f32 + 1.0) * bw - i as f32 * gap, bw, h)
+        };
+        page.rect(x, y, bw, bh, None, Some((0.6, Color::RULE)));
+        // A label too long for a narrow box wraps inside it.
+        let a = Area::new(x + 4.0, y + 2.0, bw - 8.0);
+        page.paragraph(a, style, Align::Right, Dir::Rtl, label);
+        if stacked {
+            y += bh + gap;
+        }
     }
-    top + h + gap
+    // On a roll the boxes end the document: no gap after them.
+    let end = if f.narrow { 0.0 } else { gap };
+    if stacked {
+        y - gap + end
+    } else {
+        top + h + end
+    }
 }

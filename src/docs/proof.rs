@@ -95,65 +95,133 @@ impl Block {
     }
 
     /// On an 80 mm roll, the width the code and its words take at the left of the
-    /// signature boxes: the code with its quiet zone either side, or 30 % of the
-    /// frame for the words.
+    /// signature boxes, the gap to them included: the code with the quiet zone at its
+    /// right (the one at its left is the roll's blank margin), or 30 % of the frame
+    /// for the words.
     pub fn left_width(&self, size: PageSize, f: &Frame) -> f32 {
         let code = self
             .code
             .as_ref()
-            .map_or(0.0, |m| cell(size, m.n) * (m.n as f32 + 2.0 * QUIET));
-        code.max(f.width * 0.3)
+            .map_or(0.0, |m| cell(size, m.n) * (m.n as f32 + QUIET));
+        code.max(f.width * 0.3 + f.base)
     }
 
     /// On a roll wide enough, at the left of the signature boxes from `top`: the
-    /// code, its quiet zone clear, its words under it. Returns the bottom.
-    pub fn left(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
-        let w = self.left_width(page.size(), f);
-        self.on_roll(page, f, top, w, |_, quiet| f.margin + quiet)
+    /// code at the frame's left edge, its quiet zone clear. Returns the bottom of
+    /// the quiet zone under it (`top` if there is no code).
+    /// (A roll's module is at most 1 mm, the code at least 21 modules across 20 mm:
+    /// its quiet zone, 4 mm at most, fits the 4.5 mm of an 80 mm roll's margin.)
+    pub fn code_left(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
+        self.code_at(page, top, |_| f.margin)
     }
 
-    /// On a roll, above the signature boxes from `top`: the code centred, its quiet
-    /// zone clear, its words under it. Returns the bottom.
-    pub fn above(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
-        let x = |side, _| f.margin + (f.width - side) / 2.0;
-        self.on_roll(page, f, top, f.width, x) + f.base * 0.6
-    }
-
-    /// The code from `top` at the left edge `x(side, quiet)` gives (snapped to the
-    /// head's dots), then its words centred in `w` from the frame's left. Returns
-    /// the bottom.
-    fn on_roll(
+    /// The words, each of the three on a line of its own, centred in `w` from `x`,
+    /// from `top`, if they fit there above `bottom`. Returns their bottom, or `None`
+    /// (nothing drawn).
+    pub fn words_if_above(
         &self,
         page: &mut Page,
         f: &Frame,
+        (x, w): (f32, f32),
         top: f32,
-        w: f32,
-        x: impl Fn(f32, f32) -> f32,
-    ) -> f32 {
-        let size = page.size();
-        let mut y = top;
-        if let Some(m) = &self.code {
-            let cell = cell(size, m.n);
-            let (side, quiet) = (cell * m.n as f32, QUIET * cell);
-            let at = snapped(size, top + quiet);
-            page.modules(snapped(size, x(side, quiet)), at, cell, m.n, &m.dark);
-            y = at + side + quiet;
+        bottom: f32,
+    ) -> Option<f32> {
+        let styles = Self::styles(f).map(|s| page.ink(s));
+        let fits = self
+            .words
+            .iter()
+            .zip(styles)
+            .all(|(t, s)| measure(s.font, s.size, t, Dir::Rtl) + 1.0 <= w);
+        let h: f32 = styles.iter().map(|s| s.line_height()).sum();
+        if !fits || top + h > bottom {
+            return None;
         }
+        let mut y = top;
+        for (t, s) in self.words.iter().zip(styles) {
+            y += page.text(Area::new(x, y, w), s, Align::Center, Dir::Rtl, t);
+        }
+        Some(y)
+    }
+
+    /// The words centred in `w` from `x`, from `top`. Returns their bottom.
+    pub fn words_under(&self, page: &mut Page, f: &Frame, top: f32, x: f32, w: f32) -> f32 {
         let [label, small, _] = Self::styles(f);
-        y += page.paragraph(
-            Area::new(f.margin, y, w),
-            label,
-            Align::Center,
-            Dir::Rtl,
-            &self.words[0],
-        );
+        let y = top
+            + page.paragraph(
+                Area::new(x, top, w),
+                label,
+                Align::Center,
+                Dir::Rtl,
+                &self.words[0],
+            );
         let schedule = format!("{} {}", self.words[1], self.words[2]);
         y + page.paragraph(
-            Area::new(f.margin, y, w),
+            Area::new(x, y, w),
             small,
             Align::Center,
             Dir::Rtl,
             &schedule,
         )
+    }
+
+    /// The code from `top` (after its quiet zone) at the left edge `x(side)` gives,
+    /// both snapped to the head's dots. Returns the bottom of its quiet zone.
+    fn code_at(&self, page: &mut Page, top: f32, x: impl Fn(f32) -> f32) -> f32 {
+        let size = page.size();
+        let Some(m) = &self.code else { return top };
+        let cell = cell(size, m.n);
+        let (side, quiet) = (cell * m.n as f32, QUIET * cell);
+        let at = snapped(size, top + quiet);
+        page.modules(snapped(size, x(side)), at, cell, m.n, &m.dark);
+        at + side + quiet
+    }
+
+    /// On a roll, above the signature boxes from `top`: the code centred, its quiet
+    /// zone clear, its words under it. Returns the bottom.
+    pub fn above(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
+        let y = self.code_at(page, top, |side| f.margin + (f.width - side) / 2.0);
+        self.words_under(page, f, y, f.margin, f.width) + f.base * 0.4
+    }
+
+    /// Whether the code leaves its words a column at its right (see
+    /// [`Block::words_right`]) where each word fits: where it is not a long signed
+    /// line on a 58 mm roll.
+    pub fn leaves_words_room(&self, size: PageSize, f: &Frame) -> bool {
+        let code = self.code.as_ref().map_or(0.0, |m| {
+            let cell = cell(size, m.n);
+            cell * (m.n as f32 + QUIET)
+        });
+        let widest = self
+            .words
+            .iter()
+            .zip(Self::styles(f))
+            .flat_map(|(w, s)| {
+                let size = Page::printed_size(size, s.size);
+                w.split(' ')
+                    .map(move |w| measure(s.font, size, w, Dir::Rtl))
+            })
+            .fold(0.0, f32::max);
+        f.width - code >= widest + 1.0
+    }
+
+    /// On a narrow roll, above the signature boxes from `top`: the code at the left
+    /// edge of the frame (the roll's blank margin, wider than the quiet zone, clear at
+    /// its left), its words at its right from its top. Returns the bottom.
+    pub fn words_right(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
+        let size = page.size();
+        let (mut x, mut y, mut bottom) = (f.margin, top, top);
+        if let Some(m) = &self.code {
+            let cell = cell(size, m.n);
+            let (side, quiet) = (cell * m.n as f32, QUIET * cell);
+            let at = snapped(size, top + quiet);
+            let left = snapped(size, f.margin);
+            page.modules(left, at, cell, m.n, &m.dark);
+            (x, y, bottom) = (left + side + quiet, at, at + side + quiet);
+        }
+        let w = f.right() - x;
+        for (words, s) in self.words.iter().zip(Self::styles(f)) {
+            y += page.paragraph(Area::new(x, y, w), s, Align::Right, Dir::Rtl, words);
+        }
+        bottom.max(y)
     }
 }

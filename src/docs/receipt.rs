@@ -2,7 +2,9 @@
 //! TVTO's apart, the total in figures and in words, and the tariff's approvals.
 
 use super::proof::Block;
-use super::{Frame, Receipt, fa, head, label_width, labelled, ltr, para, signature_boxes};
+use super::{
+    Frame, Receipt, fa, head, label_width, labelled, ltr, para, part_gap, signature_boxes,
+};
 use crate::core::money::Money;
 use crate::core::tariff::{Kind, Stage};
 use crate::typeset::{Align, Cell, Color, Flow, Style, Table};
@@ -29,7 +31,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
     );
     head(flow, f, title_fa(r.kind), r, &date_line);
     flow.table(f.right(), &applicant_table(f, r), 0);
-    flow.skip(f.base);
+    flow.skip(part_gap(f));
     flow.table(f.right(), &lines_table(f, r), 1);
     flow.skip(f.base * 0.6);
     para(
@@ -42,12 +44,13 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
         para(flow, f, Style::bold(f.base), NO_CERTIFICATE_FEE);
     }
     if !r.tvto_total.is_zero() {
-        para(
-            flow,
-            f,
-            Style::regular(f.base * 0.9),
-            "وجوه سازمان آموزش فنی و حرفه‌ای به نام متقاضی و با کارت او در پورتال سازمان پرداخت شده و درآمد دفتر نیست.",
-        );
+        // On a roll without what its table's heading just said.
+        let text = if f.narrow {
+            "وجوه سازمان با کارت متقاضی در پورتال سازمان پرداخت شده و درآمد دفتر نیست."
+        } else {
+            "وجوه سازمان آموزش فنی و حرفه‌ای به نام متقاضی و با کارت او در پورتال سازمان پرداخت شده و درآمد دفتر نیست."
+        };
+        para(flow, f, Style::regular(f.base * 0.9), text);
     }
     if !r.approvals.is_empty() {
         para(
@@ -57,7 +60,6 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
             &approvals(r, f.narrow),
         );
     }
-    flow.skip(f.base * 0.8);
     signature_boxes(
         flow,
         f,
@@ -97,7 +99,7 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
     ];
     let mut t;
     if f.narrow {
-        let pad = f.base * 0.3;
+        let pad = f.base * 0.15;
         let labels = pairs.iter().map(|(l, _, _)| *l);
         let label_w = label_width(f, label, pad, labels);
         t = Table::new(vec![label_w, w - label_w]);
@@ -163,7 +165,7 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
     };
     let cols = widths.len();
     let mut t = Table::new(widths);
-    t.padding = f.base * if narrow { 0.3 } else { 0.45 };
+    t.padding = f.base * if narrow { 0.15 } else { 0.45 };
     let mut header = Vec::new();
     if !narrow {
         header.push(Cell::new("ردیف", head, Align::Center).header());
@@ -250,7 +252,8 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
 }
 
 /// The tariff's approvals as one footnote. On a roll, in fewer words: the place the
-/// issuers share («استان قم») said once, and no «شماره» before a number.
+/// issuers share («استان قم») said once, no «شماره» before a number and its date
+/// in brackets after it, not «مورخ».
 fn approvals(r: &Receipt, short: bool) -> String {
     let issuers: Vec<&str> = r.approvals.iter().map(|a| a.issuer_fa.as_str()).collect();
     // The last words every issuer ends with, if they leave each issuer a name.
@@ -279,7 +282,7 @@ fn approvals(r: &Receipt, short: bool) -> String {
             let (issuer, number) = (issuer.trim_end(), ltr(&a.number));
             let date = a.date.to_fa_digits();
             if short {
-                format!("{issuer} {number} مورخ {date}")
+                format!("{issuer} {number} ({date})")
             } else {
                 format!("{issuer} شماره {number} مورخ {date}")
             }

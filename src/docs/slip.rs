@@ -4,7 +4,8 @@
 
 use super::proof::Block;
 use super::{
-    Frame, Receipt, fa, fa_text, head, label_width, labelled, pair_line, para, signature_boxes,
+    Frame, Receipt, fa, fa_text, head, label_width, labelled, pair_line, para, part_gap,
+    signature_boxes,
 };
 use crate::typeset::{Align, Area, Cell, Color, Dir, Flow, Style, Table};
 
@@ -65,7 +66,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
         t.fit(w, f.paper);
     }
     flow.table(f.right(), &t, 0);
-    flow.skip(f.base);
+    flow.skip(part_gap(f));
 
     // The exam date, large, in a box.
     let e = &r.exam;
@@ -103,7 +104,7 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
         );
         h + 2.0 * pad
     });
-    flow.skip(f.base);
+    flow.skip(part_gap(f));
 
     // What to bring, kept with its first item.
     para(flow, f, Style::bold(f.base), "همراه داشته باشید:");
@@ -144,7 +145,6 @@ pub(super) fn draw(flow: &mut Flow, f: &Frame, r: &Receipt, proof: &Block) {
             r.applicant.full_name()
         ),
     );
-    flow.skip(f.base * 0.6);
     signature_boxes(
         flow,
         f,

@@ -153,13 +153,17 @@ impl Page {
         }
     }
 
+    /// The leading of a thermal roll, where every line is paper.
+    pub const ROLL_LEADING: f32 = 1.3;
+
     /// `style` as this page can print it: on a thermal roll, black (grey breaks into
-    /// dots there) and at its [`Page::printed_size`].
+    /// dots there), at its [`Page::printed_size`] and with lines closer.
     pub fn ink(&self, style: Style) -> Style {
         if self.size.is_roll() {
             Style {
                 size: Self::printed_size(self.size, style.size),
                 color: Color::BLACK,
+                leading: Self::ROLL_LEADING,
                 ..style
             }
         } else {

@@ -118,6 +118,8 @@ pub struct Style {
     pub data: bool,
     /// Tabular figures (see [`Style::tabular`]).
     pub tabular: bool,
+    /// Distance between baselines, in ems (see [`Style::leading`]).
+    pub leading: f32,
 }
 
 impl Style {
@@ -128,6 +130,7 @@ impl Style {
             color: Color::BLACK,
             data: false,
             tabular: false,
+            leading: Style::LEADING,
         }
     }
 
@@ -138,6 +141,7 @@ impl Style {
             color: Color::BLACK,
             data: false,
             tabular: false,
+            leading: Style::LEADING,
         }
     }
 
@@ -162,13 +166,25 @@ impl Style {
         }
     }
 
-    /// Distance between baselines.
-    pub fn line_height(&self) -> f32 {
-        self.size * 1.55
+    /// The leading of a page: airy enough for a Persian mark over a tall letter.
+    pub const LEADING: f32 = 1.55;
+
+    /// Lines `leading` ems apart. A thermal roll sets its lines closer (see
+    /// `Page::ink`): Vazirmatn's ink runs from 0.34 em below the baseline (ج) to
+    /// 0.82 em above it (گ), so 1.3 still leaves a seventh of an em between lines.
+    pub fn leading(self, leading: f32) -> Style {
+        Style { leading, ..self }
     }
 
-    /// From the top of a line box to its baseline.
+    /// Distance between baselines.
+    pub fn line_height(&self) -> f32 {
+        self.size * self.leading
+    }
+
+    /// From the top of a line box to its baseline: 1.12 ems at the page leading, which
+    /// leaves 0.3 em over the tallest letter and 0.09 em under the deepest; a closer
+    /// leading takes what it saves from above, and its ink sits in the middle.
     pub(super) fn ascent(&self) -> f32 {
-        self.size * 1.12
+        self.size * (1.12 - (Self::LEADING - self.leading))
     }
 }

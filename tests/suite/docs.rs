@@ -187,7 +187,8 @@ fn exam_slip_text() {
     };
     for size in SIZES {
         let (_d, _p, text) = text_of(&render(&[Doc::Slip(slip.clone())], size));
-        assert_contains(
+        assert_contains_on(
+            size,
             &text,
             &[
                 "برگ اعلام زمان آزمون",
@@ -358,6 +359,79 @@ fn roll_grows_with_its_content() {
     assert!((w - 226.77).abs() < 0.01, "{size}");
     let h: f32 = size.split_whitespace().nth(4).unwrap().parse().unwrap();
     assert!(h > 500.0 && h < 2000.0, "{size}");
+}
+
+/// The length of a roll document's strip, in millimetres.
+fn roll_mm(doc: Doc, size: PageSize) -> f32 {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, render(&[doc], size)).unwrap();
+    let info = run("pdfinfo", &[path.to_str().unwrap()]);
+    let size = info.lines().find(|l| l.starts_with("Page size:")).unwrap();
+    let h: f32 = size.split_whitespace().nth(4).unwrap().parse().unwrap();
+    h / 72.0 * 25.4
+}
+
+#[test]
+fn roll_documents_spend_little_paper() {
+    // The example applicant's documents, the same with long names and signed, each on
+    // at most the paper the roll layouts were made for: the receipt in 250 mm on 58
+    // and 200 on 80 (the first rolls took 359 and 292 mm, 382 mm on 58 with long
+    // names, 327 mm for the certificate receipt), the others in proportion.
+    let slip = |r: Receipt| Doc::Slip(Slip { receipt: r });
+    let card = || receipt(Stage::Card, "1402/11/24", Stage::Card, "زهرا");
+    let cert = || receipt(Stage::Certificate, "1403/01/20", Stage::Certificate, "زهرا");
+    let long = |mut r: Receipt| {
+        r.applicant.first_name = "سیده فاطمه‌زهرا السادات".into();
+        r.applicant.last_name = "میرحسینی‌طباطبایی‌زاده اصفهانی".into();
+        r.applicant.father_name = "سیدمحمدعلی".into();
+        r
+    };
+    // Signed with an office key: a longer proof line, a larger code.
+    let signed = |mut r: Receipt| {
+        let proof = pishkhan::desk::proof::Proof::of(&r).unwrap();
+        let key = pishkhan::desk::keys::OfficeKey::from_seed([9; 32]);
+        r.signed = Some(pishkhan::desk::proof::Signed::sign(proof, "0012345679", &key).text());
+        r
+    };
+    let cases = [
+        ("receipt", Doc::Receipt(registration()), 250.0, 200.0),
+        ("slip", slip(card()), 205.0, 165.0),
+        ("certificate", Doc::Receipt(cert()), 220.0, 180.0),
+        (
+            "long receipt",
+            Doc::Receipt(long(registration())),
+            250.0,
+            200.0,
+        ),
+        ("long slip", slip(long(card())), 215.0, 170.0),
+        (
+            "signed receipt",
+            Doc::Receipt(signed(registration())),
+            250.0,
+            200.0,
+        ),
+        ("signed slip", slip(signed(card())), 225.0, 175.0),
+        (
+            "signed certificate",
+            Doc::Receipt(signed(cert())),
+            235.0,
+            190.0,
+        ),
+    ];
+    for (what, doc, most58, most80) in cases {
+        let doc = || match &doc {
+            Doc::Receipt(r) => Doc::Receipt(r.clone()),
+            Doc::Slip(s) => Doc::Slip(s.clone()),
+        };
+        let (mm58, mm80) = (
+            roll_mm(doc(), PageSize::Roll58),
+            roll_mm(doc(), PageSize::Roll80),
+        );
+        assert!(mm58 <= most58, "{what} on 58 mm: {mm58:.0} mm > {most58}");
+        assert!(mm80 <= most80, "{what} on 80 mm: {mm80:.0} mm > {most80}");
+        eprintln!("{what}: {mm58:.0} mm on 58, {mm80:.0} mm on 80");
+    }
 }
 
 #[test]
@@ -1455,15 +1529,16 @@ fn a_wrapped_mixed_venue_and_trade_keep_their_comma_and_bracket_in_place() {
 #[test]
 fn signature_boxes_stand_side_by_side_where_a_stamp_fits() {
     // On an 80 mm roll the code takes the left and the boxes stand one under the
-    // other at its right, each with its 32 mm for a stamp; on 58 mm, under the code.
+    // other at its right, each with its 32 mm for a stamp; on 58 mm the code's words
+    // are at its right and the boxes side by side under both.
     for (size, side_by_side) in [
         (PageSize::A5, true),
         (PageSize::A4, true),
         (PageSize::Roll80, false),
-        (PageSize::Roll58, false),
+        (PageSize::Roll58, true),
     ] {
         let words = words_of(&render(&[Doc::Receipt(registration())], size));
-        // The last word of each label as pdftotext reads it (visual order).
+        // The first word of each label as pdftotext reads it (visual order).
         let top_of = |w: &str| {
             words
                 .iter()
@@ -1472,14 +1547,14 @@ fn signature_boxes_stand_side_by_side_where_a_stamp_fits() {
                 .unwrap_or_else(|| panic!("{w} on {size:?}"))
                 .3
         };
-        let (office, applicant) = (top_of("ناوخشیپ"), top_of("یضاقتم"));
+        let (office, applicant) = (top_of("رهم"), top_of("یضاقتم"));
         assert_eq!(
             (office - applicant).abs() < 1.0,
             side_by_side,
             "{size:?}: {office} {applicant}"
         );
-        // The code's label under the code: level with the boxes on an 80 mm roll,
-        // above them on 58 mm.
+        // The code's label: under the code, level with the boxes on an 80 mm roll;
+        // beside the code, above the boxes, on 58 mm.
         let code = top_of("ٔهنیزمر");
         if size == PageSize::Roll80 {
             assert!(

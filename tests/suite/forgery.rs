@@ -228,7 +228,7 @@ fn a_receipt_of_an_earlier_layout_is_checked_by_its_proof_and_says_which_layout(
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("printed in layout 2 by an earlier pishkhan (this one prints layout 3): checked by its proof line only"),
+            .contains("printed in layout 2 by an earlier pishkhan (this one prints layout 4): checked by its proof line only"),
         "{}",
         r.stdout
     );
@@ -236,7 +236,7 @@ fn a_receipt_of_an_earlier_layout_is_checked_by_its_proof_and_says_which_layout(
     let r = day.verify(&day.receipt(1));
     assert!(
         r.stdout
-            .contains("byte for byte, what the ledger prints (layout 3)"),
+            .contains("byte for byte, what the ledger prints (layout 4)"),
         "{}",
         r.stdout
     );
