@@ -25,7 +25,7 @@ const SIZES: [PageSize; 4] = [
     PageSize::Roll58,
 ];
 
-fn receipt(kind: Stage, date: &str, stage: Stage, first_name: &str) -> Receipt {
+pub(crate) fn receipt(kind: Stage, date: &str, stage: Stage, first_name: &str) -> Receipt {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
     let tariffs = Tariffs::parse(&read("tariffs.toml")).0.unwrap();

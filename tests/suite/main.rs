@@ -13,6 +13,7 @@ mod fee;
 mod forgery;
 mod jalali;
 mod ledger;
+mod looks;
 mod man;
 mod mobiles;
 mod outputs;
