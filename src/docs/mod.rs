@@ -100,7 +100,8 @@ pub const PROOF_KEY: &str = "PishkhanProof";
 /// reprints; one naming an older layout, or none, was printed by an earlier pishkhan,
 /// whose layout this build cannot make again, and is checked by its proof lines only.
 /// Raised whenever documents print differently (3: bidi per paragraph, QR codes
-/// sized to their room, logical text in the tags; 4: roll layouts made for rolls).
+/// sized to their room, logical text in the tags; 4: roll layouts made for rolls,
+/// tables and the signature row of a sheet closer).
 pub const LAYOUT_KEY: &str = "PishkhanLayout";
 pub const LAYOUT: &str = "4";
 
@@ -494,9 +495,8 @@ fn signature_boxes(flow: &mut Flow, f: &Frame, proof: &Block, labels: &[&str]) {
             };
             return boxes(page, f, y, labels, f.width, false) - top;
         }
-        let top = top + gap;
-        let (taken, bottom) = proof.beside(page, f, top);
-        boxes(page, f, top, labels, f.width - taken, false).max(bottom + f.base) - top + gap
+        let (taken, bottom) = proof.beside(page, f, top, gap);
+        boxes(page, f, top + gap, labels, f.width - taken, false).max(bottom) - top
     });
 }
 
@@ -530,11 +530,6 @@ fn boxes(page: &mut Page, f: &Frame, top: f32, labels: &[&str], w: f32, stacked:
             y += bh + gap;
         }
     }
-    // On a roll the boxes end the document: no gap after them.
-    let end = if f.narrow { 0.0 } else { gap };
-    if stacked {
-        y - gap + end
-    } else {
-        top + h + end
-    }
+    // The boxes end the document: no gap after them.
+    if stacked { y - gap } else { top + h }
 }

@@ -63,9 +63,10 @@ impl Block {
     }
 
     /// On a sheet, at the left of the signature boxes' row from `top`: the code, its
-    /// words to its left. Returns the width taken, the gap to the boxes included,
-    /// and the bottom.
-    pub fn beside(&self, page: &mut Page, f: &Frame, top: f32) -> (f32, f32) {
+    /// quiet zone the space above it, and its words to its left from `top + gap`.
+    /// Returns the width taken, the gap to the boxes included, and the bottom of the
+    /// ink (the quiet zone under the code is the paper's blank margin, if last).
+    pub fn beside(&self, page: &mut Page, f: &Frame, top: f32, gap: f32) -> (f32, f32) {
         let styles = Self::styles(f);
         let widest = self
             .words
@@ -75,19 +76,18 @@ impl Block {
             .fold(0.0, f32::max);
         // What wrapping measures may round a hair wider.
         let widest = (widest + 1.0).min(f.width * 0.3);
-        let gap = f.base;
-        let mut taken = widest + gap;
+        let mut taken = widest + f.base;
         let mut bottom = top;
         if let Some(m) = &self.code {
             let cell = cell(page.size(), m.n);
             let (side, quiet) = (cell * m.n as f32, QUIET * cell);
             let x = f.margin + widest + quiet;
             // Clear of the sentence above by its whole quiet zone.
-            page.modules(x, top + quiet, cell, m.n, &m.dark);
-            taken = widest + quiet + side + quiet.max(gap);
-            bottom = top + quiet + side + quiet;
+            page.modules(x, top + quiet.max(gap), cell, m.n, &m.dark);
+            taken = widest + quiet + side + quiet.max(f.base);
+            bottom = top + quiet.max(gap) + side;
         }
-        let mut y = top;
+        let mut y = top + gap;
         for (w, s) in self.words.iter().zip(styles) {
             y += page.paragraph(Area::new(f.margin, y, widest), s, Align::Right, Dir::Rtl, w);
         }

@@ -141,7 +141,7 @@ fn applicant_table(f: &Frame, r: &Receipt) -> Table {
             Cell::new("آزمون", label, Align::Right).header(),
             Cell::new(exam, exam_style, Align::Right).span(3),
         ]);
-        t.padding = f.base * 0.45;
+        t.padding = f.base * 0.35;
         // A long name or trade takes the room a short national code leaves.
         t.fit(w, f.paper);
     }
@@ -165,7 +165,7 @@ fn lines_table(f: &Frame, r: &Receipt) -> Table {
     };
     let cols = widths.len();
     let mut t = Table::new(widths);
-    t.padding = f.base * if narrow { 0.15 } else { 0.45 };
+    t.padding = f.base * if narrow { 0.15 } else { 0.35 };
     let mut header = Vec::new();
     if !narrow {
         header.push(Cell::new("ردیف", head, Align::Center).header());
