@@ -204,15 +204,32 @@ fn lay_out(doc: &Doc, size: PageSize) -> Vec<Page> {
         pages[0].set_roll_height(bottom);
         return pages;
     };
-    let mut scale = 1.0;
-    while scale >= MIN_SCALE - 0.001 {
+    // The type sizes tried, largest first; the largest that fits is the one. A
+    // batch's documents of one kind mostly fit at the same size: that one is drawn
+    // first, and only measured dry at the larger sizes, which its document may
+    // still fit (a shorter name): the same choice, without drawing every try.
+    let key = (usize::from(size == PageSize::A4), kind_of(doc));
+    let guess = FITTED.with(|f| f.get()[key.0][key.1]);
+    for (i, scale) in scales().enumerate() {
         let f = Frame::of(size).scaled(scale);
+        if i != guess {
+            let mut dry = Flow::dry(size, f.margin, None);
+            draw(&mut dry, &f);
+            if dry.y() > height - SAFE {
+                continue;
+            }
+        }
         let mut flow = Flow::new(size, f.margin, None);
         draw(&mut flow, &f);
         if flow.y() <= height - SAFE {
+            FITTED.with(|f| {
+                let mut seen = f.get();
+                seen[key.0][key.1] = i;
+                f.set(seen);
+            });
             return flow.into_pages();
         }
-        scale -= 0.06;
+        debug_assert_eq!(i, guess, "a dry flow measures as a drawn one");
     }
     let f = Frame::of(size).scaled(MIN_SCALE);
     let number = Style::regular(f.base * 0.9);
@@ -235,6 +252,30 @@ fn lay_out(doc: &Doc, size: PageSize) -> Vec<Page> {
         page.text(a, number, Align::Center, Dir::Rtl, &label);
     }
     pages
+}
+
+/// The type sizes a sheet's document is tried at: its own, then 6 % smaller at a time
+/// down to [`MIN_SCALE`].
+fn scales() -> impl Iterator<Item = f32> {
+    std::iter::successors(Some(1.0f32), |s| Some(s - 0.06)).take_while(|s| *s >= MIN_SCALE - 0.001)
+}
+
+thread_local! {
+    /// Per sheet (A5, A4) and kind of document, the index in [`scales`] of the size
+    /// the last document fitted at: where the next one starts.
+    static FITTED: std::cell::Cell<[[usize; 4]; 2]> = const { std::cell::Cell::new([[0; 4]; 2]) };
+}
+
+/// The kind of document, for [`FITTED`].
+fn kind_of(doc: &Doc) -> usize {
+    match doc {
+        Doc::Receipt(r) => match r.kind {
+            Stage::Registration => 0,
+            Stage::Card => 1,
+            Stage::Certificate => 2,
+        },
+        Doc::Slip(_) => 3,
+    }
 }
 
 fn title_of(doc: &Doc) -> &'static str {

@@ -21,6 +21,8 @@ pub struct Flow {
     bottom: Option<f32>,
     /// Drawn at the top of every page after the first.
     heading: Option<Heading>,
+    /// Measuring only, on dry pages (see [`Page::dry`]).
+    dry: bool,
 }
 
 impl Flow {
@@ -32,6 +34,16 @@ impl Flow {
             top,
             bottom,
             heading: None,
+            dry: false,
+        }
+    }
+
+    /// A flow of dry pages: the same heights and breaks, nothing drawn.
+    pub fn dry(size: PageSize, top: f32, bottom: Option<f32>) -> Flow {
+        Flow {
+            pages: vec![Page::dry(size)],
+            dry: true,
+            ..Flow::new(size, top, bottom)
         }
     }
 
@@ -117,7 +129,11 @@ impl Flow {
     }
 
     fn new_page(&mut self) {
-        self.pages.push(Page::new(self.size));
+        self.pages.push(if self.dry {
+            Page::dry(self.size)
+        } else {
+            Page::new(self.size)
+        });
         self.y = self.top;
         if let Some(heading) = &mut self.heading {
             let page = self.pages.last_mut().expect("a page");

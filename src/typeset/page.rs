@@ -113,6 +113,8 @@ pub struct Page {
     /// Per slot, a bit for each glyph whose text is already in `used`: most glyphs
     /// repeat, and a bit test is cheaper than the map.
     known: [Vec<u64>; 4],
+    /// A page that only measures (see [`Page::dry`]).
+    dry: bool,
 }
 
 impl Page {
@@ -124,7 +126,21 @@ impl Page {
             tags: Tags::default(),
             used: Default::default(),
             known: Default::default(),
+            dry: false,
         }
+    }
+
+    /// A page on which text is laid out and heights returned as on any other, but
+    /// nothing is drawn or tagged: to learn whether a document fits, cheaply.
+    pub fn dry(size: PageSize) -> Page {
+        Page {
+            dry: true,
+            ..Page::new(size)
+        }
+    }
+
+    pub fn is_dry(&self) -> bool {
+        self.dry
     }
 
     pub fn size(&self) -> PageSize {
@@ -181,6 +197,9 @@ impl Page {
     /// Draws a shaped line with its left end at `x` and its baseline at `y`, in the
     /// size and colour of `style` (the line was shaped in its font).
     pub fn draw_line(&mut self, line: &Line, x: f32, y: f32, style: Style) {
+        if self.dry {
+            return;
+        }
         let Style {
             size, color, data, ..
         } = style;
@@ -238,6 +257,9 @@ impl Page {
         fill: Option<Color>,
         stroke: Option<(f32, Color)>,
     ) {
+        if self.dry {
+            return;
+        }
         // A thermal head has no grey: no fills, black rules.
         let (fill, stroke) = if self.size.is_roll() {
             (None, stroke.map(|(w, _)| (w, Color::BLACK)))
@@ -258,6 +280,9 @@ impl Page {
     }
 
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Color) {
+        if self.dry {
+            return;
+        }
         let color = if self.size.is_roll() {
             Color::BLACK
         } else {
@@ -277,6 +302,9 @@ impl Page {
     /// black) with its top-left corner at (x, y), each module `cell` points wide.
     /// Black on every paper; drawn as one path, so no seam shows between modules.
     pub fn modules(&mut self, x: f32, y: f32, cell: f32, n: usize, dark: &[bool]) {
+        if self.dry {
+            return;
+        }
         debug_assert_eq!(dark.len(), n * n, "a square matrix");
         self.ops.push(Op::Modules {
             x,
@@ -300,27 +328,42 @@ impl Page {
 
     /// What is drawn until [`Page::end_tag`] is a paragraph.
     pub(super) fn begin_paragraph(&mut self, text: &str) {
+        if self.dry {
+            return;
+        }
         let mcid = self.tags.paragraph(text);
         self.ops.push(Op::Mark(b"P", mcid));
     }
 
     /// A table starts (or, with `more`, goes on: rows drawn a few at a time).
     pub(super) fn begin_table(&mut self, more: bool) {
+        if self.dry {
+            return;
+        }
         self.tags.table(more);
     }
 
     pub(super) fn begin_row(&mut self) {
+        if self.dry {
+            return;
+        }
         self.tags.row();
     }
 
     /// What is drawn until [`Page::end_tag`] is the next cell of the current row.
     pub(super) fn begin_cell(&mut self, text: &str, header: bool) {
+        if self.dry {
+            return;
+        }
         let mcid = self.tags.cell(text, header);
         self.ops
             .push(Op::Mark(if header { b"TH" } else { b"TD" }, mcid));
     }
 
     pub(super) fn end_tag(&mut self) {
+        if self.dry {
+            return;
+        }
         self.ops.push(Op::EndMark);
     }
 
