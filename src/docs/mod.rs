@@ -235,7 +235,9 @@ fn lay_out(doc: &Doc, size: PageSize) -> Vec<Page> {
     let number = Style::regular(f.base * 0.9);
     // A line and the font's descent below it.
     let band = number.size * 2.0;
-    let mut flow = Flow::new(size, f.margin, Some(height - SAFE - band));
+    // The code's quiet zone (4 modules of at most 0.95 mm) clear of the page number
+    // under it, when the code ends a sheet: a block's height stops at its ink.
+    let mut flow = Flow::new(size, f.margin, Some(height - SAFE - band - 4.0 * MM));
     let continued = format!("ادامهٔ {} — شماره {}", title_of(doc), ltr(&number_of(doc)));
     let (margin, w) = (f.margin, f.width);
     let heading = Style::bold(f.base);

@@ -1263,6 +1263,27 @@ fn a_document_too_long_for_one_sheet_flows_onto_a_second() {
                     assert_contains(sheet, &["ادامهٔ", "۱۴۰۲-۰۰۰۱۲۳"]);
                 }
             }
+            // The code on the last sheet reads at 100 dpi, its quiet zone clear of
+            // the page number under it.
+            let png = path.with_file_name("last");
+            let page = pages.to_string();
+            let made = Command::new("pdftoppm")
+                .args(["-r", "100", "-png", "-singlefile", "-f", &page, "-l", &page])
+                .arg(&path)
+                .arg(&png)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            let read = Command::new("zbarimg")
+                .args(["-q", "--raw"])
+                .arg(png.with_extension("png"))
+                .output()
+                .unwrap();
+            let read = String::from_utf8_lossy(&read.stdout);
+            assert!(
+                read.starts_with("PK1|"),
+                "{name} on {size:?}: read {read:?}"
+            );
             let last = sheets[pages - 1];
             let signs: &[&str] = if name == "slip" {
                 &["امضا و اثر انگشت متقاضی", "مهر و امضای دفتر پیشخوان"]
