@@ -514,19 +514,18 @@ fn signature_boxes(flow: &mut Flow, f: &Frame, proof: &Block, labels: &[&str]) {
     let gap = f.base * 0.8;
     flow.block(|page, top| {
         if f.narrow {
-            let rest = f.width - proof.left_width(page.size(), f);
+            let left = proof.left_width(page.size(), f);
+            let rest = f.width - left;
             if rest >= STAMP {
                 let code = proof.code_left(page, f, top + gap);
                 let end = boxes(page, f, top + gap, labels, rest, true);
                 // The words under the boxes where a tall code leaves them room
                 // there, else under the code.
                 let column = (f.right() - rest, rest);
-                let below = match proof.words_if_above(page, f, column, end + f.base * 0.6, code) {
-                    Some(_) => code,
-                    None => {
-                        let w = proof.left_width(page.size(), f);
-                        proof.words_under(page, f, code, f.margin, w) + f.base * 0.6
-                    }
+                let below = if proof.words_if_above(page, f, column, end + f.base * 0.6, code) {
+                    code
+                } else {
+                    proof.words_under(page, f, code, f.margin, left) + f.base * 0.6
                 };
                 return end.max(below) - top;
             }

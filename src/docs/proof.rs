@@ -99,11 +99,21 @@ impl Block {
     /// right (the one at its left is the roll's blank margin), or 30 % of the frame
     /// for the words.
     pub fn left_width(&self, size: PageSize, f: &Frame) -> f32 {
-        let code = self
-            .code
-            .as_ref()
-            .map_or(0.0, |m| cell(size, m.n) * (m.n as f32 + QUIET));
-        code.max(f.width * 0.3 + f.base)
+        self.code_width(size).max(f.width * 0.3 + f.base)
+    }
+
+    /// The code's side and quiet zone on `size`, if there is a code.
+    fn geometry(&self, size: PageSize) -> Option<(f32, f32)> {
+        self.code.as_ref().map(|m| {
+            let cell = cell(size, m.n);
+            (cell * m.n as f32, QUIET * cell)
+        })
+    }
+
+    /// The code and the quiet zone at its right (0 without a code).
+    fn code_width(&self, size: PageSize) -> f32 {
+        self.geometry(size)
+            .map_or(0.0, |(side, quiet)| side + quiet)
     }
 
     /// On a roll wide enough, at the left of the signature boxes from `top`: the
@@ -112,12 +122,11 @@ impl Block {
     /// (A roll's module is at most 1 mm, the code at least 21 modules across 20 mm:
     /// its quiet zone, 4 mm at most, fits the 4.5 mm of an 80 mm roll's margin.)
     pub fn code_left(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
-        self.code_at(page, top, |_| f.margin)
+        self.code_at(page, top, |_| f.margin).1
     }
 
     /// The words, each of the three on a line of its own, centred in `w` from `x`,
-    /// from `top`, if they fit there above `bottom`. Returns their bottom, or `None`
-    /// (nothing drawn).
+    /// from `top`, if they fit there above `bottom`. Returns whether they were drawn.
     pub fn words_if_above(
         &self,
         page: &mut Page,
@@ -125,7 +134,7 @@ impl Block {
         (x, w): (f32, f32),
         top: f32,
         bottom: f32,
-    ) -> Option<f32> {
+    ) -> bool {
         let styles = Self::styles(f).map(|s| page.ink(s));
         let fits = self
             .words
@@ -134,13 +143,13 @@ impl Block {
             .all(|(t, s)| measure(s.font, s.size, t, Dir::Rtl) + 1.0 <= w);
         let h: f32 = styles.iter().map(|s| s.line_height()).sum();
         if !fits || top + h > bottom {
-            return None;
+            return false;
         }
         let mut y = top;
         for (t, s) in self.words.iter().zip(styles) {
             y += page.text(Area::new(x, y, w), s, Align::Center, Dir::Rtl, t);
         }
-        Some(y)
+        true
     }
 
     /// The words centred in `w` from `x`, from `top`. Returns their bottom.
@@ -165,21 +174,24 @@ impl Block {
     }
 
     /// The code from `top` (after its quiet zone) at the left edge `x(side)` gives,
-    /// both snapped to the head's dots. Returns the bottom of its quiet zone.
-    fn code_at(&self, page: &mut Page, top: f32, x: impl Fn(f32) -> f32) -> f32 {
+    /// both snapped to the head's dots. Returns the code's top and the bottom of its
+    /// quiet zone (`top` twice without a code).
+    fn code_at(&self, page: &mut Page, top: f32, x: impl Fn(f32) -> f32) -> (f32, f32) {
         let size = page.size();
-        let Some(m) = &self.code else { return top };
+        let Some(m) = &self.code else {
+            return (top, top);
+        };
         let cell = cell(size, m.n);
         let (side, quiet) = (cell * m.n as f32, QUIET * cell);
         let at = snapped(size, top + quiet);
         page.modules(snapped(size, x(side)), at, cell, m.n, &m.dark);
-        at + side + quiet
+        (at, at + side + quiet)
     }
 
     /// On a roll, above the signature boxes from `top`: the code centred, its quiet
     /// zone clear, its words under it. Returns the bottom.
     pub fn above(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
-        let y = self.code_at(page, top, |side| f.margin + (f.width - side) / 2.0);
+        let (_, y) = self.code_at(page, top, |side| f.margin + (f.width - side) / 2.0);
         self.words_under(page, f, y, f.margin, f.width) + f.base * 0.4
     }
 
@@ -187,10 +199,7 @@ impl Block {
     /// [`Block::words_right`]) where each word fits: where it is not a long signed
     /// line on a 58 mm roll.
     pub fn leaves_words_room(&self, size: PageSize, f: &Frame) -> bool {
-        let code = self.code.as_ref().map_or(0.0, |m| {
-            let cell = cell(size, m.n);
-            cell * (m.n as f32 + QUIET)
-        });
+        let code = self.code_width(size);
         let widest = self
             .words
             .iter()
@@ -209,15 +218,11 @@ impl Block {
     /// its left), its words at its right from its top. Returns the bottom.
     pub fn words_right(&self, page: &mut Page, f: &Frame, top: f32) -> f32 {
         let size = page.size();
-        let (mut x, mut y, mut bottom) = (f.margin, top, top);
-        if let Some(m) = &self.code {
-            let cell = cell(size, m.n);
-            let (side, quiet) = (cell * m.n as f32, QUIET * cell);
-            let at = snapped(size, top + quiet);
-            let left = snapped(size, f.margin);
-            page.modules(left, at, cell, m.n, &m.dark);
-            (x, y, bottom) = (left + side + quiet, at, at + side + quiet);
-        }
+        let (mut y, bottom) = self.code_at(page, top, |_| f.margin);
+        let x = match self.geometry(size) {
+            Some((side, quiet)) => snapped(size, f.margin) + side + quiet,
+            None => f.margin,
+        };
         let w = f.right() - x;
         for (words, s) in self.words.iter().zip(Self::styles(f)) {
             y += page.paragraph(Area::new(x, y, w), s, Align::Right, Dir::Rtl, words);

@@ -139,10 +139,6 @@ impl Page {
         }
     }
 
-    pub fn is_dry(&self) -> bool {
-        self.dry
-    }
-
     pub fn size(&self) -> PageSize {
         self.size
     }

@@ -118,7 +118,10 @@ pub struct Style {
     pub data: bool,
     /// Tabular figures (see [`Style::tabular`]).
     pub tabular: bool,
-    /// Distance between baselines, in ems (see [`Style::leading`]).
+    /// Distance between baselines, in ems: [`Style::LEADING`], or closer on a thermal
+    /// roll (see `Page::ink`). Vazirmatn's ink runs from 0.34 em below the baseline
+    /// (ج) to 0.82 em above it (گ), so 1.3 still leaves a seventh of an em between
+    /// lines.
     pub leading: f32,
 }
 
@@ -168,13 +171,6 @@ impl Style {
 
     /// The leading of a page: airy enough for a Persian mark over a tall letter.
     pub const LEADING: f32 = 1.55;
-
-    /// Lines `leading` ems apart. A thermal roll sets its lines closer (see
-    /// `Page::ink`): Vazirmatn's ink runs from 0.34 em below the baseline (ج) to
-    /// 0.82 em above it (گ), so 1.3 still leaves a seventh of an em between lines.
-    pub fn leading(self, leading: f32) -> Style {
-        Style { leading, ..self }
-    }
 
     /// Distance between baselines.
     pub fn line_height(&self) -> f32 {

@@ -72,6 +72,15 @@ pub(crate) fn receipt(kind: Stage, date: &str, stage: Stage, first_name: &str) -
     }
 }
 
+/// `r` signed as with an office key: its proof line a `PK2` line, longer, its code
+/// larger.
+pub(crate) fn signed(mut r: Receipt) -> Receipt {
+    let proof = pishkhan::desk::proof::Proof::of(&r).unwrap();
+    let key = pishkhan::desk::keys::OfficeKey::from_seed([9; 32]);
+    r.signed = Some(pishkhan::desk::proof::Signed::sign(proof, "0012345679", &key).text());
+    r
+}
+
 fn registration() -> Receipt {
     receipt(
         Stage::Registration,
@@ -385,13 +394,6 @@ fn roll_documents_spend_little_paper() {
         r.applicant.first_name = "سیده فاطمه‌زهرا السادات".into();
         r.applicant.last_name = "میرحسینی‌طباطبایی‌زاده اصفهانی".into();
         r.applicant.father_name = "سیدمحمدعلی".into();
-        r
-    };
-    // Signed with an office key: a longer proof line, a larger code.
-    let signed = |mut r: Receipt| {
-        let proof = pishkhan::desk::proof::Proof::of(&r).unwrap();
-        let key = pishkhan::desk::keys::OfficeKey::from_seed([9; 32]);
-        r.signed = Some(pishkhan::desk::proof::Signed::sign(proof, "0012345679", &key).text());
         r
     };
     let cases = [
@@ -1028,9 +1030,7 @@ proptest::proptest! {
         r.applicant.trade = trade.join(" ");
         r.exam.venue = Some(venue.join(" "));
         // Signed, as with an office key: the longest proof line, the densest code.
-        let proof = pishkhan::desk::proof::Proof::of(&r).unwrap();
-        let key = pishkhan::desk::keys::OfficeKey::from_seed([9; 32]);
-        r.signed = Some(pishkhan::desk::proof::Signed::sign(proof, "0012345679", &key).text());
+        let r = signed(r);
         let mut card = r.clone();
         card.kind = Stage::Card;
         let mut cert = r.clone();

@@ -16,7 +16,7 @@ use pishkhan::typeset::PageSize;
 use sha2::{Digest, Sha256};
 
 use super::common::root;
-use super::docs::receipt;
+use super::docs::{receipt, signed};
 
 const PAPERS: [(PageSize, &str); 4] = [
     (PageSize::A5, "a5"),
@@ -46,14 +46,6 @@ fn documents() -> [(&'static str, Receipt); 3] {
             receipt(Stage::Certificate, "1403/01/20", Stage::Certificate, "زهرا"),
         ),
     ]
-}
-
-/// `r` signed as with an office key: its proof line a `PK2` line.
-fn signed(mut r: Receipt) -> Receipt {
-    let proof = pishkhan::desk::proof::Proof::of(&r).unwrap();
-    let key = pishkhan::desk::keys::OfficeKey::from_seed([9; 32]);
-    r.signed = Some(pishkhan::desk::proof::Signed::sign(proof, "0012345679", &key).text());
-    r
 }
 
 fn output(cmd: &mut Command) -> Vec<u8> {
