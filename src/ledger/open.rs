@@ -14,6 +14,7 @@ impl Ledger {
     /// pishkhan ledger, damaged, or another office's ledger is refused and left as it
     /// is.
     pub fn open(path: &Path, office_code: &str) -> Result<Ledger> {
+        refuse_if_unwritable(path)?;
         // What a run killed while making a ledger left beside it.
         crate::files::remove_stale_temps(&crate::files::dir_of(path));
         if !path.exists() {
@@ -77,6 +78,7 @@ impl Ledger {
         if !path.exists() {
             return Ok(());
         }
+        refuse_if_unwritable(path)?;
         let conn = Connection::open_with_flags(path, READ_WRITE)
             .with_context(|| format!("cannot open the ledger {} for writing", path.display()))?;
         conn.busy_timeout(Duration::from_secs(60))?;
@@ -189,6 +191,22 @@ pub(super) fn companion(path: &Path, suffix: &str) -> std::path::PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(suffix);
     p.into()
+}
+
+/// Refuses to record in a ledger that cannot be written where it is (a read-only
+/// file, folder or disk, an immutable file): said so, naming it, before SQLite
+/// fails half-way with «attempt to write a readonly database» or, unable to make its
+/// WAL beside it, calls the office's ledger «not a pishkhan ledger». The ledger's
+/// folder must be writable too, for the WAL and for a new ledger.
+fn refuse_if_unwritable(path: &Path) -> Result<()> {
+    let dir = crate::files::dir_of(path);
+    if (path.exists() && !writable(path)) || (dir.exists() && !writable(&dir)) {
+        bail!(
+            "the ledger {} cannot be written where it is (a read-only file, folder or disk): nothing was recorded; make it and its folder writable, or record where they are / دفتر در این مسیر نوشتنی نیست و چیزی ثبت نشد",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Whether this process may write `path` (permissions, a read-only mount, an

@@ -442,6 +442,30 @@ fn read_commands_answer_from_a_read_only_ledger_and_change_nothing() {
         "the ledger's bytes unchanged"
     );
     assert!(snapshot(&dir) == listing, "no file made beside it");
+
+    // A command that records says the ledger cannot be written there, naming it, in
+    // English and Persian, and records nothing.
+    let day = scratch.path().join("day.csv");
+    fs::write(&day, sheet(8)).unwrap();
+    let r = run(pishkhan()
+        .args(["register", "--date", "1402/10/26", "--time", "09:00"])
+        .args(["--office-code", "37-1234", "--out"])
+        .arg(scratch.path().join("out"))
+        .arg(&day)
+        .arg("--ledger")
+        .arg(&ledger));
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "the ledger {} cannot be written where it is",
+            ledger.display()
+        )) && r.stderr.contains("نوشتنی نیست"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("readonly database"), "{}", r.stderr);
+    assert!(fs::read(&ledger).unwrap() == bytes, "nothing recorded");
+    assert!(snapshot(&dir) == listing, "no file made beside it");
     drop(ro);
 
     // Where it can be written, reading leaves no WAL, no migration, no checkpoint:
