@@ -101,9 +101,11 @@ pub const PROOF_KEY: &str = "PishkhanProof";
 /// whose layout this build cannot make again, and is checked by its proof lines only.
 /// Raised whenever documents print differently (3: bidi per paragraph, QR codes
 /// sized to their room, logical text in the tags; 4: roll layouts made for rolls,
-/// tables and the signature row of a sheet closer).
+/// tables and the signature row of a sheet closer; 5: the same pages in two content
+/// streams, the template's then the data's, so that a run compresses its template
+/// once and a print run's pages share it).
 pub const LAYOUT_KEY: &str = "PishkhanLayout";
-pub const LAYOUT: &str = "4";
+pub const LAYOUT: &str = "5";
 
 /// The titles of print runs (`--combined`) of each charging command.
 pub const RUN_TITLES: [&str; 3] = [

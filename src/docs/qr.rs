@@ -22,9 +22,15 @@ pub fn code(text: &str) -> Option<Code> {
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&data, &ec);
     let n = version.width() as usize;
-    let best = if n + 8 <= 128 {
-        best_mask(&canvas, version, n)
-    } else {
+    if n + 8 <= 128 {
+        // The symbol under its best mask, as the bit sets scored it.
+        let rows = best_mask(&canvas, version, n).rows;
+        let dark = (0..n * n)
+            .map(|i| rows[i / n] >> (i % n + 4) & 1 == 1)
+            .collect();
+        return Some(Code { n, dark });
+    }
+    let best = {
         // Beyond version 27, never a proof line: each mask applied and counted.
         MASKS
             .iter()
@@ -102,8 +108,8 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The mask of least penalty for `canvas` (data drawn, not masked).
-fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> MaskPattern {
+/// `canvas` (data drawn, not masked) under the mask of least penalty.
+fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> Lines {
     let maskings = MASKINGS.with(|cache| {
         if let Some((_, m)) = cache.borrow().iter().find(|(w, _)| *w == n) {
             return m.clone();
@@ -132,18 +138,18 @@ fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> MaskPattern
         cache.borrow_mut().push((n, all.clone()));
         all
     });
-    let colors = dark_of(canvas.clone());
-    let base = Lines::of(n, |x, y| colors[y * n + x]);
+    let base = Lines::of(n, |x, y| canvas.get(x as i16, y as i16).is_dark());
     let mut masked = base.clone();
-    let mut best = (u32::MAX, MaskPattern::Checkerboard);
-    for (p, m) in MASKS.iter().zip(maskings.iter()) {
+    let mut best = (u32::MAX, base.clone());
+    for m in maskings.iter() {
         for i in 0..n {
             masked.rows[i] = (base.rows[i] ^ m.flip.rows[i]) | m.format.rows[i];
             masked.cols[i] = (base.cols[i] ^ m.flip.cols[i]) | m.format.cols[i];
         }
         let score = penalty(&masked, n);
+        // The first of equal penalties, in the standard's order of masks.
         if score < best.0 {
-            best = (score, *p);
+            best = (score, masked.clone());
         }
     }
     best.1
@@ -276,6 +282,27 @@ mod tests {
                 })
                 .collect();
             assert_eq!(Some(&chosen), scores.iter().min(), "{text}: {scores:?}");
+        }
+    }
+
+    #[test]
+    fn the_symbol_is_the_crates_own_under_the_mask_chosen() {
+        // The bit sets' symbol against the crate's, masked in full, for the same
+        // mask: found as the one whose symbol it is, and the one of least penalty.
+        for text in [
+            "PK1|37-1234|1402-000001|1402/10/26|484790|600000|3b870224510cb5db",
+            "PK2|37-1234-QOM|1402-000007|1402/10/26|484790|900000|0123456789abcdef|QWERTYUIOPASDFGHJKLZXCVBNMqwertyuiopasdfghjklzxcvbnm0123456789ABCDEFGHIJKL",
+        ] {
+            let ours = super::code(text).unwrap();
+            let theirs: Vec<Vec<bool>> = MASKS
+                .iter()
+                .map(|p| {
+                    let mut c = unmasked(text).0;
+                    c.apply_mask(*p);
+                    dark_of(c)
+                })
+                .collect();
+            assert!(theirs.contains(&ours.dark), "{text}");
         }
     }
 

@@ -1,10 +1,116 @@
 //! A page's content stream: its ops as PDF operators, with marked content for tags.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::deflate::deflate;
 use super::ops::Ops;
 use super::page::{Op, Page, drawn_from};
 use super::paper::Color;
 
-pub(super) fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
+/// A page's content in two streams: what the document's template draws (labels,
+/// rules, notes), the same on every receipt of a cluster, and its data (the
+/// applicant's values, the tables they size, the code), drawn over it. The first is
+/// written and compressed once per run (see [`fixed_stream`]); only the second is
+/// new on each receipt.
+pub(super) struct Content {
+    /// Compressed; `None` when the page has no template.
+    pub fixed: Option<Arc<[u8]>>,
+    pub data: Vec<u8>,
+}
+
+pub(super) fn page_content(page: &Page, tagged: bool) -> Content {
+    // A marked-content sequence (a paragraph, a cell) goes whole to one stream: to
+    // the data when anything in it is. So does a table, whole (see `Op::Part`).
+    let mut data = vec![false; page.ops.len()];
+    let (mut mark, mut part) = (None, None);
+    let widen = |data: &mut [bool], from: Option<usize>, to: usize| {
+        if let Some(s) = from
+            && data[s..to].contains(&true)
+        {
+            data[s..=to].fill(true);
+        }
+    };
+    for (i, op) in page.ops.iter().enumerate() {
+        match op {
+            Op::Mark(..) => mark = Some(i),
+            Op::EndMark => widen(&mut data, mark.take(), i),
+            Op::Part(true) => part = Some(i),
+            Op::Part(false) => widen(&mut data, part.take(), i),
+            Op::Text { slot, .. } => data[i] = slot.data,
+            Op::Modules { .. } => data[i] = true,
+            Op::Rect { .. } | Op::Line { .. } => {}
+        }
+    }
+    let ops = |want: bool| {
+        page.ops
+            .iter()
+            .zip(&data)
+            .filter(move |(op, d)| **d == want && !matches!(op, Op::Part(_)))
+            .map(|(op, _)| op)
+    };
+    Content {
+        fixed: fixed_stream(page, ops(false), tagged),
+        data: stream(page, ops(true), tagged),
+    }
+}
+
+/// A template drawn before: its ops, the page's height and tagging, and its stream.
+struct Drawn {
+    height: f32,
+    tagged: bool,
+    ops: Vec<Op>,
+    stream: Arc<[u8]>,
+}
+
+/// The template's stream, compressed, made once for each template a thread draws:
+/// the ops are compared (cheaper than writing them), the latest first.
+fn fixed_stream<'a>(
+    page: &Page,
+    ops: impl Iterator<Item = &'a Op> + Clone,
+    tagged: bool,
+) -> Option<Arc<[u8]>> {
+    thread_local! {
+        static DRAWN: RefCell<VecDeque<Drawn>> = const { RefCell::new(VecDeque::new()) };
+    }
+    let n = ops.clone().count();
+    if n == 0 {
+        return None;
+    }
+    let height = page.height();
+    let hit = DRAWN.with(|d| {
+        let mut d = d.borrow_mut();
+        let at = d.iter().position(|t| {
+            t.height == height
+                && t.tagged == tagged
+                && t.ops.len() == n
+                && t.ops.iter().eq(ops.clone())
+        })?;
+        let t = d.remove(at)?;
+        let stream = t.stream.clone();
+        d.push_front(t);
+        Some(stream)
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let packed: Arc<[u8]> = deflate(&stream(page, ops.clone(), tagged)).into();
+    DRAWN.with(|d| {
+        let mut d = d.borrow_mut();
+        // A run's templates are few: a tariff's clusters on a paper's sizes.
+        d.truncate(15);
+        d.push_front(Drawn {
+            height,
+            tagged,
+            ops: ops.cloned().collect(),
+            stream: packed.clone(),
+        });
+    });
+    Some(packed)
+}
+
+fn stream<'a>(page: &Page, ops: impl Iterator<Item = &'a Op>, tagged: bool) -> Vec<u8> {
     let h = page.height();
     // A receipt's content is about 16 KB: no regrowing on the way.
     let mut c = Ops::with_capacity(20 * 1024);
@@ -12,7 +118,7 @@ pub(super) fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
     // one artifact sequence.
     let mut artifact = false;
     let mut bytes = Vec::new();
-    for op in &page.ops {
+    for op in ops {
         // The QR code too: the proof it encodes is in the document information.
         let drawing =
             tagged && matches!(op, Op::Rect { .. } | Op::Line { .. } | Op::Modules { .. });
@@ -23,7 +129,8 @@ pub(super) fn page_content(page: &Page, tagged: bool) -> Vec<u8> {
         }
         artifact = drawing;
         match op {
-            Op::Mark(..) | Op::EndMark if !tagged => {}
+            Op::Part(_) | Op::Mark(..) | Op::EndMark if !tagged => {}
+            Op::Part(_) => {}
             Op::Mark(tag, mcid) => c.bdc(tag, *mcid),
             Op::EndMark => c.op(b"EMC"),
             Op::Rect {

@@ -2,7 +2,7 @@
 //! ToUnicode map and CIDToGIDMap.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
@@ -31,30 +31,36 @@ struct FontFiles {
 }
 
 /// The font's streams for `used`. Those of a template's fixed text (labels, service
-/// names) are the same on every receipt, so they are cached by glyphs and text; a
-/// document's data (names, IDs) rarely repeats, and is not.
+/// names) are the same on every receipt, so they are kept by glyphs and text (the
+/// map compared, not copied into a key); a document's data (names, IDs) rarely
+/// repeats, and is not.
 fn font_files(slot: Slot, used: &BTreeMap<u16, String>) -> Rc<FontFiles> {
-    type Key = (FontId, Vec<(u16, String)>);
+    type Kept = (FontId, BTreeMap<u16, String>, Rc<FontFiles>);
     thread_local! {
-        static FILES: RefCell<HashMap<Key, Rc<FontFiles>>> = RefCell::new(HashMap::new());
+        static FILES: RefCell<VecDeque<Kept>> = const { RefCell::new(VecDeque::new()) };
     }
     if slot.data {
         return Rc::new(make_font_files(slot.font, used));
     }
-    let key: Key = (
-        slot.font,
-        used.iter().map(|(g, t)| (*g, t.clone())).collect(),
-    );
-    if let Some(hit) = FILES.with(|c| c.borrow().get(&key).cloned()) {
+    let hit = FILES.with(|c| {
+        let mut c = c.borrow_mut();
+        let at = c
+            .iter()
+            .position(|(f, u, _)| *f == slot.font && u == used)?;
+        let kept = c.remove(at)?;
+        let files = kept.2.clone();
+        // The latest first: a run's next receipt most likely uses it again.
+        c.push_front(kept);
+        Some(files)
+    });
+    if let Some(hit) = hit {
         return hit;
     }
     let files = Rc::new(make_font_files(slot.font, used));
     FILES.with(|c| {
         let mut c = c.borrow_mut();
-        if c.len() >= 64 {
-            c.clear();
-        }
-        c.insert(key, files.clone());
+        c.truncate(63);
+        c.push_front((slot.font, used.clone(), files.clone()));
     });
     files
 }
@@ -81,9 +87,12 @@ fn make_font_files(id: FontId, used: &BTreeMap<u16, String>) -> FontFiles {
         }
     }
     let max = used.keys().next_back().copied().unwrap_or(0);
-    let map: Vec<u8> = (0..=max)
-        .flat_map(|cid| remapper.get(cid).unwrap_or(0).to_be_bytes())
-        .collect();
+    // Zero (.notdef) but where a glyph is used: a lookup for each of those only.
+    let mut map = vec![0u8; 2 * (usize::from(max) + 1)];
+    for gid in used.keys() {
+        let at = 2 * usize::from(*gid);
+        map[at..at + 2].copy_from_slice(&remapper.get(*gid).unwrap_or(0).to_be_bytes());
+    }
     FontFiles {
         subset_len: subset.len(),
         subset: deflate(&subset),

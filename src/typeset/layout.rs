@@ -58,7 +58,14 @@ impl Page {
         text: &str,
     ) -> f32 {
         let style = self.fitted(self.ink(style), text, area.w, dir);
-        let lines = wrap_as(style.font, style.size, text, area.w, dir, style.tabular);
+        let lines = wrap_as(
+            style.font,
+            style.size,
+            text,
+            area.w,
+            dir,
+            (style.tabular, style.data),
+        );
         self.begin_paragraph(text);
         for (i, line) in lines.iter().enumerate() {
             let top = area.top + i as f32 * style.line_height();
@@ -109,6 +116,7 @@ impl Page {
         let mut y = top;
         // Rows after the first go on the table drawn just before (see `Flow::table`).
         self.begin_table(rows.start > 0);
+        self.part(true);
         for row in &table.rows[rows] {
             self.begin_row();
             // Lay out every cell first: the row is as tall as its tallest cell.
@@ -129,7 +137,7 @@ impl Page {
                     &cell.text,
                     w - 2.0 * pad,
                     cell.dir,
-                    style.tabular,
+                    (style.tabular, style.data),
                 );
                 let h = lines.len() as f32 * style.line_height();
                 cells.push((left, w, lines, cell, style, h));
@@ -161,6 +169,7 @@ impl Page {
             }
             y += row_h;
         }
+        self.part(false);
         y - top
     }
 }

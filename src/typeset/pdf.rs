@@ -5,6 +5,9 @@
 //! it stands for, so copy and paste and `pdftotext` give back the real characters.
 //! Nothing comes from the clock: the same pages give the same bytes.
 
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use pdf_writer::types::Direction;
@@ -51,7 +54,9 @@ pub struct Document {
 struct WrittenPage {
     width: f32,
     height: f32,
-    content: Vec<u8>,
+    /// Its content streams, compressed: the template's, then the data's (see
+    /// [`page_content`]), or one when the other is empty.
+    content: Vec<Arc<[u8]>>,
     elems: Vec<Elem>,
 }
 
@@ -137,11 +142,20 @@ impl Document {
                 }
             }
         }
-        let content = deflate(&content);
+        let mut streams: Vec<Arc<[u8]>> = Vec::with_capacity(2);
+        if let Some(fixed) = content.fixed {
+            streams.push(fixed);
+        }
+        if !content.data.is_empty() || streams.is_empty() {
+            streams.push(deflate(&content.data).into());
+        }
         // A document id from the content, not the clock: same input, same bytes. The
-        // compressed stream stands for it (it ends with the content's checksum) and
-        // is a fifth of its size to hash.
-        hash_bytes(&mut self.hash, &content);
+        // compressed streams stand for it (each ends with its content's checksum) and
+        // are a fifth of its size to hash.
+        for s in &streams {
+            hash_bytes(&mut self.hash, s);
+        }
+        let content = streams;
         self.pages.push(WrittenPage {
             width,
             height,
@@ -168,7 +182,16 @@ impl Document {
 
         // Streams are written as they are; every other object goes in an object
         // stream (see `objstm`).
-        let mut pdf = Pdf::with_settings(Settings { pretty: false });
+        // Room for what is known (the pages' content) and the rest of a receipt (its
+        // fonts and structure, some 20 KB): the file is not copied as it grows.
+        let known: usize = self
+            .pages
+            .iter()
+            .flat_map(|p| &p.content)
+            .map(|c| c.len())
+            .sum();
+        let mut pdf =
+            Pdf::with_settings_and_capacity(Settings { pretty: false }, known + 32 * 1024);
         let mut packer = Packer::default();
         let mut fonts: Vec<(Slot, Ref)> = Vec::new();
         for slot in Slot::ALL {
@@ -188,17 +211,28 @@ impl Document {
         }
 
         let mut page_ids = Vec::new();
+        // A print run's pages share their template's stream: written once, by bytes.
+        let mut written: FxHashMap<&[u8], Ref> = FxHashMap::default();
         for (i, page) in self.pages.iter().enumerate() {
             let page_id = next();
-            let content_id = next();
             page_ids.push(page_id);
-            pdf.stream(content_id, &page.content)
-                .filter(Filter::FlateDecode);
+            let mut contents = Vec::with_capacity(page.content.len());
+            for stream in &page.content {
+                let id = *written.entry(stream).or_insert_with(|| {
+                    let id = next();
+                    pdf.stream(id, stream).filter(Filter::FlateDecode);
+                    id
+                });
+                contents.push(id);
+            }
             let mut c = Packer::chunk();
             let mut p = c.page(page_id);
             p.media_box(Rect::new(0.0, 0.0, page.width, page.height));
             p.parent(tree_id);
-            p.contents(content_id);
+            match contents[..] {
+                [one] => p.contents(one),
+                _ => p.contents_array(contents.iter().copied()),
+            };
             // The page's key in the structure's parent tree.
             if self.tagged {
                 p.struct_parents(i as i32);

@@ -410,15 +410,19 @@ pub fn measure(font: FontId, size: f32, text: &str, dir: Dir) -> f32 {
     shape_line(font, text, dir).width(size)
 }
 
-/// [`wrap`], with tabular figures when `tabular`.
+/// [`wrap`], with tabular figures when `tabular`; `data` (a name, a number) is
+/// not kept for the next document, which rarely repeats it.
 pub fn wrap_as(
     font: FontId,
     size: f32,
     text: &str,
     max_width: f32,
     dir: Dir,
-    tabular: bool,
+    (tabular, data): (bool, bool),
 ) -> Vec<Rc<Line>> {
+    if data && !tabular {
+        return wrap_uncached(font, size, text, max_width, dir, false);
+    }
     if !tabular {
         return wrap(font, size, text, max_width, dir);
     }
@@ -437,7 +441,46 @@ pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Ve
     wrap_shaped(font, size, text, max_width, dir, false)
 }
 
+/// Wrapped texts by face, size, width, direction, figures and text. A receipt's
+/// labels, notes and approvals are wrapped the same at the same width on every
+/// receipt: breaking them measures every candidate line, a tenth of a receipt's time.
+type WrapKey = (FontId, u32, u32, Dir, bool, Box<str>);
+
+thread_local! {
+    static WRAPPED: RefCell<FxHashMap<WrapKey, Rc<[Rc<Line>]>>> = RefCell::new(Default::default());
+}
+
 fn wrap_shaped(
+    font: FontId,
+    size: f32,
+    text: &str,
+    max_width: f32,
+    dir: Dir,
+    tabular: bool,
+) -> Vec<Rc<Line>> {
+    let key: WrapKey = (
+        font,
+        size.to_bits(),
+        max_width.to_bits(),
+        dir,
+        tabular,
+        text.into(),
+    );
+    if let Some(hit) = WRAPPED.with(|w| w.borrow().get(&key).cloned()) {
+        return hit.to_vec();
+    }
+    let lines = wrap_uncached(font, size, text, max_width, dir, tabular);
+    WRAPPED.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.len() >= CACHE_LIMIT {
+            w.clear();
+        }
+        w.insert(key, lines.as_slice().into());
+    });
+    lines
+}
+
+fn wrap_uncached(
     font: FontId,
     size: f32,
     text: &str,

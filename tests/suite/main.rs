@@ -26,6 +26,7 @@ mod safety;
 mod signed;
 mod spreadsheets;
 mod structure;
+mod template;
 mod trust;
 mod typeset;
 mod verify;
