@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
@@ -71,8 +72,7 @@ fn make_font_files(id: FontId, used: &BTreeMap<u16, String>) -> FontFiles {
     for gid in used.keys() {
         remapper.remap(*gid);
     }
-    let subset = subsetter::subset(id.get().data, 0, &remapper).expect("the embedded font subsets");
-    let subset = without_tables(&subset, &[b"name", b"post"]);
+    let subset = subsetter::subset(source(id), 0, &remapper).expect("the embedded font subsets");
     let mut cmap = UnicodeCmap::new(
         Name(b"Custom"),
         SystemInfo {
@@ -101,10 +101,17 @@ fn make_font_files(id: FontId, used: &BTreeMap<u16, String>) -> FontFiles {
     }
 }
 
-/// A TrueType font without the tables in `drop`, its checksums made right again. The
-/// subset keeps `name` and `post` (glyph names), which a PDF's CID font never reads
-/// (PDF 2.0, 9.9: it needs `head`, `hhea`, `loca`, `maxp`, `glyf`, `hmtx`, and `cvt `,
-/// `fpgm` and `prep` when present): about a kilobyte per font.
+/// The font subsets are cut from: the embedded font without its `name` and `post`
+/// tables (glyph names), which a PDF's CID font never reads (PDF 2.0, 9.9: it needs
+/// `head`, `hhea`, `loca`, `maxp`, `glyf`, `hmtx`, and `cvt `, `fpgm` and `prep`
+/// when present): about a kilobyte per subset, and the subsetter spends nothing on
+/// them.
+fn source(id: FontId) -> &'static [u8] {
+    static SOURCES: [OnceLock<Vec<u8>>; 2] = [OnceLock::new(), OnceLock::new()];
+    SOURCES[id as usize].get_or_init(|| without_tables(id.get().data, &[b"name", b"post"]))
+}
+
+/// A TrueType font without the tables in `drop`, its checksums made right again.
 fn without_tables(font: &[u8], drop: &[&[u8; 4]]) -> Vec<u8> {
     let u16_at = |i: usize| u16::from_be_bytes([font[i], font[i + 1]]);
     let u32_at = |i: usize| u32::from_be_bytes([font[i], font[i + 1], font[i + 2], font[i + 3]]);
@@ -196,6 +203,8 @@ pub(super) fn write_font(
         .collect();
     let base = format!("{tag}+{}", font.postscript_name);
 
+    // A data font's dictionaries (its widths) change with the document.
+    packer.data(slot.data);
     let mut c = Packer::chunk();
     c.type0_font(type0)
         .base_font(Name(base.as_bytes()))
@@ -253,6 +262,7 @@ pub(super) fn write_font(
         .weight(font.weight)
         .font_file2(file_id);
     packer.add_chunk(pdf, next, &c);
+    packer.data(false);
 
     pdf.stream(file_id, &files.subset)
         .filter(Filter::FlateDecode)

@@ -42,7 +42,7 @@ impl Page {
     pub fn text(&mut self, area: Area, style: Style, align: Align, dir: Dir, text: &str) -> f32 {
         let style = self.ink(style);
         let line = shape_line_as(style.font, text, dir, style.tabular);
-        self.begin_paragraph(text);
+        self.begin_paragraph(text, style.data);
         self.place(&line, area.x, area.w, area.top, style, align);
         self.end_tag();
         style.line_height()
@@ -66,7 +66,7 @@ impl Page {
             dir,
             (style.tabular, style.data),
         );
-        self.begin_paragraph(text);
+        self.begin_paragraph(text, style.data);
         for (i, line) in lines.iter().enumerate() {
             let top = area.top + i as f32 * style.line_height();
             self.place(line, area.x, area.w, top, style, align);
@@ -153,7 +153,7 @@ impl Page {
                 }
                 // Vertically centred in the row.
                 let mut line_top = y + (row_h - h) / 2.0;
-                self.begin_cell(&cell.text, cell.header);
+                self.begin_cell(&cell.text, cell.header, style.data);
                 for line in lines {
                     self.place(
                         line,

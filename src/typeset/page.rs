@@ -126,13 +126,10 @@ pub struct Page {
 impl Page {
     pub fn new(size: PageSize) -> Page {
         Page {
-            size,
-            height: size.height().unwrap_or(0.0),
-            ops: Vec::new(),
-            tags: Tags::default(),
-            used: Default::default(),
-            known: Default::default(),
+            // A receipt draws some 300 ops: room for them at once.
+            ops: Vec::with_capacity(384),
             dry: false,
+            ..Page::dry(size)
         }
     }
 
@@ -140,8 +137,13 @@ impl Page {
     /// nothing is drawn or tagged: to learn whether a document fits, cheaply.
     pub fn dry(size: PageSize) -> Page {
         Page {
+            size,
+            height: size.height().unwrap_or(0.0),
+            ops: Vec::new(),
+            tags: Tags::default(),
+            used: Default::default(),
+            known: Default::default(),
             dry: true,
-            ..Page::new(size)
         }
     }
 
@@ -328,12 +330,13 @@ impl Page {
         self.tags.rollback(tags);
     }
 
-    /// What is drawn until [`Page::end_tag`] is a paragraph.
-    pub(super) fn begin_paragraph(&mut self, text: &str) {
+    /// What is drawn until [`Page::end_tag`] is a paragraph; `data` when it is a
+    /// document's own (see [`Style::data`]).
+    pub(super) fn begin_paragraph(&mut self, text: &str, data: bool) {
         if self.dry {
             return;
         }
-        let mcid = self.tags.paragraph(text);
+        let mcid = self.tags.paragraph(text, data);
         self.ops.push(Op::Mark(b"P", mcid));
     }
 
@@ -360,11 +363,11 @@ impl Page {
     }
 
     /// What is drawn until [`Page::end_tag`] is the next cell of the current row.
-    pub(super) fn begin_cell(&mut self, text: &str, header: bool) {
+    pub(super) fn begin_cell(&mut self, text: &str, header: bool, data: bool) {
         if self.dry {
             return;
         }
-        let mcid = self.tags.cell(text, header);
+        let mcid = self.tags.cell(text, header, data);
         self.ops
             .push(Op::Mark(if header { b"TH" } else { b"TD" }, mcid));
     }

@@ -21,6 +21,8 @@ pub(super) enum Elem {
 pub(super) struct Marked {
     pub mcid: i32,
     pub header: bool,
+    /// A document's own text (a name, a number), not its template's.
+    pub data: bool,
     pub actual: Option<Box<str>>,
 }
 
@@ -61,11 +63,12 @@ pub(super) struct TagMark {
 
 impl Tags {
     /// A paragraph of `text` starts; returns its MCID.
-    pub fn paragraph(&mut self, text: &str) -> i32 {
+    pub fn paragraph(&mut self, text: &str, data: bool) -> i32 {
         let mcid = self.take();
         self.elems.push(Elem::P(Marked {
             mcid,
             header: false,
+            data,
             actual: actual_text(text),
         }));
         mcid
@@ -87,7 +90,7 @@ impl Tags {
 
     /// The next cell of the current row starts (a header cell when `header`);
     /// returns its MCID.
-    pub fn cell(&mut self, text: &str, header: bool) -> i32 {
+    pub fn cell(&mut self, text: &str, header: bool, data: bool) -> i32 {
         let mcid = self.take();
         if let Some(Elem::Table(rows)) = self.elems.last_mut()
             && let Some(row) = rows.last_mut()
@@ -95,6 +98,7 @@ impl Tags {
             row.push(Marked {
                 mcid,
                 header,
+                data,
                 actual: actual_text(text),
             });
         }
@@ -222,6 +226,7 @@ pub(super) fn write_tree(
             match e {
                 Elem::P(m) => {
                     let actual = m.actual.as_deref();
+                    packer.data(m.data);
                     elem(
                         &mut o,
                         b"P",
@@ -231,6 +236,7 @@ pub(super) fn write_tree(
                         actual,
                     );
                     packer.add(pdf, next, id, &o);
+                    packer.data(false);
                     o.clear();
                     owners.push((m.mcid, id));
                 }
@@ -244,7 +250,9 @@ pub(super) fn write_tree(
                             let role: &[u8] = if m.header { b"TH" } else { b"TD" };
                             let (kids, actual) = (Kids::Mcid(m.mcid), m.actual.as_deref());
                             elem(&mut o, role, row, Some(page), kids, actual);
+                            packer.data(m.data);
                             packer.add(pdf, next, cell, &o);
+                            packer.data(false);
                             o.clear();
                             owners.push((m.mcid, cell));
                             ids.push(cell);

@@ -1,7 +1,7 @@
 //! A page in two content streams: the template's (labels, rules, notes), the same on
-//! every receipt of a cluster and so compressed once per run, then the data's. A
-//! print run's pages share one template stream, and no document's bytes depend on
-//! what was drawn before it.
+//! every receipt of a cluster and so compressed once per run, then the data's; its
+//! small objects likewise in two object streams. A print run's pages share one
+//! template stream, and no document's bytes depend on what was drawn before it.
 
 use pishkhan::core::tariff::Stage;
 use pishkhan::desk::Receipt;
@@ -39,6 +39,46 @@ fn contents(pdf: &[u8]) -> Vec<Vec<(u32, Vec<u8>)>> {
                 .collect()
         })
         .collect()
+}
+
+/// The object streams of a PDF as pishkhan writes them
+/// (`<</Length N/Filter/FlateDecode/Type/ObjStm…>>`), their compressed bytes.
+fn object_streams(pdf: &[u8]) -> Vec<&[u8]> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = pdf[at..].windows(7).position(|w| w == b"/ObjStm") {
+        let i = at + i;
+        let dict = pdf[..i]
+            .windows(9)
+            .rposition(|w| w == b"<</Length")
+            .unwrap();
+        let digits: String = pdf[dict + 10..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .map(|b| *b as char)
+            .collect();
+        let start = i + pdf[i..].windows(7).position(|w| w == b"stream\n").unwrap() + 7;
+        found.push(&pdf[start..start + digits.parse::<usize>().unwrap()]);
+        at = start;
+    }
+    found
+}
+
+#[test]
+fn receipts_of_a_cluster_share_their_template_objects() {
+    // The fonts of the template and the structure elements of its labels, object
+    // numbers and all, in one object stream; the data's in another.
+    for size in SIZES {
+        let [a, b] = [
+            applicant("زهرا", "1402-000001", "0012345679"),
+            applicant("محمدحسین", "1402-000002", "4310000090"),
+        ]
+        .map(|r| render(&[Doc::Receipt(signed(r))], size).unwrap());
+        let (a, b) = (object_streams(&a), object_streams(&b));
+        assert_eq!((a.len(), b.len()), (2, 2), "{size:?}");
+        assert_eq!(a[0], b[0], "{size:?}");
+        assert_ne!(a[1], b[1], "{size:?}");
+    }
 }
 
 #[test]
