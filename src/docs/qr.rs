@@ -159,42 +159,90 @@ fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> Lines {
 /// 2×2 blocks alike, finder-like 1:1:3:1:1 patterns with four light modules beside
 /// them, and a share of dark away from half.
 fn penalty(l: &Lines, n: usize) -> u32 {
+    if n + 8 <= 64 {
+        // A proof line's code (version 9 at most) with its quiet zone fits 64 bits:
+        // the same count on words half as wide, for each of the eight masks.
+        let narrow = |v: &[u128]| v.iter().map(|&x| x as u64).collect::<Vec<u64>>();
+        penalty_of(&narrow(&l.rows), &narrow(&l.cols), n)
+    } else {
+        penalty_of(&l.rows, &l.cols, n)
+    }
+}
+
+/// A line of modules as bits, for [`penalty_of`]: `u64` or `u128`.
+trait Bits:
+    Copy
+    + PartialEq
+    + std::ops::BitAnd<Output = Self>
+    + std::ops::BitOr<Output = Self>
+    + std::ops::BitXor<Output = Self>
+    + std::ops::Not<Output = Self>
+    + std::ops::Shl<usize, Output = Self>
+    + std::ops::Shr<usize, Output = Self>
+{
+    fn ones(self) -> u32;
+    /// The low `k` bits set (`k` under the type's width).
+    fn low(k: usize) -> Self;
+}
+
+impl Bits for u64 {
+    fn ones(self) -> u32 {
+        self.count_ones()
+    }
+    fn low(k: usize) -> u64 {
+        (1 << k) - 1
+    }
+}
+
+impl Bits for u128 {
+    fn ones(self) -> u32 {
+        self.count_ones()
+    }
+    fn low(k: usize) -> u128 {
+        (1 << k) - 1
+    }
+}
+
+/// [`penalty`] on rows and columns of bits (bit `x + 4` for module `x`).
+fn penalty_of<T: Bits>(rows: &[T], cols: &[T], n: usize) -> u32 {
     // Bit j of a mask below stands for the module at bit j of a line; all bit-parallel.
-    let inside = ((1u128 << n) - 1) << 4;
+    let inside = T::low(n) << 4;
     // Where a window of eleven (from bit j) may start: all of it within the line
     // and its four light modules either side.
-    let windows = (1u128 << (n - 2)) - 1;
-    let finder = 0b101_1101u128;
+    let windows = T::low(n - 2);
+    let finder = 0b101_1101u32;
     let mut score = 0u32;
-    for &line in l.rows.iter().chain(&l.cols) {
+    for &line in rows.iter().chain(cols) {
         // Runs: bit j where modules j..j+4 are alike and inside. A run of L ≥ 5
         // scores L − 2: its L − 4 such bits, plus 2 at its start.
         let alike = !(line ^ (line >> 1)) & (inside >> 1) & inside;
         let five = alike & (alike >> 1) & (alike >> 2) & (alike >> 3);
-        score += five.count_ones() + 2 * (five & !(five << 1)).count_ones();
+        score += five.ones() + 2 * (five & !(five << 1)).ones();
         // 1011101 with four light modules after it, or before it.
         let (mut after, mut before) = (windows, windows);
         for j in 0..11 {
             let bit = line >> j;
-            after &= if j < 7 && finder >> j & 1 == 1 {
-                bit
-            } else {
-                !bit
-            };
-            before &= if j >= 4 && finder >> (j - 4) & 1 == 1 {
-                bit
-            } else {
-                !bit
-            };
+            after = after
+                & if j < 7 && finder >> j & 1 == 1 {
+                    bit
+                } else {
+                    !bit
+                };
+            before = before
+                & if j >= 4 && finder >> (j - 4) & 1 == 1 {
+                    bit
+                } else {
+                    !bit
+                };
         }
-        score += 40 * (after.count_ones() + before.count_ones());
+        score += 40 * (after.ones() + before.ones());
     }
     for y in 0..n - 1 {
-        let (a, b) = (l.rows[y], l.rows[y + 1]);
+        let (a, b) = (rows[y], rows[y + 1]);
         let same = !(a ^ b) & !(a ^ (a >> 1)) & !(b ^ (b >> 1)) & (inside >> 1) & inside;
-        score += 3 * same.count_ones();
+        score += 3 * same.ones();
     }
-    let dark: u32 = l.rows.iter().map(|r| r.count_ones()).sum();
+    let dark: u32 = rows.iter().map(|r| r.ones()).sum();
     let percent = dark as usize * 100 / (n * n);
     score + 10 * (percent.abs_diff(50) / 5) as u32
 }

@@ -1,7 +1,12 @@
 //! Layout on a page: aligned and wrapped text in a box, and tables whose first
 //! column is on the right (or left, for left-to-right tables).
 
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+
 use super::breaks::bound;
+use super::font::FontId;
 use super::page::Page;
 use super::paper::{Color, PageSize, Style};
 use super::shape::{Dir, Line, measure, shape_line_as, wrap_as};
@@ -174,6 +179,44 @@ impl Page {
     }
 }
 
+/// A cell's text's widest line and widest unbreakable unit (see `bound`; none in an
+/// empty text), in font units. A template's cells (labels) are measured once per
+/// thread; data is not kept.
+fn extent(cell: &Cell) -> (i32, Option<i32>) {
+    type Key = (FontId, bool, Dir, Box<str>);
+    thread_local! {
+        static EXTENTS: RefCell<FxHashMap<Key, (i32, Option<i32>)>> = RefCell::new(Default::default());
+    }
+    let s = cell.style;
+    let measure = || {
+        let units = |t: &str| shape_line_as(s.font, t, cell.dir, s.tabular).units;
+        let (mut widest, mut unit) = (0, None);
+        for line in cell.text.split('\n') {
+            widest = widest.max(units(line));
+            for u in bound(line) {
+                unit = unit.max(Some(units(&u)));
+            }
+        }
+        (widest, unit)
+    };
+    if s.data {
+        return measure();
+    }
+    let key: Key = (s.font, s.tabular, cell.dir, cell.text.as_str().into());
+    if let Some(hit) = EXTENTS.with(|e| e.borrow().get(&key).copied()) {
+        return hit;
+    }
+    let found = measure();
+    EXTENTS.with(|e| {
+        let mut e = e.borrow_mut();
+        if e.len() >= 4_000 {
+            e.clear();
+        }
+        e.insert(key, found);
+    });
+    found
+}
+
 pub struct Cell {
     pub text: String,
     pub style: Style,
@@ -278,17 +321,13 @@ impl Table {
                 let span = cell.span.max(1);
                 if span == 1 && col < n {
                     let s = cell.style;
-                    let w = |t: &str| {
-                        let line = shape_line_as(s.font, t, cell.dir, s.tabular);
-                        line.width(Page::printed_size(paper, s.size)) + 2.0 * self.padding
-                    };
-                    for line in cell.text.split('\n') {
-                        // Wrapping sums words and spaces, which may come a hair
-                        // wider than the line shaped whole.
-                        most[col] = most[col].max(w(line) + 1.0);
-                        for unit in bound(line) {
-                            least[col] = least[col].max(w(&unit));
-                        }
+                    let (widest, unit) = extent(cell);
+                    let k = s.font.get().scale(Page::printed_size(paper, s.size));
+                    // Wrapping sums words and spaces, which may come a hair wider
+                    // than the line shaped whole.
+                    most[col] = most[col].max(widest as f32 * k + 2.0 * self.padding + 1.0);
+                    if let Some(unit) = unit {
+                        least[col] = least[col].max(unit as f32 * k + 2.0 * self.padding);
                     }
                 }
                 col += span;
