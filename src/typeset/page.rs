@@ -486,9 +486,10 @@ fn module_path(n: usize, dark: &[bool]) -> String {
         let mut line = [0u8; 24];
         let mut len = 0;
         for v in [start, top, end - start, row - top] {
-            len += small(&mut line[len..], v);
-            line[len] = b' ';
-            len += 1;
+            // A code is at most 177 modules across: its numbers from the table.
+            let (digits, k) = DECIMAL[usize::from(v)];
+            line[len..len + 4].copy_from_slice(&digits);
+            len += usize::from(k);
         }
         line[len..len + 3].copy_from_slice(b"re\n");
         out.extend_from_slice(&line[..len + 3]);
@@ -572,9 +573,24 @@ fn dark_runs_walked(cells: &[bool], runs: &mut Vec<(u16, u16)>) {
     }
 }
 
+/// Each module count a code has (0 to 177, a version 40 code's width), in decimal
+/// and a space, and how many bytes that is.
+const DECIMAL: [([u8; 4], u8); 178] = {
+    let mut table = [([0u8; 4], 0u8); 178];
+    let mut v = 0;
+    while v < 178 {
+        let mut buf = [0u8; 4];
+        let len = small(&mut buf, v as u16);
+        buf[len] = b' ';
+        table[v] = (buf, len as u8 + 1);
+        v += 1;
+    }
+    table
+};
+
 /// Writes `v` (under 1,000: a module count) in decimal at the start of `out`;
 /// returns how many digits.
-fn small(out: &mut [u8], v: u16) -> usize {
+const fn small(out: &mut [u8], v: u16) -> usize {
     let digits = [(v / 100) as u8, (v / 10 % 10) as u8, (v % 10) as u8];
     let skip = if v >= 100 {
         0
@@ -583,8 +599,10 @@ fn small(out: &mut [u8], v: u16) -> usize {
     } else {
         2
     };
-    for (o, d) in out.iter_mut().zip(&digits[skip..]) {
-        *o = b'0' + d;
+    let mut i = skip;
+    while i < 3 {
+        out[i - skip] = b'0' + digits[i];
+        i += 1;
     }
     3 - skip
 }
