@@ -420,25 +420,21 @@ pub fn wrap_as(
     dir: Dir,
     (tabular, data): (bool, bool),
 ) -> Vec<Rc<Line>> {
-    if data && !tabular {
-        return wrap_uncached(font, size, text, max_width, dir, false);
+    if tabular {
+        // Figures are short: one line unless the text has words to break at.
+        let one = shape_line_as(font, text, dir, true);
+        if one.width(size) <= max_width || !text.contains(' ') {
+            return vec![one];
+        }
     }
-    if !tabular {
-        return wrap(font, size, text, max_width, dir);
-    }
-    // Figures are short: one line unless the text has words to break at.
-    let one = shape_line_as(font, text, dir, true);
-    if one.width(size) <= max_width || !text.contains(' ') {
-        return vec![one];
-    }
-    wrap_shaped(font, size, text, max_width, dir, true)
+    wrap_shaped(font, size, text, max_width, dir, (tabular, !data))
 }
 
 /// Breaks `text` into lines no wider than `max_width` points: at spaces (never at a
 /// ZWNJ, which joins a word, nor beside a number: see `breaks`), and inside a word
 /// only when the word alone is too wide. Explicit newlines start a new line.
 pub fn wrap(font: FontId, size: f32, text: &str, max_width: f32, dir: Dir) -> Vec<Rc<Line>> {
-    wrap_shaped(font, size, text, max_width, dir, false)
+    wrap_shaped(font, size, text, max_width, dir, (false, true))
 }
 
 /// Wrapped texts by face, size, width, direction, figures and text. A receipt's
@@ -450,48 +446,35 @@ thread_local! {
     static WRAPPED: RefCell<FxHashMap<WrapKey, Rc<[Rc<Line>]>>> = RefCell::new(Default::default());
 }
 
+/// Breaks `text` into lines (see [`wrap`]); kept for the next document when `keep`.
 fn wrap_shaped(
     font: FontId,
     size: f32,
     text: &str,
     max_width: f32,
     dir: Dir,
-    tabular: bool,
+    (tabular, keep): (bool, bool),
 ) -> Vec<Rc<Line>> {
-    let key: WrapKey = (
-        font,
-        size.to_bits(),
-        max_width.to_bits(),
-        dir,
-        tabular,
-        text.into(),
-    );
-    if let Some(hit) = WRAPPED.with(|w| w.borrow().get(&key).cloned()) {
+    let key = || -> WrapKey {
+        let bits = (size.to_bits(), max_width.to_bits());
+        (font, bits.0, bits.1, dir, tabular, text.into())
+    };
+    if keep && let Some(hit) = WRAPPED.with(|w| w.borrow().get(&key()).cloned()) {
         return hit.to_vec();
     }
-    let lines = wrap_uncached(font, size, text, max_width, dir, tabular);
-    WRAPPED.with(|w| {
-        let mut w = w.borrow_mut();
-        if w.len() >= CACHE_LIMIT {
-            w.clear();
-        }
-        w.insert(key, lines.as_slice().into());
-    });
-    lines
-}
-
-fn wrap_uncached(
-    font: FontId,
-    size: f32,
-    text: &str,
-    max_width: f32,
-    dir: Dir,
-    tabular: bool,
-) -> Vec<Rc<Line>> {
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let broken = breaks::break_paragraph(para, max_width, |t| measure(font, size, t, dir));
         lines.extend(shape_paragraph(font, para, &broken, dir, tabular));
+    }
+    if keep {
+        WRAPPED.with(|w| {
+            let mut w = w.borrow_mut();
+            if w.len() >= CACHE_LIMIT {
+                w.clear();
+            }
+            w.insert(key(), lines.as_slice().into());
+        });
     }
     lines
 }
