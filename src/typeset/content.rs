@@ -1,13 +1,13 @@
 //! A page's content stream: its ops as PDF operators, with marked content for tags.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::deflate::deflate;
 use super::ops::Ops;
 use super::page::{Op, Page, drawn_from};
 use super::paper::Color;
+use super::recent::Recent;
 
 /// A page's content in two streams: what the document's template draws (labels,
 /// rules, notes), the same on every receipt of a cluster, and its data (the
@@ -56,13 +56,8 @@ pub(super) fn page_content(page: &Page, tagged: bool) -> Content {
     }
 }
 
-/// A template drawn before: its ops, the page's height and tagging, and its stream.
-struct Drawn {
-    height: f32,
-    tagged: bool,
-    ops: Vec<Op>,
-    stream: Arc<[u8]>,
-}
+/// A template drawn before: the page's height, its tagging and its ops.
+type Drawn = (f32, bool, Vec<Op>);
 
 /// The template's stream, compressed, made once for each template a thread draws:
 /// the ops are compared (cheaper than writing them), the latest first.
@@ -72,7 +67,8 @@ fn fixed_stream<'a>(
     tagged: bool,
 ) -> Option<Arc<[u8]>> {
     thread_local! {
-        static DRAWN: RefCell<VecDeque<Drawn>> = const { RefCell::new(VecDeque::new()) };
+        // A run's templates are few: a tariff's clusters on a paper's sizes.
+        static DRAWN: RefCell<Recent<Drawn, Arc<[u8]>>> = const { RefCell::new(Recent::new(16)) };
     }
     let n = ops.clone().count();
     if n == 0 {
@@ -80,33 +76,16 @@ fn fixed_stream<'a>(
     }
     let height = page.height();
     let hit = DRAWN.with(|d| {
-        let mut d = d.borrow_mut();
-        let at = d.iter().position(|t| {
-            t.height == height
-                && t.tagged == tagged
-                && t.ops.len() == n
-                && t.ops.iter().eq(ops.clone())
-        })?;
-        let t = d.remove(at)?;
-        let stream = t.stream.clone();
-        d.push_front(t);
-        Some(stream)
+        d.borrow_mut().find(|(h, t, drawn)| {
+            *h == height && *t == tagged && drawn.len() == n && drawn.iter().eq(ops.clone())
+        })
     });
     if hit.is_some() {
         return hit;
     }
     let packed: Arc<[u8]> = deflate(&stream(page, ops.clone(), tagged)).into();
-    DRAWN.with(|d| {
-        let mut d = d.borrow_mut();
-        // A run's templates are few: a tariff's clusters on a paper's sizes.
-        d.truncate(15);
-        d.push_front(Drawn {
-            height,
-            tagged,
-            ops: ops.cloned().collect(),
-            stream: packed.clone(),
-        });
-    });
+    let drawn = (height, tagged, ops.cloned().collect());
+    DRAWN.with(|d| d.borrow_mut().keep(drawn, packed.clone()));
     Some(packed)
 }
 
@@ -129,8 +108,9 @@ fn stream<'a>(page: &Page, ops: impl Iterator<Item = &'a Op>, tagged: bool) -> V
         }
         artifact = drawing;
         match op {
-            Op::Part(_) | Op::Mark(..) | Op::EndMark if !tagged => {}
+            // Not in a stream: `page_content` leaves them out.
             Op::Part(_) => {}
+            Op::Mark(..) | Op::EndMark if !tagged => {}
             Op::Mark(tag, mcid) => c.bdc(tag, *mcid),
             Op::EndMark => c.op(b"EMC"),
             Op::Rect {

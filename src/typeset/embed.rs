@@ -2,7 +2,7 @@
 //! ToUnicode map and CIDToGIDMap.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -14,6 +14,7 @@ use super::deflate::deflate;
 use super::font::FontId;
 use super::objstm::Packer;
 use super::page::Slot;
+use super::recent::Recent;
 
 /// Feeds a subset's glyph ids to `h`, in order, count first.
 pub(super) fn hash_glyphs(h: &mut Sha256, used: &BTreeMap<u16, String>) {
@@ -36,32 +37,21 @@ struct FontFiles {
 /// map compared, not copied into a key); a document's data (names, IDs) rarely
 /// repeats, and is not.
 fn font_files(slot: Slot, used: &BTreeMap<u16, String>) -> Rc<FontFiles> {
-    type Kept = (FontId, BTreeMap<u16, String>, Rc<FontFiles>);
+    type Used = (FontId, BTreeMap<u16, String>);
     thread_local! {
-        static FILES: RefCell<VecDeque<Kept>> = const { RefCell::new(VecDeque::new()) };
+        static FILES: RefCell<Recent<Used, Rc<FontFiles>>> = const { RefCell::new(Recent::new(64)) };
     }
     if slot.data {
         return Rc::new(make_font_files(slot.font, used));
     }
-    let hit = FILES.with(|c| {
-        let mut c = c.borrow_mut();
-        let at = c
-            .iter()
-            .position(|(f, u, _)| *f == slot.font && u == used)?;
-        let kept = c.remove(at)?;
-        let files = kept.2.clone();
-        // The latest first: a run's next receipt most likely uses it again.
-        c.push_front(kept);
-        Some(files)
-    });
+    let hit = FILES.with(|c| c.borrow_mut().find(|(f, u)| *f == slot.font && u == used));
     if let Some(hit) = hit {
         return hit;
     }
     let files = Rc::new(make_font_files(slot.font, used));
     FILES.with(|c| {
-        let mut c = c.borrow_mut();
-        c.truncate(63);
-        c.push_front((slot.font, used.clone(), files.clone()));
+        c.borrow_mut()
+            .keep((slot.font, used.clone()), files.clone())
     });
     files
 }
@@ -204,14 +194,13 @@ pub(super) fn write_font(
     let base = format!("{tag}+{}", font.postscript_name);
 
     // A data font's dictionaries (its widths) change with the document.
-    packer.data(slot.data);
     let mut c = Packer::chunk();
     c.type0_font(type0)
         .base_font(Name(base.as_bytes()))
         .encoding_predefined(Name(b"Identity-H"))
         .descendant_font(cid_id)
         .to_unicode(cmap_id);
-    packer.add_chunk(pdf, next, &c);
+    packer.add_chunk(pdf, next, &c, slot.data);
 
     let scale = 1000.0 / font.units_per_em;
     let mut c = Packer::chunk();
@@ -246,7 +235,7 @@ pub(super) fn write_font(
         }
     }
     cid.finish();
-    packer.add_chunk(pdf, next, &c);
+    packer.add_chunk(pdf, next, &c, slot.data);
 
     let [x0, y0, x1, y1] = font.bbox.map(|v| v * scale);
     let mut c = Packer::chunk();
@@ -261,8 +250,7 @@ pub(super) fn write_font(
         .stem_v(if font.weight >= 700 { 140.0 } else { 80.0 })
         .weight(font.weight)
         .font_file2(file_id);
-    packer.add_chunk(pdf, next, &c);
-    packer.data(false);
+    packer.add_chunk(pdf, next, &c, slot.data);
 
     pdf.stream(file_id, &files.subset)
         .filter(Filter::FlateDecode)

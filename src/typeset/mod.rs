@@ -25,6 +25,7 @@ mod page;
 mod paper;
 mod pdf;
 mod read;
+mod recent;
 mod shape;
 mod tags;
 

@@ -9,10 +9,11 @@
 //! once (see [`Packer::flush`]).
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use pdf_writer::{Chunk, Filter, Finish, Name, Pdf, Ref, Settings};
+
+use super::recent::Recent;
 
 /// Objects in a stream at most: a 5,000-page print run's page dictionaries go in a
 /// few streams, each a reader can take in at once.
@@ -50,18 +51,14 @@ pub(super) struct Packer {
     entries: Vec<(i32, i32, u16)>,
     /// The streams being filled: the template's, the data's.
     open: [Option<Open>; 2],
-    /// Whether what is added now is data.
-    data: bool,
 }
 
 /// Writes an object stream; the template's is compressed once for each template
 /// this thread has written (its bytes compared, the latest first), the data's each
 /// time.
 fn write(pdf: &mut Pdf, open: Option<Open>, data: bool) {
-    /// An object stream's bytes and their compressed form.
-    type Packed = (Vec<u8>, Arc<[u8]>);
     thread_local! {
-        static PACKED: RefCell<VecDeque<Packed>> = const { RefCell::new(VecDeque::new()) };
+        static PACKED: RefCell<Recent<Vec<u8>, Arc<[u8]>>> = const { RefCell::new(Recent::new(16)) };
     }
     let Some(open) = open else {
         return;
@@ -74,16 +71,11 @@ fn write(pdf: &mut Pdf, open: Option<Open>, data: bool) {
     } else {
         PACKED.with(|p| {
             let mut p = p.borrow_mut();
-            if let Some(at) = p.iter().position(|(b, _)| *b == bytes) {
-                let kept = p.remove(at).expect("found");
-                let packed = kept.1.clone();
-                p.push_front(kept);
-                return packed;
-            }
-            let packed: Arc<[u8]> = super::deflate::deflate(&bytes).into();
-            p.truncate(15);
-            p.push_front((bytes, packed.clone()));
-            packed
+            p.find(|b| *b == bytes).unwrap_or_else(|| {
+                let packed: Arc<[u8]> = super::deflate::deflate(&bytes).into();
+                p.keep(bytes, packed.clone());
+                packed
+            })
         })
     };
     let mut s = pdf.stream(open.id, &packed);
@@ -100,19 +92,21 @@ impl Packer {
         Chunk::with_settings(Settings { pretty: false })
     }
 
-    /// Whether the objects added from now on are the document's data.
-    pub fn data(&mut self, data: bool) {
-        self.data = data;
-    }
-
-    /// Adds object `id`, its value serialised in `body`.
-    pub fn add(&mut self, pdf: &mut Pdf, next: &mut impl FnMut() -> Ref, id: Ref, body: &[u8]) {
-        let lane = usize::from(self.data);
+    /// Adds object `id`, its value serialised in `body`, to the data's stream when
+    /// `data` (it changes with the document), else to the template's.
+    pub fn add(
+        &mut self,
+        pdf: &mut Pdf,
+        next: &mut impl FnMut() -> Ref,
+        (id, data): (Ref, bool),
+        body: &[u8],
+    ) {
+        let lane = usize::from(data);
         if self.open[lane]
             .as_ref()
             .is_some_and(|o| o.count >= PER_STREAM)
         {
-            write(pdf, self.open[lane].take(), self.data);
+            write(pdf, self.open[lane].take(), data);
         }
         let open = self.open[lane].get_or_insert_with(|| Open {
             id: next(),
@@ -130,8 +124,15 @@ impl Packer {
         open.count += 1;
     }
 
-    /// Adds the one object written in `chunk` (made by [`Packer::chunk`]).
-    pub fn add_chunk(&mut self, pdf: &mut Pdf, next: &mut impl FnMut() -> Ref, chunk: &Chunk) {
+    /// Adds the one object written in `chunk` (made by [`Packer::chunk`]), to the
+    /// data's stream when `data`.
+    pub fn add_chunk(
+        &mut self,
+        pdf: &mut Pdf,
+        next: &mut impl FnMut() -> Ref,
+        chunk: &Chunk,
+        data: bool,
+    ) {
         let mut refs = chunk.refs();
         let id = refs.next().expect("a chunk with an object");
         debug_assert!(refs.next().is_none(), "one object a chunk");
@@ -141,7 +142,7 @@ impl Packer {
             .strip_prefix(prefix.as_bytes())
             .and_then(|b| b.trim_ascii_end().strip_suffix(b"endobj"))
             .expect("an indirect object as pdf-writer writes it");
-        self.add(pdf, next, id, body.trim_ascii_end());
+        self.add(pdf, next, (id, data), body.trim_ascii_end());
     }
 
     /// Writes the streams being filled.

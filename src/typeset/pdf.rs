@@ -245,13 +245,13 @@ impl Document {
             font_dict.finish();
             res.finish();
             p.finish();
-            packer.add_chunk(&mut pdf, &mut next, &c);
+            packer.add_chunk(&mut pdf, &mut next, &c, false);
         }
         let mut c = Packer::chunk();
         c.pages(tree_id)
             .kids(page_ids.iter().copied())
             .count(page_ids.len() as i32);
-        packer.add_chunk(&mut pdf, &mut next, &c);
+        packer.add_chunk(&mut pdf, &mut next, &c, false);
         let struct_root = self.tagged.then(|| {
             let structure: Vec<(Ref, &[Elem])> = page_ids
                 .iter()

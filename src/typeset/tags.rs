@@ -226,7 +226,6 @@ pub(super) fn write_tree(
             match e {
                 Elem::P(m) => {
                     let actual = m.actual.as_deref();
-                    packer.data(m.data);
                     elem(
                         &mut o,
                         b"P",
@@ -235,8 +234,7 @@ pub(super) fn write_tree(
                         Kids::Mcid(m.mcid),
                         actual,
                     );
-                    packer.add(pdf, next, id, &o);
-                    packer.data(false);
+                    packer.add(pdf, next, (id, m.data), &o);
                     o.clear();
                     owners.push((m.mcid, id));
                 }
@@ -250,21 +248,19 @@ pub(super) fn write_tree(
                             let role: &[u8] = if m.header { b"TH" } else { b"TD" };
                             let (kids, actual) = (Kids::Mcid(m.mcid), m.actual.as_deref());
                             elem(&mut o, role, row, Some(page), kids, actual);
-                            packer.data(m.data);
-                            packer.add(pdf, next, cell, &o);
-                            packer.data(false);
+                            packer.add(pdf, next, (cell, m.data), &o);
                             o.clear();
                             owners.push((m.mcid, cell));
                             ids.push(cell);
                         }
                         elem(&mut o, b"TR", id, Some(page), Kids::Elems(&ids), None);
-                        packer.add(pdf, next, row, &o);
+                        packer.add(pdf, next, (row, false), &o);
                         o.clear();
                         row_ids.push(row);
                     }
                     let kids = Kids::Elems(&row_ids);
                     elem(&mut o, b"Table", document, Some(page), kids, None);
-                    packer.add(pdf, next, id, &o);
+                    packer.add(pdf, next, (id, false), &o);
                     o.clear();
                 }
             }
@@ -272,12 +268,12 @@ pub(super) fn write_tree(
         owners.sort_unstable_by_key(|(mcid, _)| *mcid);
         let array = next();
         refs(&mut o, owners.iter().map(|(_, id)| *id));
-        packer.add(pdf, next, array, &o);
+        packer.add(pdf, next, (array, false), &o);
         o.clear();
         parents.push(array);
     }
     elem(&mut o, b"Document", root, None, Kids::Elems(&top), None);
-    packer.add(pdf, next, document, &o);
+    packer.add(pdf, next, (document, false), &o);
     o.clear();
     o.extend_from_slice(b"<</Type/StructTreeRoot/K ");
     r(&mut o, document);
@@ -291,6 +287,6 @@ pub(super) fn write_tree(
     o.extend_from_slice(b"]>>/ParentTreeNextKey ");
     number(&mut o, parents.len());
     o.extend_from_slice(b">>");
-    packer.add(pdf, next, root, &o);
+    packer.add(pdf, next, (root, false), &o);
     root
 }
