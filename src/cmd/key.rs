@@ -1,26 +1,32 @@
 //! `pishkhan key`: the office's signing key. `key new` makes one (Ed25519, mode 0600,
 //! never over an existing file); `key show` prints the line the guild pastes into
-//! its registry of office keys.
+//! its registry of office keys; `key registry` publishes that registry for the page
+//! that checks receipts in a browser (`web/verify.html`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
 
+use super::oversight::load_registry;
 use super::{emit, load_office, office_key, service_date};
 use crate::cli::Common;
 use crate::desk::keys::{KeyRegistry, OfficeKey};
+use crate::paths::Plan;
 
 const EXAMPLES: &str = "\
 Examples:
   # A new key for the office, then its line for the guild's registry
   pishkhan key new --out office.key
   pishkhan key show --office-code 37-1234 --key office.key --date 1402/10/01
+  # The guild publishes its registry beside the page that checks receipts
+  pishkhan key registry examples/registry.toml --format js --out web/registry.js
 
 Put `key = \"office.key\"` in the office config (relative to it) to sign documents.
 The key file is the office's secret: mode 0600, never overwritten, refused when others
 can read it. The registry line gives the date the key signs from (--date, else today);
-the guild adds `until` when the office replaces it.";
+the guild adds `until` when the office replaces it, and may add `name`, which the
+page shows when a receipt verifies.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -42,6 +48,26 @@ pub enum Action {
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
     },
+    /// Publish the guild's registry for web/verify.html: its public keys, as a script
+    /// (js, the page's registry.js) or JSON
+    Registry {
+        /// The registry of office keys (TOML)
+        #[arg(value_name = "REGISTRY")]
+        registry: PathBuf,
+        #[arg(long, value_enum, default_value = "js")]
+        format: Published,
+        /// Write into FILE (whole or not at all) instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Published {
+    /// A script that sets `window.PISHKHAN_REGISTRY`: what a page opened from a file
+    /// can load (it cannot fetch JSON)
+    Js,
+    Json,
 }
 
 pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
@@ -73,5 +99,32 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             emit(format!("{line}\n").as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::Registry {
+            registry,
+            format,
+            out,
+        } => {
+            let mut plan = Plan::default();
+            plan.input("the key registry", registry)
+                .output("--out", out.as_deref());
+            plan.check()?;
+            let published = load_registry(registry)?.published();
+            let json = serde_json::to_string_pretty(&published)?;
+            let text = match format {
+                Published::Json => format!("{json}\n"),
+                Published::Js => format!("{JS_HEAD}window.PISHKHAN_REGISTRY = {json};\n"),
+            };
+            match out {
+                Some(path) => crate::files::write_atomic(path, text.as_bytes())?,
+                None => emit(text.as_bytes())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
+
+/// What a published registry script says of itself.
+const JS_HEAD: &str = "\
+// The guild's registry of office keys, for verify.html beside it: public keys only.
+// Made by `pishkhan key registry REGISTRY.toml --format js`; do not edit by hand.
+";

@@ -110,6 +110,8 @@ impl PublicKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub office: String,
+    /// The office's name as the guild knows it, shown by the verifying page.
+    pub name: Option<String>,
     pub public: PublicKey,
     pub fingerprint: String,
     /// The first day it signs for.
@@ -159,6 +161,7 @@ impl KeyRegistry {
     /// ```toml
     /// [key.0123456789abcdef]      # the key's fingerprint
     /// office = "37-1234"
+    /// name = "دفتر پیشخوان …"     # optional: shown when a receipt verifies
     /// public = "…64 hex digits…"
     /// from = "1402/10/01"
     /// until = "1403/06/31"        # once replaced
@@ -176,6 +179,7 @@ impl KeyRegistry {
         #[serde(deny_unknown_fields)]
         struct Raw {
             office: String,
+            name: Option<String>,
             public: String,
             from: String,
             until: Option<String>,
@@ -217,8 +221,17 @@ impl KeyRegistry {
                 bad(format!("until is before from ({from})"));
                 continue;
             }
+            let name = raw.name.map(|n| n.trim().to_string());
+            if name
+                .as_ref()
+                .is_some_and(|n| n.is_empty() || n.chars().any(char::is_control))
+            {
+                bad("name is empty or holds a control character".into());
+                continue;
+            }
             entries.push(Entry {
                 office,
+                name,
                 public,
                 fingerprint: fp,
                 from,
@@ -280,7 +293,32 @@ impl KeyRegistry {
             key.hex()
         )
     }
+
+    /// The registry as the verifying page reads it (`web/registry.js`): every key,
+    /// in fingerprint order, with its office, name, public key and dates. Only what
+    /// is public; the same registry gives the same bytes.
+    pub fn published(&self) -> serde_json::Value {
+        let mut entries: Vec<&Entry> = self.entries.iter().collect();
+        entries.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        let keys = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "fingerprint": e.fingerprint,
+                    "office": e.office,
+                    "name": e.name,
+                    "public": e.public.hex(),
+                    "from": e.from.to_string(),
+                    "until": e.until.map(|u| u.to_string()),
+                })
+            })
+            .collect::<Vec<_>>();
+        serde_json::json!({ "format": PUBLISHED_FORMAT, "keys": keys })
+    }
 }
+
+/// The version of [`KeyRegistry::published`]'s shape, which the page checks.
+pub const PUBLISHED_FORMAT: &str = "pishkhan-key-registry/1";
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

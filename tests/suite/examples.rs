@@ -115,6 +115,7 @@ fn scratch() -> tempfile::TempDir {
         std::fs::copy(root().join(f), dir.path().join(f)).unwrap();
     }
     copy_dir(&root().join("examples"), &dir.path().join("examples"));
+    copy_dir(&root().join("web"), &dir.path().join("web"));
     dir
 }
 

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod browser;
 mod card_certify;
 mod check;
 mod cli;
