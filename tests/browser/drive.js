@@ -32,7 +32,7 @@ const NO_ED25519 = `(() => {
 
 async function runCase(browser, plan, c) {
   const context = await browser.newContext({
-    viewport: { width: 420, height: 900 },
+    viewport: c.viewport || { width: 420, height: 900 },
     deviceScaleFactor: 1,
     permissions: c.camera ? ["camera"] : [],
   });

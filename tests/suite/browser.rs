@@ -80,6 +80,31 @@ fn camera_video(pdf: &Path, out: &Path) -> PathBuf {
     video
 }
 
+/// A phone's photo of `pdf`'s first page: 12 megapixels of JPEG, in perspective, soft,
+/// noisy, stored sideways (tests/browser/phone-photo.py).
+fn phone_photo(pdf: &Path, dir: &Path) -> PathBuf {
+    let page = dir.join("page300");
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-singlefile", "-f", "1", "-l", "1", "-r", "300"])
+        .arg(pdf)
+        .arg(&page)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let jpg = dir.join("phone.jpg");
+    let status = Command::new("python3")
+        .arg(root().join("tests/browser/phone-photo.py"))
+        .arg(page.with_extension("png"))
+        .arg(&jpg)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "phone-photo.py (needs Pillow: scripts/test installs it)"
+    );
+    jpg
+}
+
 /// web/ copied into `dir` without its registry.js: a page that must be given one.
 fn page_without_registry(dir: &Path) -> PathBuf {
     fn copy(from: &Path, to: &Path) {
@@ -211,6 +236,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     let receipt = dir.join("receipts/37-1234_1402-000001.pdf");
     let (png, line) = photo(&receipt, 150, &dir.join("receipt"));
     let video = camera_video(&receipt, &dir.join("camera"));
+    let phone = phone_photo(&receipt, dir);
 
     // Another office, 37-9999, with a key of its own that the registry does not hold.
     let r = run(pishkhan()
@@ -289,6 +315,9 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
                 { "name": "unsigned", "line": unsigned },
                 { "name": "not-a-line", "line": "https://example.com/PK2|37-1234" },
                 { "name": "photo", "photo": png },
+                { "name": "phone-photo", "photo": phone },
+                { "name": "no-code", "photo": root().join("examples/report-a4.png") },
+                { "name": "not-an-image", "photo": root().join("examples/applicants.csv") },
                 { "name": "camera", "camera": video },
                 { "name": "no-ed25519", "line": line, "noEd25519": true },
                 { "name": "no-registry", "page": bare, "line": line },
@@ -311,7 +340,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
 
     // Green, with the office, its name, the number, the date and both amounts, in
     // Persian digits; the demonstration key said to prove nothing.
-    for name in ["valid", "photo", "camera", "chosen-registry"] {
+    for name in ["valid", "photo", "phone-photo", "camera", "chosen-registry"] {
         assert_eq!(
             verdict(name),
             ("ok".into(), "signed".into()),
@@ -371,6 +400,12 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     assert!(text("not-a-line").contains("Not a pishkhan proof line"));
 
     // Never green when it cannot tell.
+    assert_eq!(verdict("no-code"), ("cannot".into(), "no_code".into()));
+    assert!(text("no-code").contains("No QR code found in the photo"));
+    assert_eq!(
+        verdict("not-an-image"),
+        ("cannot".into(), "no_image".into())
+    );
     assert_eq!(verdict("unsigned"), ("cannot".into(), "unsigned".into()));
     assert_eq!(
         verdict("no-ed25519"),
