@@ -141,6 +141,7 @@ var PishkhanCheck = (function () {
   // text of its .js or .json file) and checks each key's fingerprint against its
   // public key. Resolves to { keys, byFingerprint, offices }; rejects with a reason.
   async function readRegistry(source, subtle) {
+    if (!subtle) throw new Error("the browser gives this page no WebCrypto (plain http?)");
     var data = source;
     if (typeof source === "string") {
       // A script file's object: never run, only read as JSON.

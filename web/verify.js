@@ -205,6 +205,11 @@
           "این مرورگر امضای Ed25519 را نمی‌سنجد: چیزی بررسی نشد. صفحه را در مرورگری تازه (Chrome یا Edge ۱۳۷ به بعد، Firefox ۱۲۹، Safari ۱۷) باز کنید",
           "This browser cannot check Ed25519 signatures: nothing was verified. Open the page in a recent browser (Chrome or Edge 137+, Firefox 129+, Safari 17+)",
         ];
+      case "insecure":
+        return [
+          "این صفحه با http ساده باز شده و مرورگر در آن امضا نمی‌سنجد: چیزی بررسی نشد. آن را با https یا از پرونده باز کنید",
+          "This page was opened over plain http, where the browser keeps its cryptography from it: nothing was verified. Open it over https or from a file",
+        ];
       case "no_registry":
         return [
           "فهرست کلیدهای دفاتر در دست نیست: پروندهٔ آن را انتخاب کنید",
@@ -313,6 +318,8 @@
   }
 
   function show(first, more) {
+    // Plain http keeps WebCrypto from the page: say so rather than blame the browser.
+    if (first.reason === "no_ed25519" && !window.isSecureContext) first.reason = "insecure";
     var out = $("verdict");
     out.hidden = false;
     out.dataset.verdict = first.kind;

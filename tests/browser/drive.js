@@ -14,6 +14,9 @@ const FLAGS = [
   "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   "--disable-default-apps", "--disable-domain-reliability",
+  // A name for the test's own web server that is not localhost: plain http there is
+  // not a secure context.
+  "--host-resolver-rules=MAP verify.test 127.0.0.1",
 ];
 
 // A browser without Ed25519 in WebCrypto, as older browsers are.
@@ -45,7 +48,7 @@ async function runCase(browser, plan, c) {
     if (m.type() === "error") errors.push(m.text());
   });
   if (c.noEd25519) await page.addInitScript(NO_ED25519);
-  const url = "file://" + (c.page || plan.page);
+  const url = c.url || "file://" + (c.page || plan.page);
   await page.goto(url);
   await page.waitForSelector("body[data-ready=yes]", { timeout: 20000 });
   if (c.registryFile) {

@@ -204,6 +204,53 @@ fn mutants(line: &str) -> Vec<String> {
     out
 }
 
+/// A static web host serving a folder on 127.0.0.1 (Python's http.server), stopped
+/// when dropped.
+struct StaticHost {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl StaticHost {
+    fn serve(dir: &Path) -> StaticHost {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port = first
+            .split(" port ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("http.server said {first:?}"));
+        StaticHost { child, port }
+    }
+}
+
+impl Drop for StaticHost {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Whether `pishkhan verify LINE --keys REGISTRY` holds the line (exit 0).
 fn pishkhan_holds(line: &str, registry: &Path) -> bool {
     let none = tempfile::tempdir().unwrap();
@@ -300,6 +347,11 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     let bare = page_without_registry(&dir.join("web"));
     let mutants = mutants(&line);
 
+    // web/ on a static web host: the test's own, on this machine.
+    let host = StaticHost::serve(&root().join("web"));
+    let hosted = format!("http://127.0.0.1:{}/verify.html", host.port);
+    let plain_http = format!("http://verify.test:{}/verify.html", host.port);
+
     let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-page");
     let _ = fs::remove_dir_all(&artifacts);
     let page = root().join("web/verify.html");
@@ -324,6 +376,8 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
                 { "name": "chosen-registry", "page": bare, "registryFile": root().join("web/registry.js"), "line": line },
                 { "name": "key-dates", "page": bare, "registryFile": later_js, "line": line },
                 { "name": "every-character", "verdicts": mutants },
+                { "name": "static-host", "url": hosted, "line": line },
+                { "name": "plain-http", "url": plain_http, "line": line },
             ]
         }),
         dir,
@@ -340,7 +394,14 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
 
     // Green, with the office, its name, the number, the date and both amounts, in
     // Persian digits; the demonstration key said to prove nothing.
-    for name in ["valid", "photo", "phone-photo", "camera", "chosen-registry"] {
+    for name in [
+        "valid",
+        "photo",
+        "phone-photo",
+        "camera",
+        "chosen-registry",
+        "static-host",
+    ] {
         assert_eq!(
             verdict(name),
             ("ok".into(), "signed".into()),
@@ -417,6 +478,8 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
         ("cannot".into(), "no_registry".into())
     );
     assert_eq!(case("no-registry")["registry"]["kind"], "none");
+    assert_eq!(verdict("plain-http"), ("cannot".into(), "insecure".into()));
+    assert!(text("plain-http").contains("opened over plain http"));
 
     // The same verdicts as pishkhan's own `verify --keys`, on another machine's code.
     let examples = root().join("examples/registry.toml");
@@ -467,14 +530,17 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
         assert_eq!(kind == "ok", m == &line, "{m}");
     }
 
-    // Nothing but the page's own files; no error in the console; a screenshot each.
+    // Nothing but the page's own files (from its own host, when hosted); no error in
+    // the console; a screenshot each.
     for (name, c) in &results {
+        let own = match name.as_str() {
+            "static-host" => hosted.trim_end_matches("verify.html").to_string(),
+            "plain-http" => plain_http.trim_end_matches("verify.html").to_string(),
+            _ => "file:///".to_string(),
+        };
         for url in c["requests"].as_array().unwrap() {
             let url = url.as_str().unwrap();
-            assert!(
-                url.starts_with("file:///"),
-                "{name}: the page asked for {url}"
-            );
+            assert!(url.starts_with(&own), "{name}: the page asked for {url}");
         }
         // The copy without registry.js says so in the console when it looks for it.
         let missing = serde_json::json!(["Failed to load resource: net::ERR_FILE_NOT_FOUND"]);
