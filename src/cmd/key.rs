@@ -12,6 +12,7 @@ use super::oversight::load_registry;
 use super::{emit, load_office, office_key, service_date};
 use crate::cli::Common;
 use crate::desk::keys::{KeyRegistry, OfficeKey};
+use crate::outputs::registry as published;
 use crate::paths::Plan;
 
 const EXAMPLES: &str = "\
@@ -108,11 +109,10 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             plan.input("the key registry", registry)
                 .output("--out", out.as_deref());
             plan.check()?;
-            let published = load_registry(registry)?.published();
-            let json = serde_json::to_string_pretty(&published)?;
+            let registry = load_registry(registry)?;
             let text = match format {
-                Published::Json => format!("{json}\n"),
-                Published::Js => format!("{JS_HEAD}window.PISHKHAN_REGISTRY = {json};\n"),
+                Published::Json => published::json_text(&registry),
+                Published::Js => published::script(&registry),
             };
             match out {
                 Some(path) => crate::files::write_atomic(path, text.as_bytes())?,
@@ -122,9 +122,3 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
         }
     }
 }
-
-/// What a published registry script says of itself.
-const JS_HEAD: &str = "\
-// The guild's registry of office keys, for verify.html beside it: public keys only.
-// Made by `pishkhan key registry REGISTRY.toml --format js`; do not edit by hand.
-";

@@ -293,32 +293,7 @@ impl KeyRegistry {
             key.hex()
         )
     }
-
-    /// The registry as the verifying page reads it (`web/registry.js`): every key,
-    /// in fingerprint order, with its office, name, public key and dates. Only what
-    /// is public; the same registry gives the same bytes.
-    pub fn published(&self) -> serde_json::Value {
-        let mut entries: Vec<&Entry> = self.entries.iter().collect();
-        entries.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
-        let keys = entries
-            .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "fingerprint": e.fingerprint,
-                    "office": e.office,
-                    "name": e.name,
-                    "public": e.public.hex(),
-                    "from": e.from.to_string(),
-                    "until": e.until.map(|u| u.to_string()),
-                })
-            })
-            .collect::<Vec<_>>();
-        serde_json::json!({ "format": PUBLISHED_FORMAT, "keys": keys })
-    }
 }
-
-/// The version of [`KeyRegistry::published`]'s shape, which the page checks.
-pub const PUBLISHED_FORMAT: &str = "pishkhan-key-registry/1";
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

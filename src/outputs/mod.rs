@@ -12,6 +12,7 @@
 
 pub mod fee;
 mod pdfs;
+pub mod registry;
 mod rejects;
 pub mod report;
 mod results;

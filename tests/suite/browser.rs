@@ -346,6 +346,14 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     assert_eq!(r.code, 0, "{}", r.stderr);
     let bare = page_without_registry(&dir.join("web"));
     let mutants = mutants(&line);
+    // As typed on a phone's Persian keyboard: every digit a Persian one.
+    let persian: String = line
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32(0x06F0 + d).unwrap(),
+            None => c,
+        })
+        .collect();
 
     // web/ on a static web host: the test's own, on this machine.
     let host = StaticHost::serve(&root().join("web"));
@@ -361,6 +369,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
             "artifacts": artifacts,
             "cases": [
                 { "name": "valid", "line": line },
+                { "name": "typed-in-persian-digits", "line": format!("  {persian}\n") },
                 { "name": "changed-fees", "line": fees },
                 { "name": "changed-national-id", "line": nid_digit },
                 { "name": "unknown-office", "line": other_line },
@@ -396,6 +405,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     // Persian digits; the demonstration key said to prove nothing.
     for name in [
         "valid",
+        "typed-in-persian-digits",
         "photo",
         "phone-photo",
         "camera",
