@@ -268,19 +268,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     let dir = office.dir.path();
     // The example office's receipts, signed with the demonstration key that the
     // page's own registry.js holds.
-    let r = run(pishkhan()
-        .args([
-            "register",
-            "examples/applicants.csv",
-            "--config",
-            "examples/office.toml",
-        ])
-        .args(["--date", "1402/10/26", "--time", "10:42", "--out"])
-        .arg(dir.join("receipts"))
-        .arg("--ledger")
-        .arg(office.ledger()));
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let receipt = dir.join("receipts/37-1234_1402-000001.pdf");
+    let receipt = office.example_day().join("37-1234_1402-000001.pdf");
     let (png, line) = photo(&receipt, 150, &dir.join("receipt"));
     let video = camera_video(&receipt, &dir.join("camera"));
     let phone = phone_photo(&receipt, dir);

@@ -103,6 +103,25 @@ impl Office {
     pub fn ledger(&self) -> PathBuf {
         self.path("ledger.sqlite")
     }
+    /// The README's first command on this office's ledger: the example sheet of
+    /// office 37-1234 (signed with the demonstration key) on 1402/10/26 at 10:42, its
+    /// receipts into `receipts/` (exit 1: 7 rows are rejected). The folder.
+    pub fn example_day(&self) -> PathBuf {
+        let out = self.path("receipts");
+        let r = run(pishkhan()
+            .args([
+                "register",
+                "examples/applicants.csv",
+                "--config",
+                "examples/office.toml",
+            ])
+            .args(["--date", "1402/10/26", "--time", "10:42", "--out"])
+            .arg(&out)
+            .arg("--ledger")
+            .arg(self.ledger()));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        out
+    }
     /// A file of the office's folder, written now.
     pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
         let p = self.path(name);

@@ -18,18 +18,7 @@ struct Day {
 impl Day {
     fn new() -> Day {
         let office = Office::new();
-        let r = run(pishkhan()
-            .args([
-                "register",
-                "examples/applicants.csv",
-                "--config",
-                "examples/office.toml",
-            ])
-            .args(["--date", "1402/10/26", "--time", "10:42", "--out"])
-            .arg(office.path("receipts"))
-            .arg("--ledger")
-            .arg(office.ledger()));
-        assert_eq!(r.code, 1, "{}", r.stderr);
+        office.example_day();
         Day { office }
     }
     fn receipt(&self, n: u32) -> PathBuf {

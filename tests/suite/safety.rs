@@ -497,19 +497,7 @@ fn a_receipt_reprints_byte_for_byte_as_the_committed_reference() {
     let reference =
         fs::read(root().join("tests/fixtures/reprint-37-1234_1402-000001.pdf")).unwrap();
     let o = Office::new();
-    let out = o.path("receipts");
-    let r = run(pishkhan()
-        .args([
-            "register",
-            "examples/applicants.csv",
-            "--config",
-            "examples/office.toml",
-        ])
-        .args(["--date", "1402/10/26", "--time", "10:42", "--out"])
-        .arg(&out)
-        .arg("--ledger")
-        .arg(o.ledger()));
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    let out = o.example_day();
     let first = fs::read(out.join("37-1234_1402-000001.pdf")).unwrap();
     assert!(
         first == reference,
