@@ -220,6 +220,8 @@
           "رمزینه‌ای در عکس پیدا نشد: از نزدیک‌تر، صاف و در نور خوب دوباره عکس بگیرید، یا متن آن را وارد کنید",
           "No QR code found in the photo: take it again closer, flat and in good light, or type its text",
         ];
+      case "empty":
+        return ["متن رمزینه را در کادر بچسبانید یا بنویسید", "Paste or type the code's text in the box first"];
       case "no_image":
         return ["این پرونده عکس نیست", "The file is not an image: " + v.why];
       case "no_camera":
@@ -382,6 +384,7 @@
     $("check").addEventListener("click", function () {
       var lines = $("line").value.split(/\s+/).filter(Boolean);
       if (lines.length) checkAll(lines);
+      else show({ kind: "cannot", reason: "empty" });
     });
     $("line").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey) {

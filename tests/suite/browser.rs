@@ -363,6 +363,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
                 { "name": "unknown-office", "line": other_line },
                 { "name": "unsigned", "line": unsigned },
                 { "name": "not-a-line", "line": "https://example.com/PK2|37-1234" },
+                { "name": "empty", "line": "  " },
                 { "name": "photo", "photo": png },
                 { "name": "phone-photo", "photo": phone },
                 { "name": "no-code", "photo": root().join("examples/report-a4.png") },
@@ -459,6 +460,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     assert!(text("not-a-line").contains("Not a pishkhan proof line"));
 
     // Never green when it cannot tell.
+    assert_eq!(verdict("empty"), ("cannot".into(), "empty".into()));
     assert_eq!(verdict("no-code"), ("cannot".into(), "no_code".into()));
     assert!(text("no-code").contains("No QR code found in the photo"));
     assert_eq!(
