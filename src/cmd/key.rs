@@ -9,11 +9,10 @@ use std::process::ExitCode;
 use anyhow::{Result, anyhow};
 
 use super::oversight::load_registry;
-use super::{emit, load_office, office_key, service_date};
+use super::{emit, load_office, office_key, plan, service_date};
 use crate::cli::Common;
 use crate::desk::keys::{KeyRegistry, OfficeKey};
 use crate::outputs::registry as published;
-use crate::paths::Plan;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -105,7 +104,8 @@ pub fn run(common: &Common, args: &Args) -> Result<ExitCode> {
             format,
             out,
         } => {
-            let mut plan = Plan::default();
+            // The ledger, tariffs and configs among what --out must not name.
+            let mut plan = plan(common);
             plan.input("the key registry", registry)
                 .output("--out", out.as_deref());
             plan.check()?;

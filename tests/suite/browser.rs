@@ -611,6 +611,20 @@ fn the_published_registry_is_the_examples_and_the_decoder_is_the_pinned_one() {
         "{}",
         r.stderr
     );
+    // Nor the ledger, as a tired clerk might type it.
+    let ledger = office.file("pishkhan.sqlite", b"the books");
+    let r = run(pishkhan()
+        .args(["key", "registry", "examples/registry.toml", "--out"])
+        .arg(&ledger)
+        .arg("--ledger")
+        .arg(&ledger));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("is the same file as the ledger"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fs::read(&ledger).unwrap(), b"the books");
 
     // The decoder's WebAssembly is zxing-wasm 3.1.8's, byte for byte.
     let js = fs::read_to_string(root().join("web/lib/zxing-reader-wasm.js")).unwrap();

@@ -191,6 +191,13 @@ fn an_output_that_is_the_ledger_or_a_sheet_is_refused_before_anything() {
         .args(["--reprint", "1402-000001", "--combined"])
         .arg(&ledger));
     assert_eq!(r.code, 2, "{}", r.stderr);
+    // The guild's registry published over the ledger, through a link to it.
+    let r = run(pishkhan()
+        .args(["key", "registry", "examples/registry.toml", "--ledger"])
+        .arg(&ledger)
+        .arg("--out")
+        .arg(o.path("link.sqlite")));
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(snapshot(o.dir.path()) == before, "the books as they were");
 
     // The ledger still whole, and a right path still works.
