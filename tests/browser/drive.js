@@ -91,11 +91,13 @@ async function runCase(browser, plan, c) {
       text: e.innerText,
     })));
   }
+  // Nothing wider than the screen: a phone would scroll sideways.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   const screenshot = path.join(plan.artifacts, c.name + ".png");
   await page.screenshot({ path: screenshot, fullPage: true });
   const cameraOff = c.camera ? await page.$eval("#camera", (v) => v.hidden && !v.srcObject) : null;
   await context.close();
-  return { name: c.name, verdict, reason, text, registry, requests, errors, screenshot, cameraOff, verdicts };
+  return { name: c.name, verdict, reason, text, registry, requests, errors, screenshot, cameraOff, verdicts, overflow };
 }
 
 async function main() {

@@ -357,6 +357,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
             "artifacts": artifacts,
             "cases": [
                 { "name": "valid", "line": line },
+                { "name": "small-phone", "line": line, "viewport": { "width": 320, "height": 640 } },
                 { "name": "typed-in-persian-digits", "line": format!("  {persian}\n") },
                 { "name": "changed-fees", "line": fees },
                 { "name": "changed-national-id", "line": nid_digit },
@@ -394,6 +395,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
     // Persian digits; the demonstration key said to prove nothing.
     for name in [
         "valid",
+        "small-phone",
         "typed-in-persian-digits",
         "photo",
         "phone-photo",
@@ -550,6 +552,7 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
             *errors == serde_json::json!([]) || (bare && *errors == missing),
             "{name}: {errors}"
         );
+        assert_eq!(c["overflow"], 0, "{name}: wider than the screen");
         let shot = fs::metadata(c["screenshot"].as_str().unwrap()).unwrap();
         assert!(shot.len() > 10_000, "{name}: a screenshot of the verdict");
     }
