@@ -499,6 +499,19 @@ fn the_page_checks_receipts_in_a_real_browser_and_asks_nothing_of_the_network() 
         );
     }
 
+    // pishkhan names the office as the registry does, as the page does.
+    let r = run(pishkhan()
+        .args(["verify", &line, "--keys"])
+        .arg(&examples)
+        .arg("--ledger")
+        .arg(dir.join("none.sqlite")));
+    assert!(
+        r.stdout
+            .contains("of office 37-1234 (دفتر پیشخوان خدمات دولت ۱۲۳۴ قم) in the registry"),
+        "{}",
+        r.stdout
+    );
+
     // Every character of the line changed in turn: the page and pishkhan agree on
     // each, and only the line itself is green.
     let page_said = case("every-character")["verdicts"].as_array().unwrap();

@@ -38,9 +38,13 @@ pub(super) fn signature_checks(s: &Signed, registry: &KeyRegistry) -> Vec<Check>
             what: "key",
             held: true,
             detail: format!(
-                "key {} of office {} in the registry, from {}{}",
+                "key {} of office {}{} in the registry, from {}{}",
                 e.fingerprint,
                 e.office,
+                e.name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
                 e.from,
                 e.until.map(|u| format!(" until {u}")).unwrap_or_default()
             ),
