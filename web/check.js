@@ -180,9 +180,15 @@ var PishkhanCheck = (function () {
     return registry;
   }
 
-  // Whether this browser's WebCrypto checks Ed25519 signatures.
-  async function hasEd25519(subtle) {
-    if (!subtle) return false;
+  // Whether this browser's WebCrypto checks Ed25519 signatures: asked once.
+  var probed = new WeakMap();
+  function hasEd25519(subtle) {
+    if (!subtle) return Promise.resolve(false);
+    if (!probed.has(subtle)) probed.set(subtle, probe(subtle));
+    return probed.get(subtle);
+  }
+
+  async function probe(subtle) {
     try {
       await subtle.importKey("raw", new Uint8Array(32).fill(1), { name: "Ed25519" }, false, ["verify"]);
       return true;

@@ -141,12 +141,13 @@ fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> Lines {
     let base = Lines::of(n, |x, y| canvas.get(x as i16, y as i16).is_dark());
     let mut masked = base.clone();
     let mut best = (u32::MAX, base.clone());
+    let mut narrow = Narrow::default();
     for m in maskings.iter() {
         for i in 0..n {
             masked.rows[i] = (base.rows[i] ^ m.flip.rows[i]) | m.format.rows[i];
             masked.cols[i] = (base.cols[i] ^ m.flip.cols[i]) | m.format.cols[i];
         }
-        let score = penalty(&masked, n);
+        let score = penalty(&masked, n, &mut narrow);
         // The first of equal penalties, in the standard's order of masks.
         if score < best.0 {
             best = (score, masked.clone());
@@ -158,15 +159,26 @@ fn best_mask(canvas: &Canvas, version: qrcode::Version, n: usize) -> Lines {
 /// The standard's penalty of a masked symbol `n` wide: runs of five or more alike,
 /// 2×2 blocks alike, finder-like 1:1:3:1:1 patterns with four light modules beside
 /// them, and a share of dark away from half.
-fn penalty(l: &Lines, n: usize) -> u32 {
+fn penalty(l: &Lines, n: usize, narrow: &mut Narrow) -> u32 {
     if n + 8 <= 64 {
         // A proof line's code (version 9 at most) with its quiet zone fits 64 bits:
-        // the same count on words half as wide, for each of the eight masks.
-        let narrow = |v: &[u128]| v.iter().map(|&x| x as u64).collect::<Vec<u64>>();
-        penalty_of(&narrow(&l.rows), &narrow(&l.cols), n)
+        // the same count on words half as wide.
+        let Narrow { rows, cols } = narrow;
+        for (to, from) in [(&mut *rows, &l.rows), (&mut *cols, &l.cols)] {
+            to.clear();
+            to.extend(from.iter().map(|&x| x as u64));
+        }
+        penalty_of(rows, cols, n)
     } else {
         penalty_of(&l.rows, &l.cols, n)
     }
+}
+
+/// Room for a code's lines as 64-bit words, kept across the eight masks' counts.
+#[derive(Default)]
+struct Narrow {
+    rows: Vec<u64>,
+    cols: Vec<u64>,
 }
 
 /// A line of modules as bits, for [`penalty_of`]: `u64` or `u128`.
@@ -295,7 +307,7 @@ fn penalty_plain(g: &[u8], n: usize) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{Lines, MASKS, dark_of, penalty, penalty_plain};
+    use super::{Lines, MASKS, Narrow, dark_of, penalty, penalty_plain};
     use qrcode::canvas::Canvas;
     use qrcode::{EcLevel, bits, ec};
 
@@ -370,7 +382,11 @@ mod tests {
                     })
                     .collect();
                 let lines = Lines::of(n, |x, y| g[y * n + x] == 1);
-                assert_eq!(penalty(&lines, n), penalty_plain(&g, n), "{n} {density}");
+                assert_eq!(
+                    penalty(&lines, n, &mut Narrow::default()),
+                    penalty_plain(&g, n),
+                    "{n} {density}"
+                );
             }
         }
         let (canvas, n) =
@@ -380,7 +396,11 @@ mod tests {
             c.apply_mask(p);
             let g: Vec<u8> = dark_of(c).into_iter().map(u8::from).collect();
             let lines = Lines::of(n, |x, y| g[y * n + x] == 1);
-            assert_eq!(penalty(&lines, n), penalty_plain(&g, n), "{p:?}");
+            assert_eq!(
+                penalty(&lines, n, &mut Narrow::default()),
+                penalty_plain(&g, n),
+                "{p:?}"
+            );
         }
     }
 }

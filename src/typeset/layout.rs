@@ -9,7 +9,7 @@ use super::breaks::bound;
 use super::font::FontId;
 use super::page::Page;
 use super::paper::{Color, PageSize, Style};
-use super::shape::{Dir, Line, measure, shape_line_as, wrap_as};
+use super::shape::{Dir, Line, cache_insert, measure, shape_line_as, wrap_as};
 
 /// A horizontal band of the page: from `x` to `x + w`, starting at `top`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -207,13 +207,7 @@ fn extent(cell: &Cell) -> (i32, Option<i32>) {
         return hit;
     }
     let found = measure();
-    EXTENTS.with(|e| {
-        let mut e = e.borrow_mut();
-        if e.len() >= 4_000 {
-            e.clear();
-        }
-        e.insert(key, found);
-    });
+    EXTENTS.with(|e| cache_insert(&mut e.borrow_mut(), key, found));
     found
 }
 

@@ -54,9 +54,11 @@ pub struct Document {
 struct WrittenPage {
     width: f32,
     height: f32,
-    /// Its content streams, compressed: the template's, then the data's (see
-    /// [`page_content`]), or one when the other is empty.
-    content: Vec<Arc<[u8]>>,
+    /// Its template's content stream, compressed, which the pages of a print run
+    /// that draw the same template share (see [`page_content`]).
+    fixed: Option<Arc<[u8]>>,
+    /// Its own content stream, drawn over the template's, compressed.
+    data: Option<Vec<u8>>,
     elems: Vec<Elem>,
 }
 
@@ -142,24 +144,19 @@ impl Document {
                 }
             }
         }
-        let mut streams: Vec<Arc<[u8]>> = Vec::with_capacity(2);
-        if let Some(fixed) = content.fixed {
-            streams.push(fixed);
-        }
-        if !content.data.is_empty() || streams.is_empty() {
-            streams.push(deflate(&content.data).into());
-        }
+        let fixed = content.fixed;
+        let data = (!content.data.is_empty() || fixed.is_none()).then(|| deflate(&content.data));
         // A document id from the content, not the clock: same input, same bytes. The
         // compressed streams stand for it (each ends with its content's checksum) and
         // are a fifth of its size to hash.
-        for s in &streams {
+        for s in fixed.as_deref().into_iter().chain(data.as_deref()) {
             hash_bytes(&mut self.hash, s);
         }
-        let content = streams;
         self.pages.push(WrittenPage {
             width,
             height,
-            content,
+            fixed,
+            data,
             elems: if self.tagged {
                 page.tags.elems
             } else {
@@ -187,8 +184,7 @@ impl Document {
         let known: usize = self
             .pages
             .iter()
-            .flat_map(|p| &p.content)
-            .map(|c| c.len())
+            .map(|p| p.fixed.as_ref().map_or(0, |f| f.len()) + p.data.as_ref().map_or(0, Vec::len))
             .sum();
         let mut pdf =
             Pdf::with_settings_and_capacity(Settings { pretty: false }, known + 32 * 1024);
@@ -211,18 +207,23 @@ impl Document {
         }
 
         let mut page_ids = Vec::new();
-        // A print run's pages share their template's stream: written once, by bytes.
-        let mut written: FxHashMap<&[u8], Ref> = FxHashMap::default();
+        // A print run's pages share their template's stream: written once, found by
+        // its bytes. A page's own stream is its own.
+        let mut templates: FxHashMap<&[u8], Ref> = FxHashMap::default();
         for (i, page) in self.pages.iter().enumerate() {
             let page_id = next();
             page_ids.push(page_id);
-            let mut contents = Vec::with_capacity(page.content.len());
-            for stream in &page.content {
-                let id = *written.entry(stream).or_insert_with(|| {
+            let mut contents = Vec::with_capacity(2);
+            if let Some(fixed) = &page.fixed {
+                contents.push(*templates.entry(fixed).or_insert_with(|| {
                     let id = next();
-                    pdf.stream(id, stream).filter(Filter::FlateDecode);
+                    pdf.stream(id, fixed).filter(Filter::FlateDecode);
                     id
-                });
+                }));
+            }
+            if let Some(data) = &page.data {
+                let id = next();
+                pdf.stream(id, data).filter(Filter::FlateDecode);
                 contents.push(id);
             }
             let mut c = Packer::chunk();

@@ -84,13 +84,20 @@ fn cached<T>(
 }
 
 fn remember<T>(cache: &'static std::thread::LocalKey<Cache<T>>, i: usize, text: &str, v: &Rc<T>) {
-    cache.with(|c| {
-        let map = &mut c.borrow_mut()[i];
-        if map.len() >= CACHE_LIMIT {
-            map.clear();
-        }
-        map.insert(text.into(), v.clone());
-    });
+    cache.with(|c| cache_insert(&mut c.borrow_mut()[i], text.into(), v.clone()));
+}
+
+/// Keeps `value` in a cache of text laid out before, which starts afresh when full:
+/// a run's fixed text is a few hundred entries, and a thread is not kept for ever.
+pub(super) fn cache_insert<K: std::hash::Hash + Eq, V>(
+    map: &mut FxHashMap<K, V>,
+    key: K,
+    value: V,
+) {
+    if map.len() >= CACHE_LIMIT {
+        map.clear();
+    }
+    map.insert(key, value);
 }
 
 /// Face, right to left, script, tabular figures.
@@ -468,13 +475,7 @@ fn wrap_shaped(
         lines.extend(shape_paragraph(font, para, &broken, dir, tabular));
     }
     if keep {
-        WRAPPED.with(|w| {
-            let mut w = w.borrow_mut();
-            if w.len() >= CACHE_LIMIT {
-                w.clear();
-            }
-            w.insert(key(), lines.as_slice().into());
-        });
+        WRAPPED.with(|w| cache_insert(&mut w.borrow_mut(), key(), lines.as_slice().into()));
     }
     lines
 }
