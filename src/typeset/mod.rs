@@ -15,6 +15,7 @@
 mod breaks;
 mod content;
 mod deflate;
+mod digits;
 mod embed;
 mod flow;
 mod font;

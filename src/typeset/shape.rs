@@ -19,6 +19,7 @@ use rustybuzz::{Direction, Feature, Language, Script, ShapePlan, UnicodeBuffer};
 use unicode_bidi::{Level, ParagraphBidiInfo};
 
 use super::breaks;
+use super::digits;
 use super::font::FontId;
 use crate::core::text::is_bidi_control;
 
@@ -272,6 +273,20 @@ fn single_rtl_run(text: &str) -> bool {
 }
 
 fn shape_uncached(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
+    if digits::is_digits(text) {
+        let run = digits::compose(text, |d| shape_run(font, d, false, tabular));
+        return Line {
+            font,
+            text: text.to_string(),
+            units: run.width,
+            runs: vec![Rc::new(run)],
+        };
+    }
+    shaped(font, text, dir, tabular)
+}
+
+/// A line shaped whole by rustybuzz, in its bidi runs.
+pub(super) fn shaped(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
     if dir == Dir::Rtl && single_rtl_run(text) {
         let run = shape_run(font, text, true, tabular);
         return Line {
