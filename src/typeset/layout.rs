@@ -7,9 +7,10 @@ use rustc_hash::FxHashMap;
 
 use super::breaks::bound;
 use super::font::FontId;
+use super::glyphs::Line;
 use super::page::Page;
 use super::paper::{Color, PageSize, Style};
-use super::shape::{Dir, Line, cache_insert, measure, shape_line_as, wrap_as};
+use super::shape::{Dir, cache_insert, measure, shape_line_as, wrap_as};
 
 /// A horizontal band of the page: from `x` to `x + w`, starting at `top`.
 #[derive(Clone, Copy, Debug, PartialEq)]

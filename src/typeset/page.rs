@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use pdf_writer::Name;
 
 use super::font::FontId;
+use super::glyphs::Line;
 use super::paper::{Color, Overflow, PageSize, Style};
-use super::shape::Line;
 use super::tags::{TagMark, Tags};
 
 /// A font object of the PDF: a face, for a template's fixed text or for a document's

@@ -21,6 +21,7 @@ use unicode_bidi::{Level, ParagraphBidiInfo};
 use super::breaks;
 use super::digits;
 use super::font::FontId;
+use super::glyphs::{Glyph, Line, Run};
 use crate::core::text::is_bidi_control;
 
 /// The base direction of a paragraph.
@@ -28,42 +29,6 @@ use crate::core::text::is_bidi_control;
 pub enum Dir {
     Rtl,
     Ltr,
-}
-
-/// One glyph of a shaped run, in font units.
-#[derive(Clone, Debug)]
-pub struct Glyph {
-    pub gid: u16,
-    pub advance: i32,
-    pub dx: i32,
-    pub dy: i32,
-    /// The logical text this glyph stands for (empty for the 2nd+ glyph of a cluster).
-    pub text: Range<u32>,
-}
-
-/// A run shaped in one direction; glyphs in visual (left-to-right) order.
-pub struct Run {
-    pub rtl: bool,
-    pub text: String,
-    pub glyphs: Vec<Glyph>,
-    pub width: i32,
-}
-
-/// A line ready to draw: its runs in visual order.
-pub struct Line {
-    pub font: FontId,
-    /// The line's text in logical order.
-    pub text: String,
-    pub runs: Vec<Rc<Run>>,
-    /// Width in font units.
-    pub units: i32,
-}
-
-impl Line {
-    /// Width in points at `size`.
-    pub fn width(&self, size: f32) -> f32 {
-        self.units as f32 * self.font.get().scale(size)
-    }
 }
 
 /// Shaped runs by face, direction and figures (tabular or not), then text: looked up by `&str`, with no key
@@ -498,6 +463,48 @@ fn wrap_shaped(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_strings_come_out_as_shaped_whole() {
+        // The short way (`digits`) against rustybuzz on the whole string, through
+        // the bidi pass, in both directions: times, IDs, receipt numbers.
+        let texts = [
+            "۰۸:۱۳",
+            "۲۳:۵۹",
+            "۰",
+            "۱۲",
+            "۰۰۱۲۳۴۵۶۷۸",
+            "۰۹۱۲۳۴۵۶۷۸۹",
+            "۱۴۰۲۱۰۲۶۰۰۰۰۰۱",
+        ];
+        for font in FontId::ALL {
+            for dir in [Dir::Ltr, Dir::Rtl] {
+                for tabular in [false, true] {
+                    for t in texts {
+                        assert!(digits::is_digits(t));
+                        let (ours, whole) = (
+                            shape_line_as(font, t, dir, tabular),
+                            shaped(font, t, dir, tabular),
+                        );
+                        let glyphs = |l: &Line| {
+                            let g = l.runs.iter().flat_map(|r| {
+                                r.glyphs
+                                    .iter()
+                                    .map(|g| (r.rtl, g.gid, g.advance, g.dx, g.dy, g.text.clone()))
+                            });
+                            g.collect::<Vec<_>>()
+                        };
+                        assert_eq!((&ours.text, ours.units), (&whole.text, whole.units), "{t}");
+                        assert_eq!(
+                            glyphs(&ours),
+                            glyphs(&whole),
+                            "{font:?} {dir:?} {tabular} {t}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     fn gids(line: &Line) -> Vec<u16> {
         line.runs
