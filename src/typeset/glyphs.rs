@@ -36,6 +36,17 @@ pub struct Line {
 }
 
 impl Line {
+    /// The line of `text` made of `runs` (in visual order), as wide as they are.
+    pub fn new(font: FontId, text: String, runs: Vec<Rc<Run>>) -> Line {
+        let units = runs.iter().map(|r| r.width).sum();
+        Line {
+            font,
+            text,
+            runs,
+            units,
+        }
+    }
+
     /// Width in points at `size`.
     pub fn width(&self, size: f32) -> f32 {
         self.units as f32 * self.font.get().scale(size)

@@ -240,12 +240,7 @@ fn single_rtl_run(text: &str) -> bool {
 fn shape_uncached(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
     if digits::is_digits(text) {
         let run = digits::compose(text, |d| shape_run(font, d, false, tabular));
-        return Line {
-            font,
-            text: text.to_string(),
-            units: run.width,
-            runs: vec![Rc::new(run)],
-        };
+        return Line::new(font, text.to_string(), vec![Rc::new(run)]);
     }
     shaped(font, text, dir, tabular)
 }
@@ -253,13 +248,11 @@ fn shape_uncached(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
 /// A line shaped whole by rustybuzz, in its bidi runs.
 pub(super) fn shaped(font: FontId, text: &str, dir: Dir, tabular: bool) -> Line {
     if dir == Dir::Rtl && single_rtl_run(text) {
-        let run = shape_run(font, text, true, tabular);
-        return Line {
+        return Line::new(
             font,
-            text: text.to_string(),
-            units: run.width,
-            runs: vec![run],
-        };
+            text.to_string(),
+            vec![shape_run(font, text, true, tabular)],
+        );
     }
     let bidi = ParagraphBidiInfo::new(text, Some(level_of(dir)));
     shape_in_paragraph(font, text, &bidi, 0..text.len(), tabular)
@@ -304,13 +297,7 @@ fn shape_in_paragraph(
             })
             .collect()
     };
-    let units = runs.iter().map(|r| r.width).sum();
-    Line {
-        font,
-        text: para[range].to_string(),
-        runs,
-        units,
-    }
+    Line::new(font, para[range].to_string(), runs)
 }
 
 /// A paragraph's lines shaped: each from the paragraph's bidi levels when its
